@@ -1,0 +1,26 @@
+namespace Tract7dt.Science.Errors;
+
+/// <summary>
+/// The one exception type the science library throws for a user-facing failure
+/// (bad input file, bad config value, missing prerequisite). It carries a stable
+/// code from <see cref="ErrorCodes"/> (T7Dnnn) so that the CLI, the MSBuild tasks
+/// and the tests can all name the failure without parsing text.
+/// </summary>
+/// <remarks>
+/// The message must say what is wrong and how to fix it, naming the file, key or
+/// column involved. Programming errors (bugs) stay ordinary exceptions.
+/// </remarks>
+public sealed class Tract7dtException : Exception
+{
+    public Tract7dtException(string code, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+    }
+
+    /// <summary>Stable error code, e.g. <c>T7D010</c>.</summary>
+    public string Code { get; }
+
+    /// <summary>"T7D010: message" as printed by the CLI and the tasks.</summary>
+    public override string ToString() => $"{Code}: {Message}";
+}
