@@ -1,0 +1,72 @@
+namespace Tract7dt.Science.Fitting;
+
+/// <summary>
+/// ∂(model counts)/∂p on a rectangle of one image: the sparse unit the optimizer
+/// consumes (one list of these per free parameter, one entry per image it touches).
+/// </summary>
+/// <param name="Image">Index of the image (band) in the problem.</param>
+/// <param name="X0">Column of the patch's first pixel in image coordinates (may be
+/// negative or run past the edge: the optimizer clips to the image).</param>
+/// <param name="Y0">Row of the patch's first pixel.</param>
+/// <param name="Width">Patch width in pixels.</param>
+/// <param name="Height">Patch height in pixels.</param>
+/// <param name="Values">Row-major values, length Width·Height, in counts per unit of the parameter.</param>
+public sealed record DerivativePatch(int Image, int X0, int Y0, int Width, int Height, float[] Values);
+
+/// <summary>
+/// The contract between the forward model (sources, PSFs, images) and the optimizer.
+/// The optimizer sees only the flat parameter vector, bounds, max steps, the data,
+/// the model images and the derivative patches: it knows nothing about sources.
+/// </summary>
+/// <remarks>
+/// Conventions (../shared/spec/tractor-core.md §1): images are f32 row-major, pixel
+/// (x, y) at index y·W + x; E = sqrt(invvar), pixels with E = 0 carry no weight and
+/// must be treated as absent (their data may be NaN). Parameter order is the
+/// Tractor's (§1.4): per image its free image parameters (sky), then per source
+/// x, y, fluxes (bands sorted ordinally), [logre, ee1, ee2], [sersic n].
+/// Implementations are not thread-safe; one problem is fitted by one thread.
+/// </remarks>
+public interface IFitProblem
+{
+    /// <summary>Number of images (bands) in the problem.</summary>
+    int ImageCount { get; }
+
+    int ImageWidth(int image);
+
+    int ImageHeight(int image);
+
+    /// <summary>Data D of one image (f32, row-major). May be NaN where E = 0.</summary>
+    ReadOnlySpan<float> Data(int image);
+
+    /// <summary>Inverse error E = sqrt(invvar) of one image; 0 = no weight.</summary>
+    ReadOnlySpan<float> InverseError(int image);
+
+    /// <summary>Number of free parameters (the length of every vector below).</summary>
+    int ParameterCount { get; }
+
+    /// <summary>Dotted Tractor-style name, e.g. <c>catalog.source3.brightness.m425</c>.</summary>
+    string ParameterName(int index);
+
+    void GetParameters(Span<double> values);
+
+    void SetParameters(ReadOnlySpan<double> values);
+
+    /// <summary>Hard bounds; <see cref="double.NegativeInfinity"/> / <see cref="double.PositiveInfinity"/> where none.</summary>
+    void GetBounds(Span<double> lower, Span<double> upper);
+
+    /// <summary>Largest allowed |change| of each parameter in one step; +∞ where none.</summary>
+    void GetMaxSteps(Span<double> maxSteps);
+
+    /// <summary>Log-prior at the current parameters (0 inside bounds, −∞ outside a hard prior).</summary>
+    double LogPrior();
+
+    /// <summary>Renders the full model image (sky + every source) into <paramref name="model"/> (length W·H).</summary>
+    void RenderModel(int image, Span<float> model);
+
+    /// <summary>
+    /// Derivative patches at the current parameters: <paramref name="perParameter"/>[j]
+    /// receives the patches of parameter j (the caller passes empty lists). A parameter
+    /// that influences nothing gets no patch.
+    /// </summary>
+    void GetDerivatives(List<DerivativePatch>[] perParameter);
+}
