@@ -1,7 +1,7 @@
 using Tract7dt.Science.Fits;
 using Xunit;
 
-namespace Tract7dt.Tests;
+namespace Tract7dt.Tests.FitsHeaderModel;
 
 public class FitsHeaderTests
 {
