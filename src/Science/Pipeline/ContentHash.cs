@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+
+namespace Tract7dt.Science.Pipeline;
+
+/// <summary>
+/// Content hashes (XxHash128, lower-case hex) of files and text: the identity of every
+/// input and output in the build graph. File hashes are cached by (full path, size,
+/// last-write time) because re-hashing a 40-band tile on every no-op build would take
+/// minutes; the cache only ever short-cuts to a hash computed from the same bytes.
+/// </summary>
+public sealed class ContentHasher
+{
+    private const int BufferSize = 1 << 20;
+    private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
+    private readonly string? _cacheFile;
+    private int _dirty;
+
+    /// <param name="cacheFile">Persistent cache (TSV), or null for an in-memory cache only.</param>
+    public ContentHasher(string? cacheFile = null)
+    {
+        _cacheFile = cacheFile;
+        if (cacheFile is not null && File.Exists(cacheFile)) Load(cacheFile);
+    }
+
+    /// <summary>Hash of a file's bytes (from the cache when path, size and mtime are unchanged).</summary>
+    public string HashFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new FileNotFoundException($"Cannot hash missing file: {info.FullName}", info.FullName);
+        long ticks = info.LastWriteTimeUtc.Ticks;
+        if (_cache.TryGetValue(info.FullName, out var e) && e.Size == info.Length && e.MtimeTicks == ticks)
+            return e.Hash;
+        string hash = HashStream(info.FullName);
+        _cache[info.FullName] = new Entry(info.Length, ticks, hash);
+        Interlocked.Exchange(ref _dirty, 1);
+        return hash;
+    }
+
+    /// <summary>Hash of a file read in full, bypassing the cache.</summary>
+    public static string HashStream(string path)
+    {
+        var h = new XxHash128();
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
+        h.Append(fs);
+        return ToHex(h.GetCurrentHash());
+    }
+
+    public static string HashBytes(ReadOnlySpan<byte> bytes) => ToHex(XxHash128.Hash(bytes));
+
+    public static string HashText(string text) => HashBytes(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Writes the cache back if anything was added (atomic).</summary>
+    public void Save()
+    {
+        if (_cacheFile is null || Interlocked.Exchange(ref _dirty, 0) == 0) return;
+        var sb = new StringBuilder();
+        foreach (var kv in _cache.OrderBy(k => k.Key, StringComparer.Ordinal))
+            sb.Append(kv.Value.Size.ToString(CultureInfo.InvariantCulture)).Append('\t')
+              .Append(kv.Value.MtimeTicks.ToString(CultureInfo.InvariantCulture)).Append('\t')
+              .Append(kv.Value.Hash).Append('\t').Append(kv.Key).Append('\n');
+        IO.AtomicFile.WriteAllText(_cacheFile, sb.ToString());
+    }
+
+    private void Load(string file)
+    {
+        foreach (var line in File.ReadLines(file))
+        {
+            var parts = line.Split('\t', 4);
+            if (parts.Length == 4
+                && long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long size)
+                && long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long ticks))
+                _cache[parts[3]] = new Entry(size, ticks, parts[2]);
+        }
+    }
+
+    private static string ToHex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    private readonly record struct Entry(long Size, long MtimeTicks, string Hash);
+}
