@@ -10,9 +10,9 @@ namespace Tract7dt.Science.Psf.Epsf;
 /// <remarks>
 /// <para>Deterministic: fixed iteration orders, no randomness, no threading.</para>
 /// <para>Differences from photutils 2.3, all outside the paths the pipeline normally
-/// takes: (1) ePSF holes (nodes no star pixel maps to) are filled from their neighbours
-/// when they are enclosed along their row and column, and set to 0 otherwise, instead of
-/// Clough–Tocher interpolation; (2) zero-weight pixels are left out of the star fit instead
+/// takes: (1) ePSF holes (nodes no star pixel maps to) inside the convex hull of the
+/// sampled nodes are filled by neighbour averaging instead of Clough–Tocher interpolation
+/// (outside it both give 0); (2) zero-weight pixels are left out of the star fit instead
 /// of making it raise on NaN data; (3) a degenerate state is a
 /// <see cref="EpsfBuildStatus"/>, never an exception.</para>
 /// </remarks>
@@ -261,33 +261,26 @@ public static class EpsfBuilder
         }
 
         /// <summary>
-        /// Fills NaN nodes of the combined residual. A NaN node enclosed by finite nodes on
-        /// both sides along its row and along its column is replaced by the mean of its
-        /// finite 4-neighbours, repeated until no such node changes; all other NaN nodes
-        /// (outside the sampled footprint) become 0. photutils uses Clough–Tocher inside the
-        /// convex hull; with integer oversampling and a dither that covers the grid holes do
-        /// not occur inside, so this only matters for sparse star sets.
+        /// Fills NaN nodes of the combined residual. NaN nodes inside the convex hull of the
+        /// finite nodes (boundary included) are filled by repeated averaging of their finite
+        /// 4-neighbours; those outside become 0, as in photutils. photutils interpolates the
+        /// inside ones with Clough–Tocher instead: the values differ there (in practice only
+        /// sparse border nodes of oversampled grids; see the golden test), never elsewhere.
         /// </summary>
         private static void FillHoles(double[] a, int n)
         {
             bool any = false;
             for (int p = 0; p < a.Length; p++) if (double.IsNaN(a[p])) { any = true; break; }
             if (!any) return;
+            var hull = ConvexHull(a, n);
             var inside = new bool[a.Length];
             int pending = 0;
-            for (int j = 0; j < n; j++)
-                for (int i = 0; i < n; i++)
-                {
-                    int p = j * n + i;
-                    if (!double.IsNaN(a[p])) continue;
-                    bool l = false, r = false, u = false, dn = false;
-                    for (int k = 0; k < i && !l; k++) l = !double.IsNaN(a[j * n + k]);
-                    for (int k = i + 1; k < n && !r; k++) r = !double.IsNaN(a[j * n + k]);
-                    for (int k = 0; k < j && !u; k++) u = !double.IsNaN(a[k * n + i]);
-                    for (int k = j + 1; k < n && !dn; k++) dn = !double.IsNaN(a[k * n + i]);
-                    if (l && r && u && dn) { inside[p] = true; pending++; }
-                    else a[p] = 0;
-                }
+            for (int p = 0; p < a.Length; p++)
+            {
+                if (!double.IsNaN(a[p])) continue;
+                if (InHull(hull, p % n, p / n)) { inside[p] = true; pending++; }
+                else a[p] = 0;
+            }
             var next = new double[a.Length];
             while (pending > 0)
             {
@@ -309,6 +302,46 @@ public static class EpsfBuilder
                 if (filled == 0) break;
             }
             for (int p = 0; p < a.Length; p++) if (double.IsNaN(a[p])) a[p] = 0;
+        }
+
+        /// <summary>Convex hull (counter-clockwise, monotone chain) of the finite nodes.</summary>
+        private static List<(long X, long Y)> ConvexHull(double[] a, int n)
+        {
+            var pts = new List<(long X, long Y)>();
+            for (int i = 0; i < n; i++) // sorted by x, then y
+                for (int j = 0; j < n; j++)
+                    if (!double.IsNaN(a[j * n + i])) pts.Add((i, j));
+            if (pts.Count < 3) return pts;
+            static long Cross((long X, long Y) o, (long X, long Y) p, (long X, long Y) q) =>
+                (p.X - o.X) * (q.Y - o.Y) - (p.Y - o.Y) * (q.X - o.X);
+            var h = new List<(long X, long Y)>();
+            foreach (var p in pts)
+            {
+                while (h.Count >= 2 && Cross(h[^2], h[^1], p) <= 0) h.RemoveAt(h.Count - 1);
+                h.Add(p);
+            }
+            int lower = h.Count + 1;
+            for (int k = pts.Count - 2; k >= 0; k--)
+            {
+                var p = pts[k];
+                while (h.Count >= lower && Cross(h[^2], h[^1], p) <= 0) h.RemoveAt(h.Count - 1);
+                h.Add(p);
+            }
+            h.RemoveAt(h.Count - 1);
+            return h;
+        }
+
+        private static bool InHull(List<(long X, long Y)> hull, long x, long y)
+        {
+            // fewer than 3 hull points: no area (the triangulation photutils needs would fail)
+            if (hull.Count < 3) return false;
+            for (int k = 0; k < hull.Count; k++)
+            {
+                var o = hull[k];
+                var p = hull[(k + 1) % hull.Count];
+                if ((p.X - o.X) * (y - o.Y) - (p.Y - o.Y) * (x - o.X) < 0) return false;
+            }
+            return true;
         }
 
         /// <summary>Python 2 style rounding (photutils' <c>_py2intround</c>): halves away from zero.</summary>

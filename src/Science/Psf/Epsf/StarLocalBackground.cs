@@ -5,7 +5,7 @@ namespace Tract7dt.Science.Psf.Epsf;
 /// <param name="OuterRadius">Annulus outer radius, stamp pixels (<c>star_local_bkg_annulus_rout_pix</c>, 30).</param>
 /// <param name="ClipSigma">Clip threshold in σ (<c>star_local_bkg_sigma</c>, 3).</param>
 /// <param name="MinPixels">Minimum annulus pixels before and after clipping (<c>star_local_bkg_minpix</c>, 30).</param>
-public readonly record struct LocalBackgroundOptions(
+public sealed record LocalBackgroundOptions(
     double InnerRadius = 20.0, double OuterRadius = 30.0, double ClipSigma = 3.0, int MinPixels = 30);
 
 /// <summary>What the annulus estimate did for one star (the per-star record of spec 2.7).</summary>
@@ -35,7 +35,7 @@ public static class StarLocalBackground
     /// original) and are usable (finite data, weight &gt; 0). Fewer than MinPixels before or
     /// after clipping → background 0, status "fallback_zero".
     /// </summary>
-    public static (EpsfStar Star, LocalBackgroundRecord Record) Subtract(EpsfStar star, in LocalBackgroundOptions options)
+    public static (EpsfStar Star, LocalBackgroundRecord Record) Subtract(EpsfStar star, LocalBackgroundOptions options)
     {
         int n = star.Size;
         double rMax = Math.Max(2.0, (n - 1) / 2.0 - 1.0);
