@@ -1,0 +1,53 @@
+namespace Tract7dt.Science.Config;
+
+/// <summary>The YAML spelling of an enum member in the config file.</summary>
+[AttributeUsage(AttributeTargets.Field)]
+public sealed class ConfigNameAttribute(string name) : Attribute
+{
+    public string Name { get; } = name;
+}
+
+/// <summary><c>patch_run.gal_model</c>: model for sources whose TYPE is not STAR/EXP/DEV/SERSIC.</summary>
+public enum GalModel
+{
+    [ConfigName("dev")] Dev,
+    [ConfigName("exp")] Exp,
+    [ConfigName("sersic")] Sersic,
+    [ConfigName("star")] Star,
+}
+
+/// <summary><c>patch_run.psf_model</c>: how a usable ePSF stamp becomes the fit's PSF.</summary>
+public enum PsfModel
+{
+    [ConfigName("pixelized")] Pixelized,
+    [ConfigName("hybrid")] Hybrid,
+    [ConfigName("gaussian_mixture_from_stamp")] GaussianMixtureFromStamp,
+}
+
+/// <summary><c>patch_run.psf_fallback_model</c>: PSF used when a band has no usable ePSF.</summary>
+public enum PsfFallbackModel
+{
+    [ConfigName("moffat")] Moffat,
+    [ConfigName("ncircular_gaussian")] NCircularGaussian,
+    [ConfigName("gaussian_mixture")] GaussianMixture,
+}
+
+/// <summary><c>epsf.psfstar_mode</c>: where PSF stars come from.</summary>
+public enum PsfStarMode
+{
+    /// <summary>SEP detections only, brightest first.</summary>
+    [ConfigName("sep")] Sep,
+    /// <summary>Gaia seeds first, then SEP candidates up to <c>max_stars</c>.</summary>
+    [ConfigName("sep+gaia")] SepPlusGaia,
+    /// <summary>Gaia seeds only.</summary>
+    [ConfigName("gaia")] Gaia,
+}
+
+/// <summary><c>cluster.executor</c>: where per-patch fits run.</summary>
+public enum ClusterExecutor
+{
+    /// <summary>A local worker pool.</summary>
+    [ConfigName("local")] Local,
+    /// <summary>Slurm job arrays.</summary>
+    [ConfigName("slurm")] Slurm,
+}
