@@ -96,23 +96,8 @@ public static class SourceTableCsv
     /// Write <paramref name="table"/> to <paramref name="path"/> atomically (temporary file,
     /// then rename), creating parent folders.
     /// </summary>
-    public static void Write(SourceTable table, string path)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Join(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
-                Write(table, w);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    public static void Write(SourceTable table, string path) =>
+        IO.AtomicFile.WriteText(path, w => Write(table, w));
 
     /// <summary>Write <paramref name="table"/> as CSV text.</summary>
     public static void Write(SourceTable table, TextWriter writer)

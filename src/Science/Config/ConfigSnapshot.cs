@@ -1,3 +1,4 @@
+using Tract7dt.Science.IO;
 using System.Globalization;
 using Tract7dt.Science.Errors;
 

@@ -1,3 +1,4 @@
+using Tract7dt.Science.IO;
 using Tract7dt.Science.Errors;
 
 namespace Tract7dt.Science.Config;
@@ -45,31 +46,4 @@ public static class ConfigTemplate
         }
         return full;
     }
-}
-
-/// <summary>Write-to-temporary-then-rename helpers, so a killed process never leaves a half file.</summary>
-internal static class AtomicFile
-{
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
-    {
-        string dir = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Join(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
-
-    public static void WriteAllText(string path, string text) =>
-        WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
 }
