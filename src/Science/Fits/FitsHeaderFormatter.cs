@@ -107,10 +107,14 @@ internal static class FitsHeaderFormatter
             int n = Math.Min(MaxPiece, esc.Length - pos);
             if (pos + n < esc.Length && CountTrailingQuotes(esc, pos, n) % 2 == 1) n--;
             bool last = pos + n >= esc.Length;
-            string piece = esc.Substring(pos, n) + (last ? "" : "&");
             string prefix = first ? head : "CONTINUE  ";
+            // The comment goes on the last piece; when it does not fit there, on one more
+            // empty "CONTINUE  ''" card (as astropy writes it).
+            bool commentHere = last && (string.IsNullOrEmpty(comment) || prefix.Length + n + 2 + 3 + comment.Length <= CardLength);
+            string piece = esc.Substring(pos, n) + (commentHere ? "" : "&");
             string rec = prefix + "'" + piece + "'";
-            records.Add(last ? WithComment(rec, comment) : rec.PadRight(CardLength));
+            records.Add(commentHere ? WithComment(rec, comment) : rec.PadRight(CardLength));
+            if (last && !commentHere) records.Add(WithComment("CONTINUE  ''", comment));
             pos += n;
             first = false;
         }

@@ -227,9 +227,16 @@ public sealed class FitsWriter : IDisposable
             Add("GCOUNT", 1L, "number of groups");
         }
         if (header is not null)
+        {
+            var user = new List<string>();
             foreach (var c in header)
                 if (!FitsHeaderFormatter.IsStructural(c.Key.ToUpperInvariant()))
-                    FitsHeaderFormatter.Format(c, rec);
+                    FitsHeaderFormatter.Format(c, user);
+            // fitsverify warns about CONTINUE cards without the LONGSTRN keyword (HEASARC convention).
+            if (!header.Contains("LONGSTRN") && user.Any(r => r.StartsWith("CONTINUE  ", StringComparison.Ordinal)))
+                Add("LONGSTRN", "OGIP 1.0", "The OGIP long string convention may be used");
+            rec.AddRange(user);
+        }
         rec.Add("END".PadRight(80));
         return rec;
     }
