@@ -188,7 +188,7 @@ public sealed class FitsFile : IDisposable
             {
                 try
                 {
-                    if (_hdus.Count > 1 || !_sawLast) TryScanNext();
+                    if (_hdus.Count < 2) TryScanNext();
                     if (_hdus.Count > 1 && _hdus[1].IsTileCompressed) throw TileCompressed(_hdus[1]);
                     if (_hdus.Count > 1 && _hdus[1].HasImage) hint = " HDU 1 holds an image: read that HDU instead.";
                 }
