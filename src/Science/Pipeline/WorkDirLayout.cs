@@ -1,0 +1,96 @@
+using Tract7dt.Science.Config;
+
+namespace Tract7dt.Science.Pipeline;
+
+/// <summary>
+/// Where every stage reads and writes (outputs.md §2), from the resolved config. The
+/// original's folders keep their names and keys; <see cref="StateDir"/> is ours: the files
+/// that carry one stage's results to the next (the original kept them in memory), and the
+/// stamps and hash cache of the build graph.
+/// </summary>
+public sealed class WorkDirLayout
+{
+    public WorkDirLayout(PipelineConfig config)
+    {
+        var o = config.Outputs;
+        WorkDir = o.WorkDir;
+        EpsfDir = o.EpsfDir;
+        PatchesDir = o.PatchesDir;
+        PatchInputsDir = o.PatchInputsDir;
+        TractorOutDir = o.TractorOutDir;
+        FinalCatalog = o.FinalCatalog;
+        CroppedImagesDir = o.CroppedImagesDir;
+        ZpDir = Path.Join(WorkDir, "ZP");
+        StateDir = Path.Join(WorkDir, "state");
+        InputCatalogStem = Path.GetFileNameWithoutExtension(config.Inputs.InputCatalog);
+    }
+
+    public string WorkDir { get; }
+
+    /// <summary><c>outputs.epsf_dir</c>: <c>&lt;band&gt;/&lt;cell&gt;/epsf.npy</c> etc.</summary>
+    public string EpsfDir { get; }
+
+    public string PatchesDir { get; }
+
+    public string PatchInputsDir { get; }
+
+    /// <summary><c>outputs.tractor_out_dir</c>: one folder per patch.</summary>
+    public string TractorOutDir { get; }
+
+    public string FinalCatalog { get; }
+
+    public string CroppedImagesDir { get; }
+
+    /// <summary><c>{work_dir}/ZP</c> (fixed name): augmented catalog, ZP tables and plots.</summary>
+    public string ZpDir { get; }
+
+    /// <summary><c>{work_dir}/state</c>: inter-stage files, stamps and the hash cache.</summary>
+    public string StateDir { get; }
+
+    private string InputCatalogStem { get; }
+
+    // --- LoadInputs -----------------------------------------------------------------------
+
+    /// <summary>Per-band header values, scales, content hashes and the crop (see <c>FramesManifest</c>).</summary>
+    public string FramesManifest => Path.Join(StateDir, "frames.json");
+
+    /// <summary>White stack (primary HDU) and white noise map (extension SIGMA), post-crop, with the WCS.</summary>
+    public string WhiteFits => Path.Join(StateDir, "white.fits");
+
+    /// <summary>The input catalog, every row and column as read, plus excluded_crop/_saturation/_any.</summary>
+    public string FlaggedCatalog => Path.Join(StateDir, "catalog_flagged.csv");
+
+    /// <summary>Saturated pixels of every band in the post-crop frame (sparse), for AugmentGaia.</summary>
+    public string SaturatedPixels => Path.Join(StateDir, "saturated_pixels.bin");
+
+    // --- AugmentGaia ----------------------------------------------------------------------
+
+    /// <summary><c>ZP/{stem(input_catalog)}_with_Gaia.csv</c>.</summary>
+    public string AugmentedCatalog => Path.Join(ZpDir, InputCatalogStem + "_with_Gaia.csv");
+
+    /// <summary>Which catalog the later stages read (written by AugmentGaia; see <c>CatalogState</c>).</summary>
+    public string CatalogStateFile => Path.Join(StateDir, "catalog_state.json");
+
+    // --- BuildEpsf ------------------------------------------------------------------------
+
+    public string EpsfCellDir(string band, string cellTag) => Path.Join(EpsfDir, band, cellTag);
+
+    public string EpsfNpy(string band, string cellTag) => Path.Join(EpsfCellDir(band, cellTag), "epsf.npy");
+
+    public string EpsfMeta(string band, string cellTag) => Path.Join(EpsfCellDir(band, cellTag), "meta.json");
+
+    // --- Patches --------------------------------------------------------------------------
+
+    public string PatchesCsv => Path.Join(PatchesDir, "patches.csv");
+
+    public string PatchesJson => Path.Join(PatchesDir, "patches.json");
+
+    public string PatchOutDir(string patchTag) => Path.Join(TractorOutDir, patchTag);
+
+    public string PatchFitCsv(string patchTag) => Path.Join(PatchOutDir(patchTag), patchTag + "_cat_fit.csv");
+
+    public string RunSummaryCsv => Path.Join(TractorOutDir, "run_summary.csv");
+
+    /// <summary>The persistent content-hash cache of the build graph.</summary>
+    public string HashCache => Path.Join(StateDir, "hashcache.tsv");
+}
