@@ -22,8 +22,8 @@ internal readonly record struct Stamp(int X0, int Y0, int Width, int Height, flo
 /// the star's flux (the PSF's definition is the truncated profile, see <see cref="MoffatPsf"/>).</para>
 /// <para><b>Galaxies:</b> the truncated Sérsic profile is integrated over cells of 1/k pixel
 /// (k = 3, or k = 1 once the minor-axis R_e ≥ 3 px where the profile is smooth on the pixel
-/// scale), with a uniform sub-sample step of at most R_e,minor/8 (3 to 15 per cell side),
-/// normalised to unit sum, convolved with the PSF point-sampled at the cell centres by FFT
+/// scale), by an s×s midpoint rule (step ≤ R_e,minor/8, 3 ≤ s ≤ 15; 5s in the 5×5 cells at the centre, for cusps),
+/// on cells centred on the galaxy, normalised to unit sum, convolved by FFT with the PSF sampled at the matching offsets
 /// (linear convolution: the grid leaves a PSF radius of margin on every side, so nothing
 /// wraps), and summed k×k into native pixels.</para>
 /// <para>Not thread-safe: one instance per thread (it reuses its buffers).</para>
@@ -117,43 +117,51 @@ internal sealed class SourceRenderer
 
         // 1. Galaxy, integrated over fine cells, into the real plane.
         var gev = gal.CreateEvaluator();
-        int fx0 = Math.Max(0, (int)Math.Floor((xc - hx - 1 - x0 + 0.5) * k));
-        int fx1 = Math.Min(nf - 1, (int)Math.Ceiling((xc + hx + 1 - x0 + 0.5) * k));
-        int fy0 = Math.Max(0, (int)Math.Floor((yc - hy - 1 - y0 + 0.5) * k));
-        int fy1 = Math.Min(nf - 1, (int)Math.Ceiling((yc + hy + 1 - y0 + 0.5) * k));
-        // One uniform sub-sample step for the whole profile (≤ R_e,minor/8): a step that changed
-        // from cell to cell would integrate one side of the centre better than the other and
-        // shift the centroid of a galaxy that is off the cell grid.
+        // The galaxy's cells are centred on the galaxy (cell j at xc + (j − fcx)·cell), not on the
+        // pixel-aligned grid: a galaxy narrower than a cell would otherwise have its light moved
+        // to a cell centre. The residual offset δ between the two grids goes into the PSF
+        // samples instead (step 2), where it is exact. Each cell is integrated by an s×s
+        // midpoint rule with s fixed over the profile (step ≤ R_e,minor/8); the 5×5 cells at the
+        // centre, where a cuspy (n ≳ 2) profile is not smooth at any step, get 5s×5s.
         int s = Math.Clamp((int)Math.Ceiling(8.0 * cell / (gal.Re * gal.AxisRatio)), 3, 15);
-        double inv = cell / s;
+        int fcx = (int)Math.Floor((xc - x0 + 0.5) * k), fcy = (int)Math.Floor((yc - y0 + 0.5) * k);
+        double deltaX = xc - (x0 - 0.5 + (fcx + 0.5) * cell), deltaY = yc - (y0 - 0.5 + (fcy + 0.5) * cell);
+        int ex = (int)Math.Ceiling(hx * k) + 1, ey = (int)Math.Ceiling(hy * k) + 1;
+        int fx0 = Math.Max(0, fcx - ex), fx1 = Math.Min(nf - 1, fcx + ex);
+        int fy0 = Math.Max(0, fcy - ey), fy1 = Math.Min(nf - 1, fcy + ey);
         double gsum = 0;
         for (int fy = fy0; fy <= fy1; fy++)
         {
-            double cy = y0 - 0.5 + (fy + 0.5) * cell - yc;       // fine-cell centre relative to the galaxy centre
+            double cy = (fy - fcy) * cell;                       // cell centre relative to the galaxy centre
             for (int fx = fx0; fx <= fx1; fx++)
             {
-                double cx = x0 - 0.5 + (fx + 0.5) * cell - xc;
-                double v = 0;
-                for (int b = 0; b < s; b++)
+                double cx = (fx - fcx) * cell;
+                int ss = Math.Abs(fx - fcx) <= 2 && Math.Abs(fy - fcy) <= 2 ? 5 * s : s;
+                double inv = cell / ss, v = 0;
+                for (int b = 0; b < ss; b++)
                 {
                     double sy = cy + (b + 0.5) * inv - 0.5 * cell;
-                    for (int a = 0; a < s; a++)
+                    for (int a = 0; a < ss; a++)
                         v += gev.Value(cx + (a + 0.5) * inv - 0.5 * cell, sy);
                 }
+                v *= 1.0 / ((double)ss * ss);
                 _re[fy * n + fx] = v;
                 gsum += v;
             }
         }
         if (!(gsum > 0)) throw new InvalidOperationException("galaxy profile integrates to zero");
 
-        // 2. PSF point-sampled at fine offsets m/k, |m| <= p·k, wrapped, into the imaginary plane.
+        // 2. PSF sampled at the offsets m/k − δ that carry galaxy cell j to pixel-aligned cell
+        //    j + m, |m| <= p·k, wrapped, into the imaginary plane. The convolution then gives the
+        //    convolved surface brightness at the pixel-aligned cell centres, and step 4's k×k sum
+        //    is the midpoint rule for the pixel integral of that smooth (PSF-convolved) image.
         var pev = psf.CreateEvaluator();
         int pk = p * k;
         double psum = 0;
         for (int my = -pk; my <= pk; my++)
             for (int mx = -pk; mx <= pk; mx++)
             {
-                double v = pev.Truncated(mx * cell, my * cell);
+                double v = pev.Truncated(mx * cell - deltaX, my * cell - deltaY);
                 if (v == 0) continue;
                 _im[((my + n) % n) * n + ((mx + n) % n)] = v;
                 psum += v;

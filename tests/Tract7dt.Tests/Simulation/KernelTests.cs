@@ -148,10 +148,11 @@ public class RenderTests
     /// <summary>The issue: a galaxy's total flux matches truth to 1e-3.</summary>
     private const double GalaxyFluxTolerance = 1e-3;
     /// <summary>
-    /// Galaxy centroid (pixels): cuspy profiles (n ≳ 2) integrated on a grid the centre is
-    /// not aligned with leave ~1e-3 px; 100× below what a fit on noisy data resolves.
+    /// Galaxy centroid (pixels): the profile is sampled symmetrically about its centre and the
+    /// sub-cell offset is carried exactly by the PSF samples, so only float32 stamp rounding
+    /// remains (measured ≤ 1e-7 px); 1e-4 px leaves margin.
     /// </summary>
-    private const double GalaxyCentroidTolerance = 2e-3;
+    private const double GalaxyCentroidTolerance = 1e-4;
 
     private static (double Sum, double Mx, double My, double Mxx, double Myy, double Mxy) Moments(in Stamp s)
     {
@@ -209,10 +210,11 @@ public class RenderTests
             for (double x = -hx; x <= hx; x += step)
             { double v = ev.Value(x + 0.013, y + 0.017); s += v; xx += v * x * x; yy += v * y * y; xy += v * x * y; }
         xx /= s; yy /= s; xy /= s;
-        double scale = xx + yy;
-        // 1% of the trace: the fine-grid integration of cusps (n = 4) and float accumulation.
-        Assert.InRange(gs.Mxx - ps.Mxx - xx, -0.01 * scale, 0.01 * scale);
-        Assert.InRange(gs.Myy - ps.Myy - yy, -0.01 * scale, 0.01 * scale);
-        Assert.InRange(gs.Mxy - ps.Mxy - xy, -0.01 * scale, 0.01 * scale);
+        // 1% of the galaxy's trace (fine-grid integration of cusps) plus 0.2% of the PSF's:
+        // the star stamp samples its wings beyond 10 px at pixel centres, and r² weights them.
+        double tol = 0.01 * (xx + yy) + 0.002 * (ps.Mxx + ps.Myy);
+        Assert.InRange(gs.Mxx - ps.Mxx - xx, -tol, tol);
+        Assert.InRange(gs.Myy - ps.Myy - yy, -tol, tol);
+        Assert.InRange(gs.Mxy - ps.Mxy - xy, -tol, tol);
     }
 }
