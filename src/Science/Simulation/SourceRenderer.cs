@@ -104,7 +104,7 @@ internal sealed class SourceRenderer
         int k = OversampleFor(gal);
         var (hx, hy) = gal.BoundingHalfWidths();
         int p = (int)MoffatPsf.TruncationRadius + 1;             // PSF half-size, native px
-        int h = (int)Math.Ceiling(Math.Max(hx, hy)) + p + 1;      // stamp half-size, native px
+        int h = GalaxyHalfSize(gal);                              // stamp half-size, native px
         int size = 2 * h + 1;
         int nf = size * k;                                        // fine grid side
         int n = 1; while (n < nf) n <<= 1;
@@ -199,6 +199,13 @@ internal sealed class SourceRenderer
                 data[j * size + i] = (float)(v * norm);
             }
         return new Stamp(ix - h, iy - h, size, size, data);
+    }
+
+    /// <summary>Half-size (native pixels) of a galaxy's stamp: its truncation box plus the PSF radius.</summary>
+    public static int GalaxyHalfSize(in SersicProfile gal)
+    {
+        var (hx, hy) = gal.BoundingHalfWidths();
+        return (int)Math.Ceiling(Math.Max(hx, hy)) + (int)MoffatPsf.TruncationRadius + 2;
     }
 
     private void Ensure(int n)
