@@ -1,11 +1,14 @@
+using Tract7dt.Science.Config;
 using Tract7dt.Science.Errors;
+using Tract7dt.Science.Logging;
+using Tract7dt.Science.Pipeline;
 
 namespace Tract7dt.Cli;
 
 /// <summary>
-/// A pipeline command (<c>run</c>, <c>run-epsf</c>, …): loads and validates the config,
-/// configures logging from <c>logging.*</c>, creates the work dir, saves the config
-/// snapshot, then runs its stages.
+/// A pipeline command (<c>run</c>, <c>run-epsf</c>, …), cli.md §2 step 4: load and validate
+/// the config (any failure: exit 1 before anything is written), configure logging from
+/// <c>logging.*</c>, create the work dir, save the config snapshot, run the stages.
 /// </summary>
 internal sealed class PipelineCommand(string name, string summary, IReadOnlyList<OptionSpec> options) : ICommand
 {
@@ -21,7 +24,25 @@ internal sealed class PipelineCommand(string name, string summary, IReadOnlyList
         if (!File.Exists(configPath))
             throw new Tract7dtException(ErrorCodes.FileNotFound,
                 $"Config file not found: {configPath}. Write a template with 'tract7dt dump-config --out {Path.GetFileName(configPath)}' and edit it.");
-        throw new Tract7dtException(ErrorCodes.NotBuiltYet,
-            $"'tract7dt {Name}' is not built yet in this version; see the README's 'What works today'.");
+
+        var (config, warnings) = ConfigLoader.Load(configPath);
+        var startup = context.Logger("tract7dt.cli");
+        foreach (var w in warnings) startup.Warn(w);
+
+        string? logFile = config.Logging.FileIsAuto
+            ? Path.Join(config.Outputs.WorkDir, Name + ".log")
+            : config.Logging.File;
+        var sink = new TextLogSink(context.Err, logFile, Log.ParseLevel(config.Logging.Level), config.Logging.Format);
+        context.ConfiguredSink = sink;
+        var log = new Log(sink, "tract7dt.cli");
+        foreach (var w in warnings) sink.Write(DateTime.Now, LogLevel.Warning, "tract7dt.cli", w); // also in the file
+
+        Directory.CreateDirectory(config.Outputs.WorkDir);
+        if (ConfigSnapshot.Save(configPath, config.Outputs.WorkDir, DateTime.Now) is { } snapshot)
+            log.Info($"Config snapshot saved: {snapshot}");
+
+        var stageContext = new StageContext(config, sink, TerminalProgress.Factory(context, sink), cancellation: context.Cancellation);
+        PipelineStages.RunCommand(Name, stageContext, frame: Name == "run");
+        return 0;
     }
 }
