@@ -37,15 +37,16 @@ public static class ApertureSum
                 double overlap;
                 if (rho2 > rin2)
                 {
+                    // Sub-pixel centres by repeated addition, as SEP steps them: the rounding
+                    // decides samples that fall exactly on the circle (e.g. integer centres).
                     int count = 0;
-                    for (int j = 0; j < Subpix; j++)
+                    double sy = dy + o;
+                    for (int k = 0; k < Subpix; k++, sy += s)
                     {
-                        double sx = dx + o + j * s;
-                        for (int k = 0; k < Subpix; k++)
-                        {
-                            double sy = dy + o + k * s;
-                            if (sx * sx + sy * sy < r2) count++;
-                        }
+                        double sy2 = sy * sy;
+                        double sx = dx + o;
+                        for (int j = 0; j < Subpix; j++, sx += s)
+                            if (sx * sx + sy2 < r2) count++;
                     }
                     overlap = s * s * count;
                 }
