@@ -8,8 +8,8 @@ namespace Tract7dt.Tests.Optimization;
 public class ApertureAndInitTests
 {
     /// <summary>5×5 sub-sampling of the edge pixels leaves an area error of a few sub-pixels
-    /// (0.04 px² each); SEP itself is 0.19 px² low at r = 1.5: allow 0.25 px².</summary>
-    private const double ApertureAreaAbsTol = 0.25;
+    /// (0.04 px² each); SEP itself is up to 0.38 px² low here (r = 5): allow 0.5 px².</summary>
+    private const double ApertureAreaAbsTol = 0.5;
 
     /// <summary>SEP sums in f64 over the same samples: agreement to round-off.</summary>
     private const double SepRelTol = 1e-12;
