@@ -1,0 +1,82 @@
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fitting.Profiles;
+using Tract7dt.Science.Psf.Models;
+
+namespace Tract7dt.Science.Fitting;
+
+/// <summary>Source model type (tractor-core.md §2).</summary>
+public enum SourceType { Point, Exp, Dev, Sersic }
+
+/// <summary>
+/// A source's parameters: pixel position (0-based, pixel centres at integers), one flux per
+/// band [image counts], and for galaxies the shape (re in arcsec of the image's pixel
+/// scale, i.e. pixels at 1″/px) and, for Sersic, the index n.
+/// </summary>
+public sealed record FitSource(SourceType Type, double X, double Y, IReadOnlyDictionary<string, double> Fluxes,
+                               EllipseESoft Shape = default, double SersicN = 3.0)
+{
+    public bool IsGalaxy => Type != SourceType.Point;
+}
+
+/// <summary>
+/// One image (band) of a fit problem: f32 data and inverse error E = sqrt(invvar), row-major
+/// W×H (pixel (x, y) at [y·W + x]); E = 0 marks an absent pixel whose data may be NaN.
+/// </summary>
+public sealed class FitImage
+{
+    /// <param name="band">Band name (the flux this image reads).</param>
+    /// <param name="pixelScale">Arcsec per pixel of the image's un-flipped pixel WCS (1 in the pipeline).</param>
+    /// <param name="sky">Initial constant sky level [counts].</param>
+    public FitImage(string band, float[] data, float[] inverseError, int width, int height, IPsf psf,
+                    double sky = 0.0, double pixelScale = 1.0)
+    {
+        if (string.IsNullOrEmpty(band))
+            throw new Tract7dtException(ErrorCodes.FitImageInvalid, "A fit image needs a non-empty band name.");
+        if (width <= 0 || height <= 0 || data.Length != width * height || inverseError.Length != width * height)
+            throw new Tract7dtException(ErrorCodes.FitImageInvalid,
+                $"Image of band '{band}': data ({data.Length}) and inverse error ({inverseError.Length}) must both hold {width}×{height} pixels.");
+        if (!(pixelScale > 0) || double.IsInfinity(pixelScale))
+            throw new Tract7dtException(ErrorCodes.FitImageInvalid, $"Image of band '{band}': pixel scale must be finite and > 0; got {pixelScale}.");
+        Band = band; Data = data; InverseError = inverseError; Width = width; Height = height; Psf = psf;
+        Sky = sky; PixelScale = pixelScale;
+    }
+
+    public string Band { get; }
+    public float[] Data { get; }
+    public float[] InverseError { get; }
+    public int Width { get; }
+    public int Height { get; }
+    public IPsf Psf { get; }
+    public double Sky { get; }
+    public double PixelScale { get; }
+}
+
+/// <summary>Shape bounds of the pipeline (stages.md §4.6); logre in ln(arcsec).</summary>
+public sealed record PatchModelOptions(double LogReLower, double LogReUpper, double EeBound)
+{
+    /// <summary>tract7dt: logre ∈ [ln 0.1, ln 1000], ee1, ee2 ∈ [−100, 100].</summary>
+    public static PatchModelOptions Pipeline { get; } = new(Math.Log(0.1), Math.Log(1000.0), 100.0);
+}
+
+/// <summary>What a parameter is.</summary>
+public enum ParameterKind { Sky, PositionX, PositionY, Flux, LogRe, Ee1, Ee2, SersicIndex }
+
+/// <summary>
+/// Metadata of one parameter: Tractor-style name, kind, owner (image or source index, −1 if
+/// none), band index (fluxes), finite-difference step, bounds (±∞ = none), max step (+∞ = none).
+/// </summary>
+public readonly record struct ParameterInfo(string Name, ParameterKind Kind, int Image, int Source, int Band,
+                                            double Step, double Lower, double Upper, double MaxStep);
+
+/// <summary>Per-source conditions reported instead of failing the patch (README fix #4).</summary>
+[Flags]
+public enum SourceFlags
+{
+    None = 0,
+    /// <summary>The source touches no pixel with non-zero weight on any image.</summary>
+    NoUsablePixels = 1,
+    /// <summary>The source's centre lies outside every image.</summary>
+    CenterOffImage = 2,
+    /// <summary>A position or shape parameter is not finite; nothing is drawn.</summary>
+    NonFiniteParameters = 4,
+}

@@ -1,0 +1,369 @@
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fitting.Profiles;
+using Tract7dt.Science.Fitting.Rendering;
+
+namespace Tract7dt.Science.Fitting;
+
+/// <summary>
+/// The forward model of one patch (images + sources) as an <see cref="IFitProblem"/>: the
+/// Tractor's parameter order and names (tractor-core.md §1.4, bands sorted ordinally, every
+/// sky free, PSFs fixed), bounds, max steps, log-prior, model images and derivative patches
+/// (§5, galaxy positions at the correct scale, README fix #1).
+/// </summary>
+/// <remarks>
+/// A view owns its parameter values; images and PSFs are shared read-only. Freezing
+/// (<see cref="WithFree"/>, <see cref="FreezeAllButFluxes"/>) returns a new view with its own
+/// single index space, starting from this view's current values. Not thread-safe.
+/// </remarks>
+public sealed class PatchModel : IFitProblem
+{
+    private const double PointStep = 0.1, ShapeStep = 0.01, SersicStep = 0.01;
+
+    private readonly FitImage[] _images;
+    private readonly SourceType[] _types;
+    private readonly string[] _bands;
+    private readonly int[] _imageBand;          // image → band index
+    private readonly int[] _srcOffset;          // source → index of its x in the full vector
+    private readonly ParameterInfo[] _all;      // full layout
+    private readonly double[] _values;          // full vector (this view's own copy)
+    private readonly int[] _free;               // free index → full index
+    private readonly int[] _freeOf;             // full index → free index or −1
+    private readonly PatchCache _cache;
+    private float[][]? _ones;
+
+    public PatchModel(IReadOnlyList<FitImage> images, IReadOnlyList<FitSource> sources, PatchModelOptions? options = null)
+    {
+        var opt = options ?? PatchModelOptions.Pipeline;
+        _images = images.ToArray();
+        _types = sources.Select(s => s.Type).ToArray();
+        _bands = _images.Select(i => i.Band).Distinct().OrderBy(b => b, StringComparer.Ordinal).ToArray();
+        _imageBand = _images.Select(i => Array.IndexOf(_bands, i.Band)).ToArray();
+        var info = new List<ParameterInfo>();
+        var vals = new List<double>();
+        double inf = double.PositiveInfinity;
+        for (int k = 0; k < _images.Length; k++)
+        {
+            info.Add(new($"images.image{k}.sky.sky", ParameterKind.Sky, k, -1, -1, 1.0, -inf, inf, inf));
+            vals.Add(_images[k].Sky);
+        }
+        _srcOffset = new int[_types.Length];
+        for (int i = 0; i < _types.Length; i++)
+        {
+            var s = sources[i];
+            string p = $"catalog.source{i}.";
+            _srcOffset[i] = info.Count;
+            info.Add(new(p + "pos.x", ParameterKind.PositionX, -1, i, -1, 0.1, -inf, inf, 1.0)); vals.Add(s.X);
+            info.Add(new(p + "pos.y", ParameterKind.PositionY, -1, i, -1, 0.1, -inf, inf, 1.0)); vals.Add(s.Y);
+            for (int b = 0; b < _bands.Length; b++)
+            {
+                if (!s.Fluxes.TryGetValue(_bands[b], out double f))
+                    throw new Tract7dtException(ErrorCodes.SourceFluxMissing,
+                        $"Source {i} has no flux for band '{_bands[b]}', which has an image; give every source a flux in every fitted band.");
+                info.Add(new(p + "brightness." + _bands[b], ParameterKind.Flux, -1, i, b, 1.0, -inf, inf, inf)); vals.Add(f);
+            }
+            if (s.IsGalaxy)
+            {
+                info.Add(new(p + "shape.logre", ParameterKind.LogRe, -1, i, -1, ShapeStep, opt.LogReLower, opt.LogReUpper, 1.0)); vals.Add(s.Shape.LogRe);
+                info.Add(new(p + "shape.ee1", ParameterKind.Ee1, -1, i, -1, ShapeStep, -opt.EeBound, opt.EeBound, 0.1)); vals.Add(s.Shape.Ee1);
+                info.Add(new(p + "shape.ee2", ParameterKind.Ee2, -1, i, -1, ShapeStep, -opt.EeBound, opt.EeBound, 0.1)); vals.Add(s.Shape.Ee2);
+            }
+            if (s.Type == SourceType.Sersic)
+            {
+                info.Add(new(p + "sersicindex.SersicIndex", ParameterKind.SersicIndex, -1, i, -1, SersicStep, SersicMixture.MinN, SersicMixture.MaxN, 0.1));
+                vals.Add(s.SersicN);
+            }
+        }
+        _all = info.ToArray();
+        _values = vals.ToArray();
+        _free = Enumerable.Range(0, _all.Length).ToArray();
+        _freeOf = _free.ToArray();
+        _cache = new PatchCache(_types.Length, _images.Length);
+    }
+
+    private PatchModel(PatchModel src, int[] free)
+    {
+        _images = src._images; _types = src._types; _bands = src._bands; _imageBand = src._imageBand;
+        _srcOffset = src._srcOffset; _all = src._all; _values = (double[])src._values.Clone();
+        _free = free;
+        _freeOf = Enumerable.Repeat(-1, _all.Length).ToArray();
+        for (int j = 0; j < free.Length; j++) _freeOf[free[j]] = j;
+        _cache = new PatchCache(_types.Length, _images.Length);
+        _ones = src._ones;
+    }
+
+    // ---- structure -------------------------------------------------------------------
+
+    /// <summary>Band names in parameter order (ordinal sort).</summary>
+    public IReadOnlyList<string> Bands => _bands;
+    public IReadOnlyList<FitImage> Images => _images;
+    public int SourceCount => _types.Length;
+    public SourceType SourceTypeOf(int source) => _types[source];
+
+    /// <summary>Metadata of free parameter <paramref name="index"/>.</summary>
+    public ParameterInfo Parameter(int index) => _all[_free[index]];
+
+    /// <summary>True if every free parameter is a flux (the precondition of forced photometry).</summary>
+    public bool IsFluxOnly => _free.All(j => _all[j].Kind == ParameterKind.Flux);
+
+    /// <summary>A new view whose free parameters are those of this view that <paramref name="keep"/> accepts.</summary>
+    public PatchModel WithFree(Func<ParameterInfo, bool> keep) =>
+        new(this, _free.Where(j => keep(_all[j])).ToArray());
+
+    /// <summary>Forced photometry: a new view in which only the fluxes are free (sky and PSFs fixed too).</summary>
+    public PatchModel FreezeAllButFluxes() => WithFree(p => p.Kind == ParameterKind.Flux);
+
+    // ---- IFitProblem -----------------------------------------------------------------
+
+    public int ImageCount => _images.Length;
+    public int ImageWidth(int image) => _images[image].Width;
+    public int ImageHeight(int image) => _images[image].Height;
+    public ReadOnlySpan<float> Data(int image) => _images[image].Data;
+    public ReadOnlySpan<float> InverseError(int image) => _images[image].InverseError;
+    public int ParameterCount => _free.Length;
+    public string ParameterName(int index) => _all[_free[index]].Name;
+
+    public void GetParameters(Span<double> values)
+    {
+        for (int j = 0; j < _free.Length; j++) values[j] = _values[_free[j]];
+    }
+
+    public void SetParameters(ReadOnlySpan<double> values)
+    {
+        if (values.Length != _free.Length) throw new ArgumentException($"expected {_free.Length} values, got {values.Length}");
+        for (int j = 0; j < _free.Length; j++) _values[_free[j]] = values[j];
+    }
+
+    public void GetBounds(Span<double> lower, Span<double> upper)
+    {
+        for (int j = 0; j < _free.Length; j++) { lower[j] = _all[_free[j]].Lower; upper[j] = _all[_free[j]].Upper; }
+    }
+
+    public void GetMaxSteps(Span<double> maxSteps)
+    {
+        for (int j = 0; j < _free.Length; j++) maxSteps[j] = _all[_free[j]].MaxStep;
+    }
+
+    /// <summary>Finite-difference step sizes of the free parameters (§1.4).</summary>
+    public void GetStepSizes(Span<double> steps)
+    {
+        for (int j = 0; j < _free.Length; j++) steps[j] = _all[_free[j]].Step;
+    }
+
+    /// <summary>0, or −∞ if a free Sersic index lies outside [0.29, 6.3] (§1.3).</summary>
+    public double LogPrior()
+    {
+        foreach (int j in _free)
+            if (_all[j].Kind == ParameterKind.SersicIndex && !(_values[j] >= SersicMixture.MinN && _values[j] <= SersicMixture.MaxN))
+                return double.NegativeInfinity;
+        return 0.0;
+    }
+
+    public void RenderModel(int image, Span<float> model)
+    {
+        var img = _images[image];
+        if (model.Length < img.Width * img.Height) throw new ArgumentException("model buffer too short", nameof(model));
+        model = model.Slice(0, img.Width * img.Height);
+        float sky = (float)_values[image];
+        model.Fill(sky);
+        for (int i = 0; i < _types.Length; i++)
+        {
+            double c = Flux(i, image);
+            float cf = (float)c;
+            if (cf == 0f || !float.IsFinite(cf)) continue;
+            UnitFluxPatch(i, image)?.AddTo(model, img.Width, img.Height, cf);
+        }
+    }
+
+    public void GetDerivatives(List<DerivativePatch>[] perParameter)
+    {
+        if (perParameter.Length < _free.Length) throw new ArgumentException("one list per free parameter is needed");
+        for (int k = 0; k < _images.Length; k++)
+        {
+            int j = _freeOf[k];
+            if (j < 0) continue;
+            var img = _images[k];
+            _ones ??= new float[_images.Length][];
+            var ones = _ones[k] ??= Enumerable.Repeat(1f, img.Width * img.Height).ToArray();
+            perParameter[j].Add(new DerivativePatch(k, 0, 0, img.Width, img.Height, ones));
+        }
+        for (int i = 0; i < _types.Length; i++)
+            for (int k = 0; k < _images.Length; k++)
+                SourceDerivatives(i, k, perParameter);
+    }
+
+    // ---- per-source rendering ---------------------------------------------------------
+
+    /// <summary>Current value of source <paramref name="source"/>'s flux in the band of <paramref name="image"/>.</summary>
+    public double Flux(int source, int image) => _values[_srcOffset[source] + 2 + _imageBand[image]];
+
+    /// <summary>Current sky level of an image.</summary>
+    public double Sky(int image) => _values[image];
+
+    /// <summary>The source at the current parameters (fluxes keyed by band).</summary>
+    public FitSource GetSource(int source)
+    {
+        int o = _srcOffset[source];
+        var fl = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int b = 0; b < _bands.Length; b++) fl[_bands[b]] = _values[o + 2 + b];
+        var t = _types[source];
+        int so = o + 2 + _bands.Length;
+        return new FitSource(t, _values[o], _values[o + 1], fl,
+            t == SourceType.Point ? default : new EllipseESoft(_values[so], _values[so + 1], _values[so + 2]),
+            t == SourceType.Sersic ? _values[so + 3] : 3.0);
+    }
+
+    /// <summary>
+    /// The source's unit-flux patch on an image at the current parameters (not clipped to the
+    /// image; may be null when nothing is drawn). Cached until the source's position, shape or
+    /// index change; treat the values as read-only.
+    /// </summary>
+    public ImagePatch? UnitFluxPatch(int source, int image)
+    {
+        int o = _srcOffset[source];
+        var t = _types[source];
+        int so = o + 2 + _bands.Length;
+        var key = new SourceKey(_values[o], _values[o + 1],
+            t == SourceType.Point ? 0 : _values[so], t == SourceType.Point ? 0 : _values[so + 1],
+            t == SourceType.Point ? 0 : _values[so + 2], t == SourceType.Sersic ? _values[so + 3] : 0);
+        if (_cache.TryGet(source, image, key, out var p)) return p;
+        p = RenderUnit(t, key, image, mask: null);
+        _cache.Set(source, image, key, p);
+        return p;
+    }
+
+    /// <summary>Per-source conditions at the current parameters (README fix #4).</summary>
+    public SourceFlags GetSourceFlags(int source)
+    {
+        var s = GetSource(source);
+        var f = SourceFlags.None;
+        if (!double.IsFinite(s.X) || !double.IsFinite(s.Y) ||
+            (s.IsGalaxy && !(double.IsFinite(s.Shape.LogRe) && double.IsFinite(s.Shape.Ee1) && double.IsFinite(s.Shape.Ee2))) ||
+            (s.Type == SourceType.Sersic && !double.IsFinite(s.SersicN)))
+            f |= SourceFlags.NonFiniteParameters;
+        bool inside = false, usable = false;
+        for (int k = 0; k < _images.Length; k++)
+        {
+            var img = _images[k];
+            if (s.X >= -0.5 && s.X < img.Width - 0.5 && s.Y >= -0.5 && s.Y < img.Height - 0.5) inside = true;
+            var u = UnitFluxPatch(source, k);
+            if (u is null || usable) continue;
+            int xa = Math.Max(0, u.X0), xb = Math.Min(img.Width, u.X0 + u.W);
+            int ya = Math.Max(0, u.Y0), yb = Math.Min(img.Height, u.Y0 + u.H);
+            for (int y = ya; y < yb && !usable; y++)
+                for (int x = xa; x < xb; x++)
+                    if (img.InverseError[y * img.Width + x] > 0 && u.Values[(y - u.Y0) * u.W + (x - u.X0)] != 0) { usable = true; break; }
+        }
+        if (!inside) f |= SourceFlags.CenterOffImage;
+        if (!usable) f |= SourceFlags.NoUsablePixels;
+        return f;
+    }
+
+    private readonly record struct SourceKey(double X, double Y, double LogRe, double Ee1, double Ee2, double N);
+
+    private ImagePatch? RenderUnit(SourceType t, in SourceKey s, int image, PixelBox? mask)
+    {
+        var img = _images[image];
+        if (!double.IsFinite(s.X) || !double.IsFinite(s.Y)) return null;
+        if (t == SourceType.Point) return img.Psf.RenderPoint(s.X, s.Y, img.Width, img.Height);
+        if (!double.IsFinite(s.LogRe) || !double.IsFinite(s.Ee1) || !double.IsFinite(s.Ee2) || !double.IsFinite(s.N)) return null;
+        var shape = new EllipseESoft(s.LogRe, s.Ee1, s.Ee2);
+        var profile = t switch
+        {
+            SourceType.Exp => ProfileMixture.Exp,
+            SourceType.Dev => ProfileMixture.Dev,
+            _ => SersicMixture.Get(s.N),
+        };
+        double nre = t == SourceType.Exp ? 4.0 : 8.0;
+        var cov = shape.UnitPixelCovariance(Matrix2.FromPixelScale(img.PixelScale));
+        if (mask is { } m) return GalaxyRenderer.RenderOnMask(profile, cov, s.X, s.Y, m, img.Psf);
+        return GalaxyRenderer.Render(profile, cov, nre * shape.Re / img.PixelScale, s.X, s.Y, img.Width, img.Height, img.Psf);
+    }
+
+    private void SourceDerivatives(int i, int k, List<DerivativePatch>[] outp)
+    {
+        var u0 = UnitFluxPatch(i, k);
+        if (u0 is null) return;
+        var img = _images[k];
+        if (!u0.Overlaps(img.Width, img.Height)) return;
+        int o = _srcOffset[i];
+        int jf = _freeOf[o + 2 + _imageBand[k]];
+        if (jf >= 0) outp[jf].Add(Wrap(k, u0));
+        double c = Flux(i, k);
+        if (c == 0 || !double.IsFinite(c)) return;
+        var t = _types[i];
+        int so = o + 2 + _bands.Length;
+        var key = new SourceKey(_values[o], _values[o + 1],
+            t == SourceType.Point ? 0 : _values[so], t == SourceType.Point ? 0 : _values[so + 1],
+            t == SourceType.Point ? 0 : _values[so + 2], t == SourceType.Sersic ? _values[so + 3] : 0);
+        int jx = _freeOf[o], jy = _freeOf[o + 1];
+        if (t == SourceType.Point)
+        {
+            if (jx >= 0) outp[jx].Add(Wrap(k, ImagePatch.ScaledDifference(
+                RenderUnit(t, key with { X = key.X + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
+            if (jy >= 0) outp[jy].Add(Wrap(k, ImagePatch.ScaledDifference(
+                RenderUnit(t, key with { Y = key.Y + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
+            return;
+        }
+        if (jx >= 0 || jy >= 0) GridPositionDerivatives(k, u0, c, jx, jy, outp);
+        var mask = new PixelBox(u0.X0, u0.Y0, u0.X0 + u0.W, u0.Y0 + u0.H);
+        for (int q = 0; q < 3; q++)
+        {
+            int j = _freeOf[so + q];
+            if (j < 0) continue;
+            var stepped = q switch
+            {
+                0 => key with { LogRe = key.LogRe + ShapeStep },
+                1 => key with { Ee1 = key.Ee1 + ShapeStep },
+                _ => key with { Ee2 = key.Ee2 + ShapeStep },
+            };
+            var ui = RenderUnit(t, stepped, k, mask);
+            outp[j].Add(Wrap(k, ImagePatch.ScaledDifference(ui ?? Empty(u0), u0, c / ShapeStep)));
+        }
+        if (t == SourceType.Sersic && _freeOf[so + 3] >= 0)
+        {
+            double step = key.N + SersicStep > SersicMixture.MaxN ? -SersicStep : SersicStep;
+            var un = RenderUnit(t, key with { N = key.N + step }, k, null);
+            outp[_freeOf[so + 3]].Add(Wrap(k, ImagePatch.ScaledDifference(un ?? Empty(u0), u0, c / step)));
+        }
+    }
+
+    /// <summary>
+    /// Galaxy position derivatives: pixel-grid central differences of U0 with a zero border,
+    /// times the counts, in pixels (README fix #1: no ×CD⁻¹ factor, unlike the reference).
+    /// </summary>
+    private static void GridPositionDerivatives(int k, ImagePatch u0, double c, int jx, int jy, List<DerivativePatch>[] outp)
+    {
+        int w = u0.W, h = u0.H;
+        var u = u0.Values;
+        var dx = jx >= 0 ? new float[w * h] : null;
+        var dy = jy >= 0 ? new float[w * h] : null;
+        for (int r = 1; r < h - 1; r++)
+            for (int col = 1; col < w - 1; col++)
+            {
+                int i = r * w + col;
+                if (dx is not null) dx[i] = (float)(c * ((u[i - 1] - (double)u[i + 1]) / 2));
+                if (dy is not null) dy[i] = (float)(c * ((u[i - w] - (double)u[i + w]) / 2));
+            }
+        if (dx is not null) outp[jx].Add(new DerivativePatch(k, u0.X0, u0.Y0, w, h, dx));
+        if (dy is not null) outp[jy].Add(new DerivativePatch(k, u0.X0, u0.Y0, w, h, dy));
+    }
+
+    private static ImagePatch Empty(ImagePatch like) => new(like.X0, like.Y0, like.W, like.H, new float[like.W * like.H]);
+
+    private static DerivativePatch Wrap(int image, ImagePatch p) => new(image, p.X0, p.Y0, p.W, p.H, p.Values);
+
+    /// <summary>Unit-flux patches per (source, image), valid while the source's geometry is unchanged.</summary>
+    private sealed class PatchCache
+    {
+        private readonly (SourceKey Key, ImagePatch? Patch, bool Valid)[] _slots;
+        private readonly int _nimg;
+        public PatchCache(int nsrc, int nimg) { _nimg = nimg; _slots = new (SourceKey, ImagePatch?, bool)[nsrc * nimg]; }
+        public bool TryGet(int s, int k, in SourceKey key, out ImagePatch? p)
+        {
+            var e = _slots[s * _nimg + k];
+            p = e.Patch;
+            return e.Valid && e.Key.Equals(key);
+        }
+        public void Set(int s, int k, in SourceKey key, ImagePatch? p) => _slots[s * _nimg + k] = (key, p, true);
+    }
+}

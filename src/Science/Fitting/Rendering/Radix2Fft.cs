@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+
+namespace Tract7dt.Science.Fitting.Rendering;
+
+/// <summary>
+/// In-place iterative radix-2 complex FFT in f64 (split real / imaginary arrays), plus the
+/// two 2-D real transforms the Fourier galaxy path needs, with NumPy's <c>rfft2</c> /
+/// <c>irfft2</c> semantics (axis 0 complex, last axis real; the c2r step ignores the
+/// imaginary parts of the DC and Nyquist columns). Sizes are powers of two.
+/// </summary>
+public static class Radix2Fft
+{
+    private static readonly ConcurrentDictionary<int, (double[] Cos, double[] Sin, int[] Rev)> s_tables = new();
+
+    /// <summary>Unnormalised DFT (sign −1) or inverse DFT (sign +1, no 1/n) of length n = re.Length.</summary>
+    public static void Transform(Span<double> re, Span<double> im, bool inverse)
+    {
+        int n = re.Length;
+        if (im.Length != n) throw new ArgumentException("re and im differ in length");
+        if (n <= 1) return;
+        if (!BitOperations.IsPow2(n)) throw new ArgumentException($"FFT length {n} is not a power of two");
+        var (cos, sin, rev) = s_tables.GetOrAdd(n, Build);
+        for (int i = 0; i < n; i++)
+        {
+            int j = rev[i];
+            if (j > i) { (re[i], re[j]) = (re[j], re[i]); (im[i], im[j]) = (im[j], im[i]); }
+        }
+        double sgn = inverse ? 1.0 : -1.0;
+        for (int len = 2; len <= n; len <<= 1)
+        {
+            int half = len >> 1, step = n / len;
+            for (int s = 0; s < n; s += len)
+            {
+                for (int k = 0; k < half; k++)
+                {
+                    double wr = cos[k * step], wi = sgn * sin[k * step];
+                    int a = s + k, b = a + half;
+                    double xr = re[b] * wr - im[b] * wi;
+                    double xi = re[b] * wi + im[b] * wr;
+                    re[b] = re[a] - xr; im[b] = im[a] - xi;
+                    re[a] += xr; im[a] += xi;
+                }
+            }
+        }
+    }
+
+    private static (double[], double[], int[]) Build(int n)
+    {
+        var c = new double[n / 2];
+        var s = new double[n / 2];
+        for (int k = 0; k < n / 2; k++) { double a = 2 * Math.PI * k / n; c[k] = Math.Cos(a); s[k] = Math.Sin(a); }
+        int bits = BitOperations.Log2((uint)n);
+        var rev = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int r = 0;
+            for (int b = 0; b < bits; b++) if ((i & (1 << b)) != 0) r |= 1 << (bits - 1 - b);
+            rev[i] = r;
+        }
+        return (c, s, rev);
+    }
+
+    /// <summary>
+    /// Forward real 2-D DFT of the n×n real image <paramref name="img"/> (row-major): output
+    /// n rows × (n/2 + 1) columns, unnormalised, as <c>numpy.fft.rfft2</c>.
+    /// </summary>
+    public static void Rfft2(ReadOnlySpan<float> img, int n, Span<double> outRe, Span<double> outIm)
+    {
+        int m = n / 2 + 1;
+        var re = new double[n]; var im = new double[n];
+        for (int r = 0; r < n; r++)
+        {
+            for (int c = 0; c < n; c++) { re[c] = img[r * n + c]; im[c] = 0; }
+            Transform(re, im, false);
+            for (int c = 0; c < m; c++) { outRe[r * m + c] = re[c]; outIm[r * m + c] = im[c]; }
+        }
+        for (int c = 0; c < m; c++)
+        {
+            for (int r = 0; r < n; r++) { re[r] = outRe[r * m + c]; im[r] = outIm[r * m + c]; }
+            Transform(re, im, false);
+            for (int r = 0; r < n; r++) { outRe[r * m + c] = re[r]; outIm[r * m + c] = im[r]; }
+        }
+    }
+
+    /// <summary>
+    /// Inverse real 2-D DFT with 1/n² normalisation, as <c>numpy.fft.irfft2(X, s=(n, n))</c>:
+    /// the half spectrum (n × (n/2+1), overwritten as scratch) becomes the n×n real image
+    /// <paramref name="dst"/>, rounded to f32. <paramref name="work"/> needs length ≥ 4n.
+    /// </summary>
+    public static void Irfft2(Span<double> specRe, Span<double> specIm, int n, Span<float> dst, Span<double> work)
+    {
+        int m = n / 2 + 1;
+        var re = work.Slice(0, n); var im = work.Slice(n, n);
+        // axis 0: complex inverse along each stored column
+        for (int c = 0; c < m; c++)
+        {
+            for (int r = 0; r < n; r++) { re[r] = specRe[r * m + c]; im[r] = specIm[r * m + c]; }
+            Transform(re, im, true);
+            for (int r = 0; r < n; r++) { specRe[r * m + c] = re[r]; specIm[r * m + c] = im[r]; }
+        }
+        // last axis: c2r of two rows at once (Z = A + iB has real inverse parts a and b).
+        double norm = 1.0 / ((double)n * n);
+        for (int r = 0; r < n; r += 2)
+        {
+            int ra = r * m, rb = (r + 1) * m;
+            // DC and Nyquist: real parts only
+            re[0] = specRe[ra]; im[0] = specRe[rb];
+            re[n / 2] = specRe[ra + n / 2]; im[n / 2] = specRe[rb + n / 2];
+            for (int k = 1; k < n / 2; k++)
+            {
+                double ar = specRe[ra + k], ai = specIm[ra + k], br = specRe[rb + k], bi = specIm[rb + k];
+                // Z[k] = A[k] + i B[k];  Z[n−k] = conj(A[k]) + i conj(B[k])
+                re[k] = ar - bi; im[k] = ai + br;
+                re[n - k] = ar + bi; im[n - k] = -ai + br;
+            }
+            Transform(re, im, true);
+            var da = dst.Slice(r * n, n); var db = dst.Slice((r + 1) * n, n);
+            for (int x = 0; x < n; x++) { da[x] = (float)(re[x] * norm); db[x] = (float)(im[x] * norm); }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using Tract7dt.Science.Fitting;
+using Tract7dt.Science.Fitting.Profiles;
+using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Psf.Models;
+using Xunit;
+
+namespace Tract7dt.Tests.Rendering;
+
+/// <summary>Analytic renders, parameter protocol, derivative consistency and bad cases of <see cref="PatchModel"/>.</summary>
+public class PatchModelTests
+{
+    private const int W = 48, H = 40;
+
+    private static GaussianMixturePsf Gauss(double sigma) =>
+        new(new GaussianMixture([1.0], [0.0], [0.0], [sigma * sigma], [0.0], [sigma * sigma]));
+
+    private static FitImage Img(string band, IPsf psf, float[]? e = null, float[]? d = null) =>
+        new(band, d ?? new float[W * H], e ?? Enumerable.Repeat(1f, W * H).ToArray(), W, H, psf);
+
+    private static Dictionary<string, double> F(params (string B, double V)[] f) => f.ToDictionary(x => x.B, x => x.V);
+
+    [Fact]
+    public void Gaussian_star_through_gaussian_psf_is_the_analytic_gaussian()
+    {
+        const double flux = 1000, s = 1.8, x = 20.3, y = 17.6;
+        var m = new PatchModel([Img("r", Gauss(s))], [new FitSource(SourceType.Point, x, y, F(("r", flux)))]);
+        var img = new float[W * H];
+        m.RenderModel(0, img);
+        double maxErr = 0, sum = 0;
+        for (int j = 0; j < H; j++)
+            for (int i = 0; i < W; i++)
+            {
+                double a = flux / (2 * Math.PI * s * s) * Math.Exp(-0.5 * ((i - x) * (i - x) + (j - y) * (j - y)) / (s * s));
+                maxErr = Math.Max(maxErr, Math.Abs(img[j * W + i] - a));
+                sum += img[j * W + i];
+            }
+        Assert.True(maxErr < 1e-5 * flux, $"max error {maxErr}"); // brief: 1e-5 of the flux
+        Assert.Equal(flux, sum, 1e-3);                               // point-sampled σ = 1.8 sums to the flux
+    }
+
+    [Fact]
+    public void Gaussian_galaxy_through_gaussian_psf_is_the_analytic_convolution()
+    {
+        // A one-component "profile" of variance 1 r_e²: galaxy ⊗ PSF = N(0, C + s² I).
+        var prof = new ProfileMixture([1.0], [1.0]);
+        var shape = EllipseESoft.FromRAbPhi(2.5, 0.6, 30);
+        var cov = shape.UnitPixelCovariance(Matrix2.Identity);
+        const double s = 1.5, x = 24.4, y = 19.7;
+        var patch = GalaxyRenderer.RenderAnalytic(prof, cov, x, y, new PixelBox(0, 0, W, H), Gauss(s).Mixture);
+        double cxx = cov.Xx + s * s, cxy = cov.Xy, cyy = cov.Yy + s * s, det = cxx * cyy - cxy * cxy, max = 0;
+        for (int j = 0; j < H; j++)
+            for (int i = 0; i < W; i++)
+            {
+                double dx = i - x, dy = j - y;
+                double a = Math.Exp(-0.5 * (cyy * dx * dx - 2 * cxy * dx * dy + cxx * dy * dy) / det) / (2 * Math.PI * Math.Sqrt(det));
+                max = Math.Max(max, Math.Abs(patch.Values[j * W + i] - a));
+            }
+        Assert.True(max < 1e-5, $"max error {max}"); // unit flux; 1e-5 of the flux
+    }
+
+    [Fact]
+    public void Fourier_path_of_a_gaussian_stamp_matches_the_analytic_convolution()
+    {
+        // Pixelized Gaussian PSF (σ = 2, 31×31): the Fourier galaxy path (band-limited, Lanczos
+        // shift) must agree with the analytic convolution to ~1e-4 of the flux (Lanczos-3
+        // interpolation error of a σ ≈ 2.6 px profile dominates).
+        const double s = 2.0, x = 24.3, y = 19.6;
+        var st = new float[31 * 31];
+        for (int j = 0; j < 31; j++) for (int i = 0; i < 31; i++) st[j * 31 + i] = (float)(Math.Exp(-0.5 * ((i - 15) * (i - 15) + (j - 15) * (j - 15)) / (s * s)) / (2 * Math.PI * s * s));
+        var prof = new ProfileMixture([1.0], [1.0]);
+        var cov = EllipseESoft.FromRAbPhi(1.5, 0.7, 60).UnitPixelCovariance(Matrix2.Identity);
+        var fourier = GalaxyRenderer.Render(prof, cov, 4 * 1.5, x, y, W, H, new PixelizedPsf(st, 31, 31))!;
+        var analytic = GalaxyRenderer.RenderAnalytic(prof, cov, x, y, new PixelBox(fourier.X0, fourier.Y0, fourier.X0 + fourier.W, fourier.Y0 + fourier.H), Gauss(s).Mixture);
+        double max = 0;
+        for (int i = 0; i < analytic.Values.Length; i++) max = Math.Max(max, Math.Abs(fourier.Values[i] - analytic.Values[i]));
+        Assert.True(max < 1e-4, $"max error {max}");
+    }
+
+    [Fact]
+    public void Parameter_order_names_bounds_follow_the_tractor()
+    {
+        var m = new PatchModel(
+            [Img("r", Gauss(1.5)), Img("g", Gauss(1.5))],
+            [new FitSource(SourceType.Sersic, 10, 10, F(("r", 5), ("g", 4)), EllipseESoft.FromRAbPhi(2, 0.5, 10), 2.0),
+             new FitSource(SourceType.Point, 30, 20, F(("r", 7), ("g", 6)))]);
+        string[] names = Enumerable.Range(0, m.ParameterCount).Select(m.ParameterName).ToArray();
+        Assert.Equal(new[] {
+            "images.image0.sky.sky", "images.image1.sky.sky",
+            "catalog.source0.pos.x", "catalog.source0.pos.y", "catalog.source0.brightness.g", "catalog.source0.brightness.r",
+            "catalog.source0.shape.logre", "catalog.source0.shape.ee1", "catalog.source0.shape.ee2", "catalog.source0.sersicindex.SersicIndex",
+            "catalog.source1.pos.x", "catalog.source1.pos.y", "catalog.source1.brightness.g", "catalog.source1.brightness.r" }, names);
+        var lo = new double[m.ParameterCount]; var hi = new double[m.ParameterCount]; var ms = new double[m.ParameterCount];
+        m.GetBounds(lo, hi); m.GetMaxSteps(ms);
+        Assert.Equal(Math.Log(0.1), lo[6], 1e-15); Assert.Equal(100, hi[7]); Assert.Equal(0.29, lo[9]); Assert.Equal(6.3, hi[9]);
+        Assert.Equal(1.0, ms[2]); Assert.Equal(0.1, ms[8]); Assert.Equal(double.PositiveInfinity, ms[4]);
+
+        var forced = m.FreezeAllButFluxes();
+        Assert.True(forced.IsFluxOnly);
+        Assert.False(m.IsFluxOnly);
+        Assert.Equal(4, forced.ParameterCount);
+        forced.SetParameters([1, 2, 3, 4]);
+        var p = new double[m.ParameterCount]; m.GetParameters(p);
+        Assert.Equal(4.0, p[4]); // the original view is untouched
+
+        var v = new double[m.ParameterCount]; m.GetParameters(v);
+        v[9] = 7.0; m.SetParameters(v);
+        Assert.Equal(double.NegativeInfinity, m.LogPrior());
+    }
+
+    [Theory]
+    [InlineData(SourceType.Point)]
+    [InlineData(SourceType.Exp)]
+    [InlineData(SourceType.Sersic)]
+    public void Derivatives_agree_with_finite_differences_of_the_model(SourceType type)
+    {
+        // Forward differences of RenderModel with each parameter's own step reproduce every
+        // derivative patch except galaxy positions (a grid central difference, checked against
+        // a ±1 px model difference, which is exact for the analytic path up to box edges).
+        var psf = Gauss(1.6);
+        var m = new PatchModel([Img("r", psf)], [new FitSource(type, 22.2, 18.7, F(("r", 500)), EllipseESoft.FromRAbPhi(2.2, 0.7, 40), 2.5)]);
+        int n = m.ParameterCount;
+        var lists = Enumerable.Range(0, n).Select(_ => new List<DerivativePatch>()).ToArray();
+        m.GetDerivatives(lists);
+        var p0 = new double[n]; m.GetParameters(p0);
+        var steps = new double[n]; m.GetStepSizes(steps);
+        var m0 = new float[W * H]; m.RenderModel(0, m0);
+        for (int j = 0; j < n; j++)
+        {
+            var info = m.Parameter(j);
+            bool galPos = type != SourceType.Point && info.Kind is ParameterKind.PositionX or ParameterKind.PositionY;
+            var d = Dense(lists[j]);
+            var fd = new double[W * H];
+            if (galPos)
+            {
+                var pp = (double[])p0.Clone(); pp[j] += 1; m.SetParameters(pp); var mp = new float[W * H]; m.RenderModel(0, mp);
+                pp[j] -= 2; m.SetParameters(pp); var mm = new float[W * H]; m.RenderModel(0, mm);
+                for (int i = 0; i < fd.Length; i++) fd[i] = ((double)mp[i] - mm[i]) / 2;
+            }
+            else
+            {
+                var pp = (double[])p0.Clone(); pp[j] += steps[j]; m.SetParameters(pp); var mp = new float[W * H]; m.RenderModel(0, mp);
+                for (int i = 0; i < fd.Length; i++) fd[i] = ((double)mp[i] - m0[i]) / steps[j];
+            }
+            m.SetParameters(p0);
+            double scale = fd.Max(Math.Abs), err = 0;
+            var u = m.UnitFluxPatch(0, 0)!;
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                {
+                    // galaxy position: only interior pixels of the patch (the grid rule zeroes the border)
+                    if (galPos && (x <= u.X0 || x >= u.X0 + u.W - 1 || y <= u.Y0 || y >= u.Y0 + u.H - 1)) continue;
+                    err = Math.Max(err, Math.Abs(d[y * W + x] - fd[y * W + x]));
+                }
+            // 1e-4 relative is the brief's bound; on top, the model-level difference is of two f32
+            // images, so each pixel carries up to ~2 ulp(model peak)/step of rounding noise.
+            double f32Noise = 2 * (MathF.BitIncrement(m0.Max()) - m0.Max()) / (galPos ? 2 : steps[j]);
+            Assert.True(err <= 1e-4 * scale + f32Noise, $"{info.Name}: max|Δ| {err} vs scale {scale}, f32 noise {f32Noise}");
+        }
+    }
+
+    private static double[] Dense(List<DerivativePatch> ps)
+    {
+        var a = new double[W * H];
+        foreach (var p in ps)
+            for (int r = 0; r < p.Height; r++)
+                for (int c = 0; c < p.Width; c++)
+                {
+                    int x = p.X0 + c, y = p.Y0 + r;
+                    if (x >= 0 && y >= 0 && x < W && y < H) a[y * W + x] += p.Values[r * p.Width + c];
+                }
+        return a;
+    }
+
+    [Fact]
+    public void Bad_cases_do_not_crash_and_are_flagged()
+    {
+        var nanData = Enumerable.Repeat(float.NaN, W * H).ToArray();
+        var zeroE = new float[W * H];
+        var psf = GuardPsf();
+        var srcs = new[]
+        {
+            new FitSource(SourceType.Exp, 20, 20, F(("r", 100), ("g", 0)), EllipseESoft.FromRAbPhi(2, 0.5, 0)),    // zero flux in g
+            new FitSource(SourceType.Dev, 25, 15, F(("r", 100), ("g", 50)), new EllipseESoft(Math.Log(0.1), 90, -60)), // degenerate ellipse
+            new FitSource(SourceType.Point, 500, -300, F(("r", 10), ("g", 10))),                                  // off every image
+            new FitSource(SourceType.Point, double.NaN, 3, F(("r", 10), ("g", 10))),                               // non-finite position
+            new FitSource(SourceType.Exp, -40, 20, F(("r", 10), ("g", 10)), EllipseESoft.FromRAbPhi(3, 0.8, 0)),    // centre off image
+        };
+        var m = new PatchModel([Img("r", psf, d: nanData), Img("g", GoldenSetup.Pix, e: zeroE)], srcs);
+        foreach (int k in new[] { 0, 1 })
+        {
+            var img = new float[W * H];
+            m.RenderModel(k, img);
+            Assert.All(img, v => Assert.True(float.IsFinite(v)));
+        }
+        var lists = Enumerable.Range(0, m.ParameterCount).Select(_ => new List<DerivativePatch>()).ToArray();
+        m.GetDerivatives(lists);
+        Assert.All(lists.SelectMany(l => l).SelectMany(p => p.Values), v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(SourceFlags.None, m.GetSourceFlags(0));
+        Assert.True(m.GetSourceFlags(2).HasFlag(SourceFlags.NoUsablePixels | SourceFlags.CenterOffImage));
+        Assert.True(m.GetSourceFlags(3).HasFlag(SourceFlags.NonFiniteParameters | SourceFlags.NoUsablePixels));
+        Assert.True(m.GetSourceFlags(4).HasFlag(SourceFlags.CenterOffImage));
+        // zero flux in g: the flux column exists, position/shape columns do not come from band g
+        Assert.Contains(lists[Enumerable.Range(0, m.ParameterCount).Single(j => m.ParameterName(j) == "catalog.source0.brightness.g")], p => p.Image == 1);
+        Assert.DoesNotContain(lists[Enumerable.Range(0, m.ParameterCount).Single(j => m.ParameterName(j) == "catalog.source0.shape.logre")], p => p.Image == 1);
+    }
+
+    private static IPsf GuardPsf() => Gauss(1.4);
+}
