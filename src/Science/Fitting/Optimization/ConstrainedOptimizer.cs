@@ -61,6 +61,17 @@ public sealed class ConstrainedOptimizer
     private double _cachedLnP;
     private bool _cacheValid;
 
+    /// <summary>
+    /// Cumulative wall time [s] of this instance's phases (diagnostics for benchmarks; never
+    /// feeds back into any number): derivatives from the model, system build, LSQR, and the
+    /// line search's model evaluations (including lnP0).
+    /// </summary>
+    public (double Derivatives, double Build, double Lsqr, double LineSearch) Timings =>
+        (Seconds(_tDerivs), Seconds(_tBuild), Seconds(_tLsqr), Seconds(_tSearch));
+
+    private long _tDerivs, _tBuild, _tLsqr, _tSearch;
+    private static double Seconds(long ticks) => ticks / (double)System.Diagnostics.Stopwatch.Frequency;
+
     /// <summary>Forgets the cached lnP/χ (call if the problem's data changed behind our back).</summary>
     public void Reset() => _cacheValid = false;
 
@@ -76,7 +87,9 @@ public sealed class ConstrainedOptimizer
         problem.GetBounds(_lower.AsSpan(0, np), _upper.AsSpan(0, np));
         problem.GetMaxSteps(_maxStep.AsSpan(0, np));
 
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         double lnP0 = CurrentLogProb(problem, np);
+        _tSearch += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
 
         BuildSystem(problem, np);
         var direction = new double[np];
@@ -91,6 +104,7 @@ public sealed class ConstrainedOptimizer
         // LSQR, then fix #2: freeze parameters stuck on a bound and solve again.
         int lsqrIters = 0, frozen = 0;
         var y = _y.AsSpan(0, np);
+        t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
             _lsqr.Solve(_system, _system.Rhs, y, 2 * np);
@@ -113,6 +127,8 @@ public sealed class ConstrainedOptimizer
                 if (!_system.IsActive(j)) direction[j] = 0;
 
         // Line search (§6.5).
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        _tLsqr += t1 - t0;
         var p0 = _p0.AsSpan(0, np);
         var cand = _cand.AsSpan(0, np);
         var best = _best.AsSpan(0, np);
@@ -141,6 +157,7 @@ public sealed class ConstrainedOptimizer
         }
         problem.SetParameters(best);
         Remember(problem, best, bestLnP);
+        _tSearch += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
         return new OptimizerStep(improved ? bestLnP - lnP0 : 0, direction, improved ? bestAlpha : 0,
             improved ? StepStatus.Improved : StepStatus.NoImprovement, lsqrIters, frozen, bestLnP);
     }
@@ -259,8 +276,12 @@ public sealed class ConstrainedOptimizer
     private void BuildSystem(IFitProblem problem, int np)
     {
         for (int j = 0; j < np; j++) _derivs[j].Clear();
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         problem.GetDerivatives(_derivs);
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         _system.Build(problem, _derivs);
+        _tDerivs += t1 - t0;
+        _tBuild += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
     }
 
     private void Prepare(IFitProblem problem, int np)
