@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using Tract7dt.Science.Fitting;
+using Tract7dt.Science.Fitting.Optimization;
+using Tract7dt.Science.Fitting.Profiles;
+using Tract7dt.Science.Psf.Models;
+
+namespace Tract7dt.Bench;
+
+/// <summary>
+/// The golden README's timing recipe (golden/tractor/README.md "timing/"): a 300×300 patch,
+/// 100 sources (70 stars, 15 Exp, 15 Dev), a 25×25 Moffat PixelizedPSF, σ = 1, every sky
+/// free, starts perturbed by 0.3 px / 10 % flux / 0.1 in ln r_e; fitted to dlnp &lt; 1e-6 or
+/// 200 steps on one thread. Simulated in-process with fixed seeds (System.Random, not
+/// NumPy's stream, so the images differ from the Tractor's but follow the same recipe).
+/// </summary>
+public sealed class FitBench : IBenchmark
+{
+    public string Name => "fit";
+
+    public string Description => "patch fit (100 sources, 300x300, 5 and 40 bands) vs the Tractor's timings";
+
+    // Tractor, correctly scaled derivatives (pixscale 3600 supplement), single thread.
+    private static readonly Dictionary<int, (double FitS, int Steps, double SPerStep, double VarS)> Tractor = new()
+    {
+        [5] = (9.0, 10, 0.90, 0.53),
+        [10] = (12.3, 6, 2.05, 1.10),
+        [20] = (32.1, 7, 4.59, 2.95),
+        [40] = (66.1, 8, 8.26, 7.48),
+    };
+
+    public void Run(string[] args)
+    {
+        var bandCounts = args.Length > 0
+            ? args[0].Split(',').Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray()
+            : [5, 40];
+        Console.WriteLine("| bands | params | steps | fit s | s/step | LSQR its/step | alloc MB (fit) | var s | chi2/pix | med gal pos err px | Tractor fit s | Tractor s/step | speed-up |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (int nb in bandCounts) RunOne(nb);
+    }
+
+    private static void RunOne(int nb)
+    {
+        const int W = 300, H = 300, NSrc = 100;
+        var psf = MoffatStamp();
+        var rng = new Random(20260501);
+        double U(double a, double b) => a + (b - a) * rng.NextDouble();
+        double N(double s) => s * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var bands = Enumerable.Range(0, nb).Select(j => $"b{j:00}").ToArray();
+        var x = Enumerable.Range(0, NSrc).Select(_ => U(10, 290)).ToArray();
+        var y = Enumerable.Range(0, NSrc).Select(_ => U(10, 290)).ToArray();
+        var lnF = Enumerable.Range(0, NSrc).Select(i => i < 70 ? U(Math.Log(500), Math.Log(20000)) : U(Math.Log(2000), Math.Log(30000))).ToArray();
+        var colour = Enumerable.Range(0, NSrc).Select(_ => Enumerable.Range(0, nb).Select(_ => U(0.7, 1.3)).ToArray()).ToArray();
+        var re = Enumerable.Range(0, 30).Select(_ => U(1.5, 4.0)).ToArray();
+        var ab = Enumerable.Range(0, 30).Select(_ => U(0.4, 1.0)).ToArray();
+        var phi = Enumerable.Range(0, 30).Select(_ => U(0, 180)).ToArray();
+
+        FitSource Source(int i, double dx, double dy, Func<int, double> fluxScale, double dlogre)
+        {
+            var flux = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (int j = 0; j < nb; j++) flux[bands[j]] = Math.Exp(lnF[i]) * colour[i][j] * fluxScale(j);
+            if (i < 70) return new FitSource(SourceType.Point, x[i] + dx, y[i] + dy, flux);
+            int g = i - 70;
+            return new FitSource(i < 85 ? SourceType.Exp : SourceType.Dev, x[i] + dx, y[i] + dy, flux,
+                EllipseESoft.FromRAbPhi(re[g] * Math.Exp(dlogre), ab[g], phi[g]));
+        }
+
+        var truth = Enumerable.Range(0, NSrc).Select(i => Source(i, 0, 0, _ => 1.0, 0)).ToArray();
+        var noiseRng = new Random(20260502);
+        var images = new FitImage[nb];
+        var ones = Enumerable.Repeat(1f, W * H).ToArray();
+        for (int j = 0; j < nb; j++)
+        {
+            var blank = new FitImage(bands[j], new float[W * H], ones, W, H, psf);
+            var tm = new PatchModel([blank], truth);
+            var data = new float[W * H];
+            tm.RenderModel(0, data);
+            for (int i = 0; i < data.Length; i++)
+                data[i] = (float)(data[i] + Math.Sqrt(-2 * Math.Log(1 - noiseRng.NextDouble())) * Math.Cos(2 * Math.PI * noiseRng.NextDouble()));
+            images[j] = new FitImage(bands[j], data, ones, W, H, psf);
+        }
+        var start = Enumerable.Range(0, NSrc).Select(i =>
+        {
+            double dx = N(0.3), dy = N(0.3);
+            var df = Enumerable.Range(0, nb).Select(_ => N(0.1)).ToArray();
+            double dl = i >= 70 ? N(0.1) : 0;
+            return Source(i, dx, dy, j => 1 + df[j], dl);
+        }).ToArray();
+
+        var pm = new PatchModel(images, start);
+        var model = new TimedProblem(pm);
+        var opt = new ConstrainedOptimizer();
+        long alloc0 = GC.GetAllocatedBytesForCurrentThread();
+        var sw = Stopwatch.StartNew();
+        int steps = 0, lsqrIts = 0;
+        for (int it = 0; it < 200; it++)
+        {
+            var st = opt.Step(model);
+            steps++;
+            lsqrIts += st.LsqrIterations;
+            if (st.DLnP < 1e-6) break;
+        }
+        double fitS = sw.Elapsed.TotalSeconds;
+        long alloc = GC.GetAllocatedBytesForCurrentThread() - alloc0;
+        sw.Restart();
+        var diag = new double[model.ParameterCount];
+        opt.Variances(model, diag, [], []);
+        double varS = sw.Elapsed.TotalSeconds;
+        double chi2 = -2 * opt.LogProb(model) / (W * H * (double)nb);
+        var gErr = Enumerable.Range(70, 30).Select(i =>
+        {
+            var s = pm.GetSource(i);
+            return double.Hypot(s.X - x[i], s.Y - y[i]);
+        }).OrderBy(v => v).ToArray();
+        double med = (gErr[14] + gErr[15]) / 2;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  [{nb} bands] render {model.Render.Elapsed.TotalSeconds:F2} s ({model.Renders} image renders), derivatives {model.Derivs.Elapsed.TotalSeconds:F2} s, set-params {model.SetParams.Elapsed.TotalSeconds:F2} s, optimizer: build {opt.Timings.Build:F2} s, LSQR {opt.Timings.Lsqr:F2} s, line search (incl. renders) {opt.Timings.LineSearch:F2} s"));
+        var t = Tractor.TryGetValue(nb, out var tr) ? tr : (FitS: double.NaN, Steps: 0, SPerStep: double.NaN, VarS: double.NaN);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {nb} | {model.ParameterCount} | {steps} | {fitS:F2} | {fitS / steps:F3} | {lsqrIts / (double)steps:F0} | {alloc / 1e6:F0} | {varS:F2} | {chi2:F3} | {med:F4} | {t.FitS:F1} | {t.SPerStep:F2} | {t.FitS / fitS:F1}x (per step {t.SPerStep / (fitS / steps):F1}x) |"));
+    }
+
+    /// <summary>The README's 25×25 Moffat stamp: FWHM 3.5 px, β 2.5, centre (12, 12), sum 1 in f64, then f32.</summary>
+    private static PixelizedPsf MoffatStamp()
+    {
+        const int S = 25, C = 12;
+        const double Beta = 2.5, Alpha = 3.0959735448462617;
+        var v = new double[S * S];
+        for (int yy = 0; yy < S; yy++)
+            for (int xx = 0; xx < S; xx++)
+                v[yy * S + xx] = Math.Pow(1 + ((xx - C) * (xx - C) + (yy - C) * (yy - C)) / (Alpha * Alpha), -Beta);
+        double sum = v.Sum();
+        return new PixelizedPsf(v.Select(a => (float)(a / sum)).ToArray(), S, S);
+    }
+}
+
+/// <summary>Times the forward-model calls of a problem (render, derivatives) for the breakdown.</summary>
+internal sealed class TimedProblem(IFitProblem inner) : IFitProblem
+{
+    public readonly Stopwatch Render = new(), Derivs = new(), SetParams = new();
+    public int Renders;
+    public int ImageCount => inner.ImageCount;
+    public int ImageWidth(int image) => inner.ImageWidth(image);
+    public int ImageHeight(int image) => inner.ImageHeight(image);
+    public ReadOnlySpan<float> Data(int image) => inner.Data(image);
+    public ReadOnlySpan<float> InverseError(int image) => inner.InverseError(image);
+    public int ParameterCount => inner.ParameterCount;
+    public string ParameterName(int index) => inner.ParameterName(index);
+    public void GetParameters(Span<double> values) => inner.GetParameters(values);
+    public void SetParameters(ReadOnlySpan<double> values) { SetParams.Start(); inner.SetParameters(values); SetParams.Stop(); }
+    public void GetBounds(Span<double> lower, Span<double> upper) => inner.GetBounds(lower, upper);
+    public void GetMaxSteps(Span<double> maxSteps) => inner.GetMaxSteps(maxSteps);
+    public double LogPrior() => inner.LogPrior();
+    public void RenderModel(int image, Span<float> model) { Render.Start(); inner.RenderModel(image, model); Render.Stop(); Renders++; }
+    public void GetDerivatives(List<DerivativePatch>[] perParameter) { Derivs.Start(); inner.GetDerivatives(perParameter); Derivs.Stop(); }
+}

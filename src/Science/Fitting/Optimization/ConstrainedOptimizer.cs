@@ -1,0 +1,322 @@
+namespace Tract7dt.Science.Fitting.Optimization;
+
+/// <summary>What one optimizer call did.</summary>
+public enum StepStatus
+{
+    /// <summary>A candidate improved lnP; the problem holds the new parameters.</summary>
+    Improved,
+    /// <summary>A direction was found but no candidate improved lnP (dlnp = 0, parameters unchanged).</summary>
+    NoImprovement,
+    /// <summary>Some weighted derivative was NaN or ±∞ at a weighted pixel: no step (reference: <c>(0, None, 0)</c>).</summary>
+    NonFiniteDerivatives,
+    /// <summary>No parameter has any derivative value: no step (reference: <c>(0, [], 0)</c>).</summary>
+    NoDerivatives,
+}
+
+/// <summary>
+/// Result of <see cref="ConstrainedOptimizer.Step"/>: the reference's <c>(dlnp, X, α)</c>
+/// plus the status and LSQR statistics. Always the same shape.
+/// </summary>
+/// <param name="DLnP">Gain in log-probability, ≥ 0 (0 when nothing improved).</param>
+/// <param name="Direction">The un-scaled LSQR step X in parameter units (length = parameter
+/// count; all zeros when no direction was computed). Components of parameters frozen on a
+/// bound (fix #2) are 0.</param>
+/// <param name="Alpha">The accepted step multiplier (0 when nothing improved).</param>
+/// <param name="Status">What happened.</param>
+/// <param name="LsqrIterations">LSQR iterations (summed over re-solves).</param>
+/// <param name="FrozenOnBound">Number of parameters frozen on a bound for this step (fix #2).</param>
+/// <param name="LogProb">lnP at the parameters the problem holds after the call.</param>
+public sealed record OptimizerStep(double DLnP, double[] Direction, double Alpha, StepStatus Status,
+    int LsqrIterations, int FrozenOnBound, double LogProb);
+
+/// <summary>
+/// The Tractor's ConstrainedOptimizer (tractor-core.md §6): one <see cref="Step"/> = build
+/// the column-scaled weighted Jacobian, solve the linearised problem with LSQR, walk the
+/// bound- and max-step-aware candidate multipliers and keep the best lnP. Also the
+/// uncertainties of §7 and a covariance-aware marginal variance (<see cref="Variances"/>).
+/// </summary>
+/// <remarks>
+/// <para>Our fixes: zero-weight pixels are absent (a NaN datum or derivative there is
+/// ignored, #3); a parameter on a bound whose step points outward is frozen for that step
+/// and the system is solved again without it, so the others keep improving (#2); empty
+/// columns anywhere (sources with no usable pixels) just get X = 0 (#4).</para>
+/// <para>Work reuse (no change to any number): the best candidate's lnP and χ become the
+/// next call's lnP0 and right-hand side when the parameters have not been changed in
+/// between. All buffers persist across calls; one instance serves one thread.</para>
+/// </remarks>
+public sealed class ConstrainedOptimizer
+{
+    private readonly JacobianSystem _system = new();
+    private readonly Lsqr _lsqr = new();
+    private List<DerivativePatch>[] _derivs = Array.Empty<List<DerivativePatch>>();
+    private double[] _p0 = Array.Empty<double>(), _cand = Array.Empty<double>(), _best = Array.Empty<double>();
+    private double[] _lower = Array.Empty<double>(), _upper = Array.Empty<double>(), _maxStep = Array.Empty<double>();
+    private double[] _y = Array.Empty<double>();
+    private float[][] _chiBest = Array.Empty<float[]>(), _chiTrial = Array.Empty<float[]>();
+    private float[] _model = Array.Empty<float>();
+
+    // Cache of the last evaluated point (the χ in _chiBest belongs to it).
+    private IFitProblem? _cachedProblem;
+    private double[] _cachedParams = Array.Empty<double>();
+    private double _cachedLnP;
+    private bool _cacheValid;
+
+    /// <summary>
+    /// Cumulative wall time [s] of this instance's phases (diagnostics for benchmarks; never
+    /// feeds back into any number): derivatives from the model, system build, LSQR, and the
+    /// line search's model evaluations (including lnP0).
+    /// </summary>
+    public (double Derivatives, double Build, double Lsqr, double LineSearch) Timings =>
+        (Seconds(_tDerivs), Seconds(_tBuild), Seconds(_tLsqr), Seconds(_tSearch));
+
+    private long _tDerivs, _tBuild, _tLsqr, _tSearch;
+    private static double Seconds(long ticks) => ticks / (double)System.Diagnostics.Stopwatch.Frequency;
+
+    /// <summary>Forgets the cached lnP/χ (call if the problem's data changed behind our back).</summary>
+    public void Reset() => _cacheValid = false;
+
+    /// <summary>
+    /// One optimizer call: derivatives, LSQR direction, line search. On return the problem
+    /// holds the best parameters found (unchanged when <see cref="OptimizerStep.DLnP"/> is 0).
+    /// </summary>
+    public OptimizerStep Step(IFitProblem problem)
+    {
+        int np = problem.ParameterCount;
+        Prepare(problem, np);
+        problem.GetParameters(_p0.AsSpan(0, np));
+        problem.GetBounds(_lower.AsSpan(0, np), _upper.AsSpan(0, np));
+        problem.GetMaxSteps(_maxStep.AsSpan(0, np));
+
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        double lnP0 = CurrentLogProb(problem, np);
+        _tSearch += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+
+        BuildSystem(problem, np);
+        var direction = new double[np];
+        if (_system.HasNonFinite)
+            return new OptimizerStep(0, direction, 0, StepStatus.NonFiniteDerivatives, 0, 0, lnP0);
+        if (_system.IsEmpty)
+            return new OptimizerStep(0, direction, 0, StepStatus.NoDerivatives, 0, 0, lnP0);
+
+        // Right-hand side: χ at p0 (zero where E = 0).
+        FillRhs(problem);
+
+        // LSQR, then fix #2: freeze parameters stuck on a bound and solve again.
+        int lsqrIters = 0, frozen = 0;
+        var y = _y.AsSpan(0, np);
+        t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            _lsqr.Solve(_system, _system.Rhs, y, 2 * np);
+            lsqrIters += _lsqr.Iterations;
+            for (int j = 0; j < np; j++) direction[j] = y[j] * _system.InverseScale(j);
+            int newlyFrozen = 0;
+            for (int j = 0; j < np; j++)
+            {
+                if (_system.IsActive(j) && StepCandidates.IsStuck(_p0[j], direction[j], _lower[j], _upper[j]))
+                {
+                    _system.Deactivate(j);
+                    newlyFrozen++;
+                }
+            }
+            if (newlyFrozen == 0) break;
+            frozen += newlyFrozen;
+        }
+        if (frozen > 0)
+            for (int j = 0; j < np; j++)
+                if (!_system.IsActive(j)) direction[j] = 0;
+
+        // Line search (§6.5).
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        _tLsqr += t1 - t0;
+        var p0 = _p0.AsSpan(0, np);
+        var cand = _cand.AsSpan(0, np);
+        var best = _best.AsSpan(0, np);
+        p0.CopyTo(best);
+        double bestLnP = lnP0, bestAlpha = 0;
+        bool improved = false;
+        foreach (double a in StepCandidates.Alphas)
+        {
+            double eff = StepCandidates.EffectiveAlpha(a, p0, direction, _lower.AsSpan(0, np), _upper.AsSpan(0, np),
+                _maxStep.AsSpan(0, np), out bool limited);
+            if (!(eff >= StepCandidates.MinAlpha)) break;
+            StepCandidates.Candidate(eff, p0, direction, _lower.AsSpan(0, np), _upper.AsSpan(0, np), cand);
+            problem.SetParameters(cand);
+            double l = LogProb(problem, _chiTrial);
+            if (!double.IsFinite(l)) break;
+            if (l < bestLnP - 1) break;
+            if (l > bestLnP)
+            {
+                bestLnP = l;
+                bestAlpha = eff;
+                cand.CopyTo(best);
+                (_chiBest, _chiTrial) = (_chiTrial, _chiBest);
+                improved = true;
+            }
+            if (limited) break;
+        }
+        problem.SetParameters(best);
+        Remember(problem, best, bestLnP);
+        _tSearch += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
+        return new OptimizerStep(improved ? bestLnP - lnP0 : 0, direction, improved ? bestAlpha : 0,
+            improved ? StepStatus.Improved : StepStatus.NoImprovement, lsqrIters, frozen, bestLnP);
+    }
+
+    /// <summary>
+    /// Uncertainties at the current parameters (no step is taken).
+    /// <paramref name="diagonal"/> (length = parameter count) receives the reference's
+    /// var_j = 1 / Σ (E·∂M/∂p_j)², +∞ for a parameter without derivatives (§7).
+    /// For each index in <paramref name="marginalFor"/>, <paramref name="marginal"/> receives
+    /// the covariance-aware variance of <see cref="CouplingCovariance"/> (NaN when the
+    /// coupled block is singular or the parameter has no derivatives).
+    /// </summary>
+    public void Variances(IFitProblem problem, Span<double> diagonal, ReadOnlySpan<int> marginalFor, Span<double> marginal)
+    {
+        int np = problem.ParameterCount;
+        if (diagonal.Length != np || marginal.Length != marginalFor.Length)
+            throw new ArgumentException("Variances: diagonal must have one element per parameter and marginal one per requested index.");
+        Prepare(problem, np);
+        BuildSystem(problem, np);
+        var c = _system.ColumnNormSquared;
+        for (int j = 0; j < np; j++) diagonal[j] = c[j] > 0 ? 1.0 / c[j] : double.PositiveInfinity;
+        if (marginalFor.Length > 0)
+        {
+            var cov = new CouplingCovariance(_system, problem.ImageCount);
+            for (int k = 0; k < marginalFor.Length; k++) marginal[k] = cov.MarginalVariance(marginalFor[k]);
+        }
+    }
+
+    /// <summary>
+    /// lnP at the problem's current parameters: lnPrior − ½ Σ χ², χ = (D − M)·E in f32,
+    /// pixels with E = 0 skipped; −∞ if the prior is −∞ or the sum is NaN.
+    /// </summary>
+    public double LogProb(IFitProblem problem)
+    {
+        int np = problem.ParameterCount;
+        Prepare(problem, np);
+        _cacheValid = false;
+        return LogProb(problem, _chiTrial);
+    }
+
+    private double CurrentLogProb(IFitProblem problem, int np)
+    {
+        if (_cacheValid && ReferenceEquals(_cachedProblem, problem)
+            && _p0.AsSpan(0, np).SequenceEqual(_cachedParams.AsSpan(0, np)))
+            return _cachedLnP;
+        double l = LogProb(problem, _chiBest);
+        Remember(problem, _p0.AsSpan(0, np), l);
+        return l;
+    }
+
+    private void Remember(IFitProblem problem, ReadOnlySpan<double> p, double lnP)
+    {
+        _cachedProblem = problem;
+        if (_cachedParams.Length < p.Length) _cachedParams = new double[p.Length];
+        p.CopyTo(_cachedParams);
+        _cachedLnP = lnP;
+        _cacheValid = true;
+    }
+
+    private double LogProb(IFitProblem problem, float[][] chi)
+    {
+        double prior = problem.LogPrior();
+        if (double.IsNegativeInfinity(prior) || double.IsNaN(prior))
+        {
+            // χ is not rendered; mark the buffers unusable as a right-hand side.
+            for (int n = 0; n < problem.ImageCount; n++) chi[n].AsSpan().Fill(float.NaN);
+            return double.NegativeInfinity;
+        }
+        double sum = 0;
+        for (int n = 0; n < problem.ImageCount; n++)
+        {
+            int len = problem.ImageWidth(n) * problem.ImageHeight(n);
+            var model = _model.AsSpan(0, len);
+            problem.RenderModel(n, model);
+            sum += ChiImage(problem.Data(n), problem.InverseError(n), model, chi[n].AsSpan(0, len));
+        }
+        double l = prior - 0.5 * sum;
+        return double.IsNaN(l) ? double.NegativeInfinity : l;
+    }
+
+    /// <summary>χ = (D − M)·E in f32 (0 where E = 0); returns Σ χ² in f64.</summary>
+    internal static double ChiImage(ReadOnlySpan<float> data, ReadOnlySpan<float> e, ReadOnlySpan<float> model, Span<float> chi)
+    {
+        double s0 = 0, s1 = 0;
+        int i = 0;
+        for (; i + 1 < chi.Length; i += 2)
+        {
+            float c0 = e[i] != 0f ? (data[i] - model[i]) * e[i] : 0f;
+            float c1 = e[i + 1] != 0f ? (data[i + 1] - model[i + 1]) * e[i + 1] : 0f;
+            chi[i] = c0;
+            chi[i + 1] = c1;
+            s0 += (double)c0 * c0;
+            s1 += (double)c1 * c1;
+        }
+        for (; i < chi.Length; i++)
+        {
+            float c0 = e[i] != 0f ? (data[i] - model[i]) * e[i] : 0f;
+            chi[i] = c0;
+            s0 += (double)c0 * c0;
+        }
+        return s0 + s1;
+    }
+
+    private void FillRhs(IFitProblem problem)
+    {
+        var rhs = _system.Rhs;
+        for (int n = 0; n < problem.ImageCount; n++)
+        {
+            int off = _system.RowOffset(n);
+            var chi = _chiBest[n];
+            int len = problem.ImageWidth(n) * problem.ImageHeight(n);
+            for (int i = 0; i < len; i++) rhs[off + i] = chi[i];
+        }
+    }
+
+    private void BuildSystem(IFitProblem problem, int np)
+    {
+        for (int j = 0; j < np; j++) _derivs[j].Clear();
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        problem.GetDerivatives(_derivs);
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        _system.Build(problem, _derivs);
+        _tDerivs += t1 - t0;
+        _tBuild += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
+    }
+
+    private void Prepare(IFitProblem problem, int np)
+    {
+        if (_derivs.Length != np)
+        {
+            var old = _derivs;
+            _derivs = new List<DerivativePatch>[np];
+            for (int j = 0; j < np; j++) _derivs[j] = j < old.Length ? old[j] : new List<DerivativePatch>();
+        }
+        if (_p0.Length < np)
+        {
+            _p0 = new double[np]; _cand = new double[np]; _best = new double[np];
+            _lower = new double[np]; _upper = new double[np]; _maxStep = new double[np];
+            _y = new double[np];
+        }
+        int ni = problem.ImageCount;
+        if (_chiBest.Length != ni)
+        {
+            _chiBest = new float[ni][];
+            _chiTrial = new float[ni][];
+            _cacheValid = false;
+        }
+        int maxLen = 0;
+        for (int n = 0; n < ni; n++)
+        {
+            int w = problem.ImageWidth(n), h = problem.ImageHeight(n);
+            if (w < 0 || h < 0 || problem.Data(n).Length != w * h || problem.InverseError(n).Length != w * h)
+                throw new Errors.Tract7dtException(Errors.ErrorCodes.FitProblemShape,
+                    $"Fit problem image {n}: data/inverse-error length does not match {w}×{h}; the forward model must hand over full images.");
+            int len = w * h;
+            maxLen = Math.Max(maxLen, len);
+            if (_chiBest[n] is null || _chiBest[n].Length < len) { _chiBest[n] = new float[len]; _cacheValid = false; }
+            if (_chiTrial[n] is null || _chiTrial[n].Length < len) _chiTrial[n] = new float[len];
+        }
+        if (_model.Length < maxLen) _model = new float[maxLen];
+    }
+}

@@ -1,0 +1,92 @@
+namespace Tract7dt.Science.Fitting.Patch;
+
+/// <summary>Source model class (stages.md Part B §4.5 step 7).</summary>
+public enum SourceKind
+{
+    Star,
+    Exp,
+    Dev,
+    Sersic,
+}
+
+/// <summary>
+/// One band of a patch as the fit receives it (stages.md §4.4). All bands share the
+/// patch size <c>Width × Height</c>; pixel (x, y) is element <c>[y·Width + x]</c>.
+/// </summary>
+/// <param name="Name">Band name (the <c>FILTER</c> value), e.g. <c>m425</c>.</param>
+/// <param name="Image">Scaled image [scaled counts], unchanged (NaN allowed: such pixels get weight 0).</param>
+/// <param name="SkySigma">Sky-only σ map [scaled counts]; non-finite or ≤ 0 marks a bad pixel.</param>
+/// <param name="Bad">Payload bad-pixel mask (true = bad), or null for none.</param>
+/// <param name="Psf">The band's PSF, chosen by the caller; passed through to the model factory untouched.</param>
+public sealed record PatchBand(string Name, float[] Image, float[] SkySigma, bool[]? Bad, object? Psf);
+
+/// <summary>
+/// One Tractor image handed to the model factory: data, E = sqrt(invvar) with
+/// invvar = 1/max(σ², 1e-12) on good pixels and 0 on bad ones, and the band's PSF.
+/// </summary>
+public sealed record PatchImage(string Band, int Width, int Height, float[] Data, float[] InverseError, object? Psf);
+
+/// <summary>
+/// Initial state of one source (stages.md §4.5): position in patch pixels, one flux per
+/// image (in the order of the images given to the factory), and for galaxies the soft
+/// ellipse (logre [ln px], ee1, ee2) and Sérsic index.
+/// </summary>
+public sealed record SourceInit(SourceKind Kind, double X, double Y, double[] Flux,
+    double LogRe, double Ee1, double Ee2, double SersicN);
+
+/// <summary>
+/// Builds the forward model of one fit: sky per image (free, starting at 0), sources in
+/// catalogue order, parameters named as the Tractor does (<c>images.image{k}.sky.sky</c>,
+/// <c>catalog.source{i}.pos.x</c>, <c>.brightness.{band}</c>, <c>.shape.logre|ee1|ee2</c>,
+/// <c>.sersicindex.SersicIndex</c>), shape bounds [ln 0.1, ln 1000] × [−100, 100]², Sérsic
+/// n in [0.29, 6.3]. The patch fit reads every result back through these names.
+/// </summary>
+public delegate IFitProblem PatchModelFactory(IReadOnlyList<PatchImage> images, IReadOnlyList<SourceInit> sources);
+
+/// <summary>
+/// The patch catalogue as numbers (the stage parses text; unparseable → NaN).
+/// Null arrays mean the column is absent, which the initial-value rules distinguish
+/// from a blank value (§4.5).
+/// </summary>
+/// <param name="X">Patch-local x [pix].</param>
+/// <param name="Y">Patch-local y [pix].</param>
+/// <param name="Type">Column <c>TYPE</c> as text (null entries = missing value), or null if absent.</param>
+/// <param name="Flux">Per band name: the catalogue's <c>FLUX_&lt;band&gt;</c> column, if present.</param>
+/// <param name="Ell">Column <c>ELL</c> (1 − b/a), or null.</param>
+/// <param name="Theta">Column <c>THETA</c> [deg, counter-clockwise from +x, SExtractor THETA_IMAGE], or null.</param>
+/// <param name="Re">Column <c>Re</c> [pix], or null.</param>
+public sealed record PatchCatalog(double[] X, double[] Y, string?[]? Type,
+    IReadOnlyDictionary<string, double[]>? Flux, double[]? Ell, double[]? Theta, double[]? Re)
+{
+    public int Count => X.Length;
+}
+
+/// <summary>Patch-run settings read by the fit (stages.md §4.1; pipeline-config defaults).</summary>
+public sealed record PatchFitSettings
+{
+    /// <summary><c>patch_run.enable_multi_band_simultaneous_fitting</c>.</summary>
+    public bool MultiBand { get; init; } = true;
+    /// <summary><c>patch_run.gal_model</c>: <c>exp</c>, <c>dev</c>, <c>sersic</c> or <c>star</c>.</summary>
+    public string GalModel { get; init; } = "exp";
+    /// <summary><c>patch_run.n_opt_iters</c>: optimizer calls at most (per band in single-band mode).</summary>
+    public int NOptIters { get; init; } = 20;
+    /// <summary><c>patch_run.dlnp_stop</c>: converged when one call gains less than this (strict).</summary>
+    public double DlnpStop { get; init; } = 1e-6;
+    /// <summary><c>patch_run.flag_maxiter_margin</c>.</summary>
+    public int FlagMaxIterMargin { get; init; } = 0;
+    /// <summary><c>patch_run.r_ap</c> [pix]: aperture radius of the flux initialisation.</summary>
+    public double RAp { get; init; } = 5.0;
+    /// <summary><c>patch_run.eps_flux</c> [scaled counts]: floor of initial fluxes.</summary>
+    public double EpsFlux { get; init; } = 1e-4;
+    /// <summary><c>patch_run.sersic_n_init</c>.</summary>
+    public double SersicNInit { get; init; } = 3.0;
+    /// <summary><c>patch_run.re_fallback_pix</c> [pix].</summary>
+    public double ReFallbackPix { get; init; } = 3.0;
+    /// <summary>ROI origin in the white frame (<c>x0_roi</c>, <c>y0_roi</c>) [pix].</summary>
+    public double X0Roi { get; init; }
+    /// <summary>See <see cref="X0Roi"/>.</summary>
+    public double Y0Roi { get; init; }
+}
+
+/// <summary>The optimizer loop's outcome for one fit (stages.md §4.7).</summary>
+public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp);

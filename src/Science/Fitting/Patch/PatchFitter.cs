@@ -1,0 +1,319 @@
+using System.Globalization;
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fitting.Optimization;
+
+namespace Tract7dt.Science.Fitting.Patch;
+
+/// <summary>Result of one patch fit: the fit columns (stages.md §4.9 / §4.10) and the loop outcomes.</summary>
+/// <param name="Table">Fit columns only, one row per catalogue source (the stage prepends the catalogue and PSF-audit columns).</param>
+/// <param name="Outcomes">Multi-band: one entry keyed by the empty string; single-band: one per band.</param>
+public sealed record PatchFitResult(FitTable Table, IReadOnlyDictionary<string, LoopOutcome> Outcomes);
+
+/// <summary>
+/// Fits one patch (stages.md Part B §4.4–4.10): images with inverse errors, the initial
+/// catalogue, the optimizer loop with its convergence flags, flux errors, and the result
+/// columns — jointly over all bands, or band by band. A pure function of its inputs.
+/// </summary>
+/// <remarks>
+/// Columns beyond the reference: <c>FLUXERR_&lt;b&gt;_cov</c> (covariance-aware flux error,
+/// see <see cref="CouplingCovariance"/>) after the plain errors, and <c>fit_no_pixels</c>
+/// (true when a source has no weighted pixel in any fitted band: its values are its
+/// initial ones and its errors NaN; fix #4). In single-band mode both carry the band suffix
+/// (<c>FLUXERR_&lt;b&gt;_cov</c>, <c>fit_no_pixels_&lt;b&gt;</c>).
+/// </remarks>
+public static class PatchFitter
+{
+    /// <summary>Fits the patch. <paramref name="bands"/> in image order; all of size <paramref name="width"/> × <paramref name="height"/>.</summary>
+    public static PatchFitResult Fit(IReadOnlyList<PatchBand> bands, int width, int height, PatchCatalog catalog,
+        PatchFitSettings settings, PatchModelFactory factory)
+    {
+        Validate(bands, width, height, catalog, settings);
+        var images = bands.Select(b => ToImage(b, width, height)).ToArray();
+        int rows = catalog.Count;
+        var table = new FitTable(rows);
+        var outcomes = new Dictionary<string, LoopOutcome>(StringComparer.Ordinal);
+        var optimizer = new ConstrainedOptimizer();
+
+        if (settings.MultiBand)
+        {
+            var sources = SourceInitializer.Build(catalog, images, settings);
+            var problem = factory(images, sources);
+            var outcome = RunLoop(optimizer, problem, settings);
+            outcomes[""] = outcome;
+            var read = ReadBack(optimizer, problem, sources, images);
+            table.Column("opt_niters", 0).AsSpan().Fill(outcome.NIters);
+            table.Column("opt_converged", false).AsSpan().Fill(outcome.Converged);
+            table.Column("opt_hit_max_iters", false).AsSpan().Fill(outcome.HitMaxIters);
+            table.Column("opt_last_dlnp", double.NaN).AsSpan().Fill(outcome.LastDlnp);
+            WriteSourceColumns(table, read, "", settings, withRaDec: true, writeType: true);
+            for (int k = 0; k < images.Length; k++)
+            {
+                string b = images[k].Band;
+                table.Column($"FLUX_{b}_fit", double.NaN);
+                table.Column($"FLUXERR_{b}_fit", double.NaN);
+                read.Flux[k].CopyTo(table.Doubles($"FLUX_{b}_fit"), 0);
+                read.FluxErr[k].CopyTo(table.Doubles($"FLUXERR_{b}_fit"), 0);
+            }
+            for (int k = 0; k < images.Length; k++)
+                read.FluxErrCov[k].CopyTo(table.Column($"FLUXERR_{images[k].Band}_cov", double.NaN), 0);
+            read.NoPixels.CopyTo(table.Column("fit_no_pixels", false), 0);
+        }
+        else
+        {
+            var order = Enumerable.Range(0, images.Length).OrderBy(k => images[k].Band, StringComparer.Ordinal).ToArray();
+            var stype = table.Column("stype_fit", "");
+            foreach (int k in order)
+            {
+                string b = images[k].Band;
+                string sfx = "_" + b;
+                var one = new[] { images[k] };
+                var sources = SourceInitializer.Build(catalog, one, settings);
+                var problem = factory(one, sources);
+                optimizer.Reset();
+                var outcome = RunLoop(optimizer, problem, settings);
+                outcomes[b] = outcome;
+                var read = ReadBack(optimizer, problem, sources, one);
+                WriteSourceColumns(table, read, sfx, settings, withRaDec: true, writeType: false);
+                read.Flux[0].CopyTo(table.Column($"FLUX_{b}_fit", double.NaN), 0);
+                read.FluxErr[0].CopyTo(table.Column($"FLUXERR_{b}_fit", double.NaN), 0);
+                table.Column($"opt_niters_{b}", 0).AsSpan().Fill(outcome.NIters);
+                table.Column($"opt_converged_{b}", false).AsSpan().Fill(outcome.Converged);
+                table.Column($"opt_hit_max_iters_{b}", false).AsSpan().Fill(outcome.HitMaxIters);
+                table.Column($"opt_last_dlnp_{b}", double.NaN).AsSpan().Fill(outcome.LastDlnp);
+                read.FluxErrCov[0].CopyTo(table.Column($"FLUXERR_{b}_cov", double.NaN), 0);
+                read.NoPixels.CopyTo(table.Column($"fit_no_pixels_{b}", false), 0);
+                for (int i = 0; i < rows; i++) stype[i] = SourceInitializer.Name(sources[i].Kind);
+            }
+        }
+        return new PatchFitResult(table, outcomes);
+    }
+
+    /// <summary>
+    /// The optimizer loop of §4.7: at most <c>n_opt_iters</c> calls; converged at the first
+    /// dlnp &lt; <c>dlnp_stop</c>; hit_max_iters = not converged and niters ≥ max(1, n − margin).
+    /// </summary>
+    public static LoopOutcome RunLoop(ConstrainedOptimizer optimizer, IFitProblem problem, PatchFitSettings s)
+    {
+        bool converged = false;
+        int niters = 0;
+        double last = double.NaN;
+        for (int it = 0; it < s.NOptIters; it++)
+        {
+            var step = optimizer.Step(problem);
+            niters = it + 1;
+            last = step.DLnP;
+            if (step.DLnP < s.DlnpStop)
+            {
+                converged = true;
+                break;
+            }
+        }
+        int margin = Math.Max(0, s.FlagMaxIterMargin);
+        bool hit = !converged && niters >= Math.Max(1, s.NOptIters - margin);
+        return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN);
+    }
+
+    /// <summary>Per-source values read back from the problem after the fit.</summary>
+    private sealed class Readback
+    {
+        public double[] X = [], Y = [], LogRe = [], Ee1 = [], Ee2 = [], N = [];
+        public double[][] Flux = [], FluxErr = [], FluxErrCov = [];
+        public bool[] NoPixels = [];
+        public SourceKind[] Kind = [];
+    }
+
+    private static Readback ReadBack(ConstrainedOptimizer opt, IFitProblem problem, SourceInit[] sources, PatchImage[] images)
+    {
+        int ns = sources.Length, nb = images.Length, np = problem.ParameterCount;
+        var r = new Readback
+        {
+            X = sources.Select(s => s.X).ToArray(),
+            Y = sources.Select(s => s.Y).ToArray(),
+            LogRe = sources.Select(s => s.LogRe).ToArray(),
+            Ee1 = sources.Select(s => s.Ee1).ToArray(),
+            Ee2 = sources.Select(s => s.Ee2).ToArray(),
+            N = sources.Select(s => s.SersicN).ToArray(),
+            Kind = sources.Select(s => s.Kind).ToArray(),
+            Flux = new double[nb][],
+            FluxErr = new double[nb][],
+            FluxErrCov = new double[nb][],
+            NoPixels = new bool[ns],
+        };
+        for (int k = 0; k < nb; k++)
+        {
+            r.Flux[k] = sources.Select(s => s.Flux[k]).ToArray();
+            r.FluxErr[k] = Enumerable.Repeat(double.NaN, ns).ToArray();
+            r.FluxErrCov[k] = Enumerable.Repeat(double.NaN, ns).ToArray();
+        }
+        var bandIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < nb; k++) bandIndex[images[k].Band] = k;
+
+        var p = new double[np];
+        problem.GetParameters(p);
+        var fluxCols = new List<(int Col, int Src, int Band)>();
+        for (int j = 0; j < np; j++)
+        {
+            if (!TryParseName(problem.ParameterName(j), out int src, out string leaf) || src < 0 || src >= ns) continue;
+            switch (leaf)
+            {
+                case "pos.x": r.X[src] = p[j]; break;
+                case "pos.y": r.Y[src] = p[j]; break;
+                case "shape.logre": r.LogRe[src] = p[j]; break;
+                case "shape.ee1": r.Ee1[src] = p[j]; break;
+                case "shape.ee2": r.Ee2[src] = p[j]; break;
+                case "sersicindex.SersicIndex": r.N[src] = p[j]; break;
+                default:
+                    if (leaf.StartsWith("brightness.", StringComparison.Ordinal)
+                        && bandIndex.TryGetValue(leaf["brightness.".Length..], out int b))
+                    {
+                        r.Flux[b][src] = p[j];
+                        fluxCols.Add((j, src, b));
+                    }
+                    break;
+            }
+        }
+
+        // Errors (§4.8 plus the covariance-aware column); a failure leaves NaN (the reference warns and continues).
+        var diag = new double[np];
+        var cols = fluxCols.Select(f => f.Col).ToArray();
+        var marg = new double[cols.Length];
+        var hasPixels = new bool[ns];
+        try
+        {
+            opt.Variances(problem, diag, cols, marg);
+            for (int q = 0; q < fluxCols.Count; q++)
+            {
+                var (col, src, b) = fluxCols[q];
+                double v = diag[col];
+                if (double.IsFinite(v) && v > 0)
+                {
+                    r.FluxErr[b][src] = Math.Sqrt(v);
+                    hasPixels[src] = true;
+                }
+                if (double.IsFinite(marg[q]) && marg[q] > 0) r.FluxErrCov[b][src] = Math.Sqrt(marg[q]);
+            }
+        }
+        catch (Exception ex) when (ex is ArithmeticException or InvalidOperationException)
+        {
+            // Reported as NaN errors, like the reference's warning path.
+        }
+        for (int i = 0; i < ns; i++) r.NoPixels[i] = !hasPixels[i];
+        return r;
+    }
+
+    private static void WriteSourceColumns(FitTable t, Readback r, string sfx, PatchFitSettings s, bool withRaDec, bool writeType)
+    {
+        int n = t.RowCount;
+        string Name(string stem) => sfx.Length == 0 ? stem + "_fit" : $"{stem}{sfx}_fit";
+        var xp = t.Column(sfx.Length == 0 ? "x_pix_patch_fit" : $"x_pix_patch{sfx}_fit", double.NaN);
+        var yp = t.Column(sfx.Length == 0 ? "y_pix_patch_fit" : $"y_pix_patch{sfx}_fit", double.NaN);
+        var xw = t.Column(sfx.Length == 0 ? "x_pix_white_fit" : $"x_pix_white{sfx}_fit", double.NaN);
+        var yw = t.Column(sfx.Length == 0 ? "y_pix_white_fit" : $"y_pix_white{sfx}_fit", double.NaN);
+        if (withRaDec)
+        {
+            t.Column(Name("RA"), double.NaN);
+            t.Column(Name("DEC"), double.NaN);
+        }
+        if (writeType)
+        {
+            var st = t.Column("stype_fit", "");
+            for (int i = 0; i < n; i++) st[i] = SourceInitializer.Name(r.Kind[i]);
+        }
+        var sn = t.Column(Name("sersic_n"), double.NaN);
+        var re = t.Column(Name("re_pix"), double.NaN);
+        var ab = t.Column(Name("ab"), double.NaN);
+        var phi = t.Column(Name("phi_deg"), double.NaN);
+        string[] order = sfx.Length == 0 ? ["ELL", "Re", "THETA"] : ["Re", "ELL", "THETA"];
+        var cols = order.ToDictionary(o => o, o => t.Column(Name(o), double.NaN));
+        for (int i = 0; i < n; i++)
+        {
+            xp[i] = r.X[i];
+            yp[i] = r.Y[i];
+            xw[i] = r.X[i] + s.X0Roi;
+            yw[i] = r.Y[i] + s.Y0Roi;
+            if (r.Kind[i] == SourceKind.Sersic) sn[i] = r.N[i];
+            if (r.Kind[i] == SourceKind.Star) continue;
+            var sh = ShapeOut(r.LogRe[i], r.Ee1[i], r.Ee2[i]);
+            re[i] = sh.Re;
+            ab[i] = sh.Q;
+            phi[i] = sh.PhiDeg;
+            if (double.IsFinite(sh.Q)) cols["ELL"][i] = 1 - sh.Q;
+            if (double.IsFinite(sh.Re)) cols["Re"][i] = sh.Re;
+            if (double.IsFinite(sh.PhiDeg)) cols["THETA"][i] = sh.PhiDeg - 90;
+        }
+    }
+
+    /// <summary>
+    /// Output shape (§4.9): r_e = e^logre, q = (1−e)/(1+e) with e = 1 − e^(−|ee|),
+    /// φ = (−θ·180/π) mod 180 (Python's floored modulo), θ = atan2(ee2, ee1)/2.
+    /// </summary>
+    public static (double Re, double Q, double PhiDeg) ShapeOut(double logre, double ee1, double ee2)
+    {
+        double re = Math.Exp(logre);
+        double eta = double.Hypot(ee1, ee2);
+        double e = 1 - Math.Exp(-eta);
+        double q = (1 - e) / (1 + e);
+        double theta = Math.Atan2(ee2, ee1) / 2;
+        double a = -theta * 180.0 / Math.PI;
+        double m = a % 180.0; // C# % is fmod; then floor it like Python
+        if (m != 0 && m < 0) m += 180.0;
+        return (re, q, m);
+    }
+
+    internal static bool TryParseName(string name, out int source, out string leaf)
+    {
+        source = -1;
+        leaf = "";
+        const string prefix = "catalog.source";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        int dot = name.IndexOf('.', prefix.Length);
+        if (dot < 0) return false;
+        if (!int.TryParse(name.AsSpan(prefix.Length, dot - prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out source))
+            return false;
+        leaf = name[(dot + 1)..];
+        return true;
+    }
+
+    private static PatchImage ToImage(PatchBand b, int w, int h)
+    {
+        var e = new float[w * h];
+        for (int i = 0; i < e.Length; i++)
+        {
+            float sig = b.SkySigma[i];
+            bool bad = (b.Bad is not null && b.Bad[i]) || !float.IsFinite(b.Image[i]) || !float.IsFinite(sig) || !(sig > 0);
+            if (bad) continue;
+            float invvar = (float)(1.0 / Math.Max((double)sig * sig, 1e-12));
+            e[i] = MathF.Sqrt(invvar);
+        }
+        return new PatchImage(b.Name, w, h, b.Image, e, b.Psf);
+    }
+
+    private static void Validate(IReadOnlyList<PatchBand> bands, int w, int h, PatchCatalog cat, PatchFitSettings s)
+    {
+        if (w <= 0 || h <= 0)
+            throw new Tract7dtException(ErrorCodes.PatchFitInput, $"Patch size {w}×{h} is empty; the patch payload's ROI must have positive width and height.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var b in bands)
+        {
+            if (!seen.Add(b.Name))
+                throw new Tract7dtException(ErrorCodes.PatchFitInput, $"Band '{b.Name}' appears twice in the patch; each FILTER must give one band.");
+            if (b.Image.Length != w * h || b.SkySigma.Length != w * h || (b.Bad is not null && b.Bad.Length != w * h))
+                throw new Tract7dtException(ErrorCodes.PatchFitInput,
+                    $"Band '{b.Name}': image/sigma/mask arrays must each hold {w}×{h} = {w * h} pixels; rebuild the patch payload.");
+        }
+        int n = cat.Count;
+        void Len(string name, int? len)
+        {
+            if (len is { } l && l != n)
+                throw new Tract7dtException(ErrorCodes.PatchFitInput, $"Patch catalogue column '{name}' has {l} values for {n} sources; every column must have one value per row.");
+        }
+        Len("y", cat.Y.Length); Len("TYPE", cat.Type?.Length); Len("ELL", cat.Ell?.Length);
+        Len("THETA", cat.Theta?.Length); Len("Re", cat.Re?.Length);
+        if (cat.Flux is not null) foreach (var kv in cat.Flux) Len("FLUX_" + kv.Key, kv.Value.Length);
+        string gm = s.GalModel.ToLowerInvariant();
+        if (gm is not ("exp" or "dev" or "sersic" or "star"))
+            throw new Tract7dtException(ErrorCodes.PatchFitSetting, $"patch_run.gal_model = '{s.GalModel}' is not one of exp, dev, sersic, star.");
+        if (!(s.RAp >= 0))
+            throw new Tract7dtException(ErrorCodes.PatchFitSetting, $"patch_run.r_ap = {s.RAp.ToString(CultureInfo.InvariantCulture)} must be a number ≥ 0.");
+    }
+}

@@ -1,0 +1,45 @@
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fitting.Profiles;
+using Tract7dt.Science.Psf.Models;
+
+namespace Tract7dt.Science.Fitting.Patch;
+
+/// <summary>The production <see cref="PatchModelFactory"/>: the Tractor-equivalent <see cref="PatchModel"/>.</summary>
+public static class PatchModelFactories
+{
+    /// <summary>
+    /// Builds a <see cref="PatchModel"/> (pixel scale 1″/px, pipeline shape bounds, every sky
+    /// free from 0). Each image's <see cref="PatchImage.Psf"/> must be an <see cref="IPsf"/>.
+    /// </summary>
+    public static readonly PatchModelFactory Tractor = (images, sources) =>
+    {
+        var fitImages = new FitImage[images.Count];
+        for (int k = 0; k < images.Count; k++)
+        {
+            var im = images[k];
+            if (im.Psf is not IPsf psf)
+                throw new Tract7dtException(ErrorCodes.PatchFitInput,
+                    $"Band '{im.Band}' has no PSF model (got {im.Psf?.GetType().Name ?? "null"}); the caller must choose an ePSF or fallback PSF per band.");
+            fitImages[k] = new FitImage(im.Band, im.Data, im.InverseError, im.Width, im.Height, psf);
+        }
+        var fitSources = new FitSource[sources.Count];
+        for (int i = 0; i < sources.Count; i++)
+        {
+            var s = sources[i];
+            var flux = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (int k = 0; k < images.Count; k++) flux[images[k].Band] = s.Flux[k];
+            var type = s.Kind switch
+            {
+                SourceKind.Star => SourceType.Point,
+                SourceKind.Dev => SourceType.Dev,
+                SourceKind.Sersic => SourceType.Sersic,
+                _ => SourceType.Exp,
+            };
+            fitSources[i] = type == SourceType.Point
+                ? new FitSource(type, s.X, s.Y, flux)
+                : new FitSource(type, s.X, s.Y, flux, new EllipseESoft(s.LogRe, s.Ee1, s.Ee2),
+                    type == SourceType.Sersic ? s.SersicN : 3.0);
+        }
+        return new PatchModel(fitImages, fitSources);
+    };
+}
