@@ -22,4 +22,12 @@ internal static class ImageChecks
             throw new Tract7dtException(ErrorCodes.DetectionArrayLength,
                 $"{what}: the {name} array holds {length} values but the image has {expected} pixels; pass an array of the image's shape, or none.");
     }
+
+    /// <summary>A required per-pixel array must match the image length.</summary>
+    public static void Required(int length, int expected, string what, string name)
+    {
+        if (length != expected)
+            throw new Tract7dtException(ErrorCodes.DetectionArrayLength,
+                $"{what}: the {name} array holds {length} values but the image has {expected} pixels; pass an array of the image's shape.");
+    }
 }
