@@ -93,21 +93,30 @@ internal static class MeshStatistics
                 if (b > -1f && b < nlevels) h[(int)b]++;
             }
         }
-        Mode(h, mean, out double mode, out double rms);
+        if (nlevels == 1)
+        {
+            // A single level (at most one pixel within ±2σ): no mode can be estimated, and
+            // the clipped mean is the answer. (SExtractor/SEP here add that mean, in data
+            // units, to qzero as if it were a level index, doubling the background of such
+            // meshes, e.g. a 1×1 corner mesh when W mod bw = H mod bh = 1. We fix that.)
+            back = (float)mean;
+            sigma = 0f;
+            return;
+        }
+        Mode(h, out double mode, out double rms);
         back = (float)(qzero + mode * qscale);
         sigma = (float)(rms * qscale);
     }
 
     /// <summary>
-    /// Iterative 3σ-clipped median and mean of a histogram (in level units) and the mode
-    /// estimate. <paramref name="meanData"/> is what the mean holds when no iteration runs
-    /// (one level only), which SExtractor then uses as the mode, in data units.
+    /// Iterative 3σ-clipped median and mean of a histogram of at least two levels (in level
+    /// units) and the mode estimate.
     /// </summary>
-    internal static void Mode(ReadOnlySpan<int> h, double meanData, out double mode, out double sigma)
+    internal static void Mode(ReadOnlySpan<int> h, out double mode, out double sigma)
     {
         int nm1 = h.Length - 1;
         int lo = 0, hi = nm1;
-        double sig = 10.0 * nm1, sig1 = 1.0, mea = meanData, med = 0;
+        double sig = 10.0 * nm1, sig1 = 1.0, mea = 0, med = 0;
         for (int iter = 0; iter < 100 && sig >= 0.1 && Math.Abs(sig / sig1 - 1.0) > 1e-4; iter++)
         {
             sig1 = sig;

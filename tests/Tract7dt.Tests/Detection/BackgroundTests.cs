@@ -49,6 +49,38 @@ public class BackgroundTests
         foreach (float v in bkg.Back()) Assert.InRange(v, level - 0.4, level + 0.4);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 100)]
+    [InlineData(100, 1)]
+    [InlineData(65, 3)]
+    [InlineData(3, 65)]
+    [InlineData(33, 97)] // a 1×1 corner mesh: SEP doubles its background (we fix it)
+    public void Any_shape_of_a_constant_image_gives_the_constant(int w, int h)
+    {
+        // Covers one mesh, one mesh row (linear in x), one mesh column and partial meshes.
+        var data = new float[w * h];
+        Array.Fill(data, -7.25f);
+        var bkg = Background.Compute(data, w, h, bw: 16, bh: 16, fw: 3, fh: 3);
+        Assert.Equal((w - 1) / 16 + 1, bkg.MeshCountX);
+        Assert.Equal((h - 1) / 16 + 1, bkg.MeshCountY);
+        Assert.All(bkg.Back(), v => Assert.Equal(-7.25f, v, 4));
+        Assert.All(bkg.Rms(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void NaN_pixels_act_as_masked()
+    {
+        float[] data = SepGolden.Field;
+        byte[] mask = SepGolden.Mask;
+        var withNaN = (float[])data.Clone();
+        for (int i = 0; i < data.Length; i++) if (mask[i] != 0) withNaN[i] = float.NaN;
+        var a = Background.Compute(withNaN, SepGolden.Width, SepGolden.Height, bw: 32, bh: 32);
+        var b = Background.Compute(data, SepGolden.Width, SepGolden.Height, mask, bw: 32, bh: 32);
+        Assert.Equal(b.Back(), a.Back());
+        Assert.Equal(b.Rms(), a.Rms());
+    }
+
     [Fact]
     public void Fully_masked_image_falls_back_to_zero_and_one()
     {

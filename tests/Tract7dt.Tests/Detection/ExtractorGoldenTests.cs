@@ -40,6 +40,18 @@ public class ExtractorGoldenTests
     }
 
     [Fact]
+    public void Variance_map_is_the_same_as_the_squared_sigma_map()
+    {
+        var (data, err) = Inputs();
+        var variance = err.Select(e => e * e).ToArray();
+        var o = new ExtractOptions { MinArea = 9 };
+        var a = Extractor.Extract(data, SepGolden.Width, SepGolden.Height, 5.0, PixelNoise.StdDevMap(err), SepGolden.Mask, o);
+        var b = Extractor.Extract(data, SepGolden.Width, SepGolden.Height, 5.0, PixelNoise.VarianceMap(variance), SepGolden.Mask, o);
+        Assert.Equal(a.X, b.X);
+        Assert.Equal(a.Flux, b.Flux);
+    }
+
+    [Fact]
     public void Global_rms_without_cleaning_matches_sep()
     {
         var (data, _) = Inputs();
