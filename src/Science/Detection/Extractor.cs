@@ -94,7 +94,7 @@ public static class Extractor
         }
 
         if (o.Clean) objects = Cleaner.Clean(objects, o.CleanParam);
-        return ToCatalog(objects);
+        return ToCatalog(objects, width, height);
     }
 
     /// <summary>
@@ -237,7 +237,7 @@ public static class Extractor
         return (start, pix);
     }
 
-    private static SourceCatalog ToCatalog(List<ObjectStats> objs)
+    private static SourceCatalog ToCatalog(List<ObjectStats> objs, int width, int height)
     {
         var cat = new SourceCatalog(objs.Count);
         for (int i = 0; i < objs.Count; i++)
@@ -250,7 +250,9 @@ public static class Extractor
             cat.Cxx[i] = s.Cxx; cat.Cyy[i] = s.Cyy; cat.Cxy[i] = s.Cxy;
             cat.CFlux[i] = s.CFlux; cat.Flux[i] = s.Flux; cat.CPeak[i] = s.CPeak; cat.Peak[i] = s.Peak;
             cat.XCPeak[i] = s.XCPeak; cat.YCPeak[i] = s.YCPeak; cat.XPeak[i] = s.XPeak; cat.YPeak[i] = s.YPeak;
-            cat.Flag[i] = s.Flag;
+            // Touching the image border: the isophote is cut (SEP sets this too).
+            bool edge = s.XMin == 0 || s.YMin == 0 || s.XMax == width - 1 || s.YMax == height - 1;
+            cat.Flag[i] = (short)(s.Flag | (edge ? SourceFlags.Truncated : 0));
         }
         return cat;
     }

@@ -5,7 +5,7 @@ public static class SourceFlags
 {
     /// <summary>The object came out of deblending a blend (it was "merged" with others).</summary>
     public const short Merged = 0x0001;
-    /// <summary>The object touches the image border (not set by SEP 1.2.1's extract; reserved).</summary>
+    /// <summary>The object touches the image border, so its isophote is cut.</summary>
     public const short Truncated = 0x0002;
     /// <summary>The second-moment matrix was singular and was regularised by 1/12 px².</summary>
     public const short Singular = 0x0008;

@@ -83,6 +83,16 @@ public class ExtractorGoldenTests
         }
     }
 
+    [Fact]
+    public void Border_objects_match_sep()
+    {
+        var g = SepGolden.Results.GetProperty("edge");
+        float[] img = SepGolden.ReadF32("edge.f32");
+        var cat = Extractor.Extract(img, 40, 40, g.GetProperty("thresh").GetDouble(), PixelNoise.None, default,
+            new ExtractOptions { MinArea = g.GetProperty("minarea").GetInt32() });
+        AssertSameObjects(g.GetProperty("objects"), cat, exactCentres: true);
+    }
+
     private static void AssertSameObjects(JsonElement g, SourceCatalog cat, bool exactCentres)
     {
         double[] x = SepGolden.Doubles(g.GetProperty("x")), y = SepGolden.Doubles(g.GetProperty("y"));
@@ -116,7 +126,10 @@ public class ExtractorGoldenTests
             Rel(cxx[i], cat.Cxx[i], ShapeRelTol, $"{at}: cxx");
             Rel(a[i], cat.A[i], ShapeRelTol, $"{at}: a");
             Rel(b[i], cat.B[i], ShapeRelTol, $"{at}: b");
-            Assert.True(Math.Abs(th[i] - cat.Theta[i]) <= ShapeRelTol, $"{at}: theta {cat.Theta[i]} vs {th[i]}");
+            // θ is undefined for a round object (SEP's float32 sums then give an arbitrary
+            // angle where ours give π/4): compare it only where a and b differ by > 1%.
+            if (a[i] > 1.01 * b[i])
+                Assert.True(Math.Abs(th[i] - cat.Theta[i]) <= ShapeRelTol, $"{at}: theta {cat.Theta[i]} vs {th[i]}");
         }
     }
 

@@ -112,6 +112,25 @@ public class ExtractorTests
     }
 
     [Fact]
+    public void Objects_touching_the_border_are_flagged_truncated()
+    {
+        const int w = 40, h = 40;
+        var img = new float[w * h];
+        AddGaussian(img, w, 1.0, 20.0, 1.4, 1200);   // cut by the left edge
+        AddGaussian(img, w, 25.0, 38.5, 1.4, 1200);  // cut by the top edge (last row)
+        AddGaussian(img, w, 25.0, 10.0, 1.4, 1200);  // inside
+        var cat = Extractor.Extract(img, w, h, 1.0, PixelNoise.None, default, new ExtractOptions { MinArea = 3 });
+        Assert.Equal(3, cat.Count);
+        // Completion order: the inside one (ends lowest), then the left-edge one, then the top one.
+        Assert.Equal(10.0, cat.Y[0], 0.01);
+        Assert.Equal(0, cat.Flag[0]);
+        Assert.Equal(0, cat.XMin[1]);
+        Assert.Equal(SourceFlags.Truncated, cat.Flag[1]);
+        Assert.Equal(h - 1, cat.YMax[2]);
+        Assert.Equal(SourceFlags.Truncated, cat.Flag[2]);
+    }
+
+    [Fact]
     public void Masked_pixels_contribute_zero_flux()
     {
         const int w = 30, h = 30, c = 15 * w + 15;
