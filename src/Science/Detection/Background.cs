@@ -61,7 +61,7 @@ public sealed class Background
     /// (SEP with <c>maskthresh = 0</c>).</param>
     /// <param name="bw">Mesh width in pixels [64].</param>
     /// <param name="bh">Mesh height in pixels [64].</param>
-    /// <param name="fw">Median-filter width in meshes [3]; even values act as the next lower odd size.</param>
+    /// <param name="fw">Median-filter width in meshes [3]; the window is 2·(fw div 2)+1 wide, so an even fw acts as fw + 1.</param>
     /// <param name="fh">Median-filter height in meshes [3].</param>
     /// <param name="filterThreshold">A mesh takes the filtered value only where it differs from
     /// the median by at least this much (image units) [0 = always].</param>

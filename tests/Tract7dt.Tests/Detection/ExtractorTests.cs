@@ -171,6 +171,50 @@ public class ExtractorTests
         Assert.Equal(40.0, cleaned.Y[0], 0.01);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Matched_filter_turns_on_exactly_the_significant_pixels(int seed)
+    {
+        // Brute force of the definition: Q = Σk·f/σ² / √(Σk²/σ²) over in-image neighbours,
+        // with a random σ map (incl. masked pixels, whose σ is infinite) and random data.
+        const int w = 23, h = 17;
+        const double thresh = 1.5;
+        var rng = new Random(seed);
+        var data = new float[w * h];
+        var sig = new float[w * h];
+        var mask = new byte[w * h];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)(rng.NextDouble() * 4 - 1);
+            sig[i] = (float)(0.5 + rng.NextDouble());
+            mask[i] = (byte)(rng.NextDouble() < 0.05 ? 1 : 0);
+        }
+        int[] k = [1, 2, 1, 2, 4, 2, 1, 2, 1];
+        int expectedOn = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double num = 0, den = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int xx = x + dx, yy = y + dy;
+                        if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
+                        int i = yy * w + xx;
+                        if (mask[i] != 0) continue; // infinite σ: no weight
+                        double var = (double)sig[i] * sig[i];
+                        num += k[(dy + 1) * 3 + dx + 1] * data[i] / var;
+                        den += k[(dy + 1) * 3 + dx + 1] * k[(dy + 1) * 3 + dx + 1] / var;
+                    }
+                if (den > 0 && num / Math.Sqrt(den) > thresh) expectedOn++;
+            }
+        var cat = Extractor.Extract(data, w, h, thresh, PixelNoise.StdDevMap(sig), mask,
+            new ExtractOptions { MinArea = 1, DeblendNThresh = 1, Clean = false });
+        Assert.Equal(expectedOn, cat.NPix.Sum());
+    }
+
     [Fact]
     public void Component_beyond_the_pixel_stack_throws_with_code()
     {
