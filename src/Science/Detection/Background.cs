@@ -161,7 +161,7 @@ public sealed class Background
             int o0 = k * nx, o1 = (k + 1) * nx;
             for (int i = 0; i < nx; i++)
                 nodes[i] = cd * mesh[o0 + i] + d * mesh[o1 + i] + wd0 * d2[o0 + i] + wd1 * d2[o1 + i];
-            SecondDerivatives(nodes[..nx], nodeD2[..nx], 1);
+            SecondDerivatives(nodes[..nx], nodeD2[..nx]);
         }
         else
         {
@@ -196,7 +196,7 @@ public sealed class Background
         for (int i = 0; i < nx; i++)
         {
             for (int j = 0; j < ny; j++) col[j] = mesh[j * nx + i];
-            SecondDerivatives(col, dcol, 1);
+            SecondDerivatives(col, dcol);
             for (int j = 0; j < ny; j++) d2[j * nx + i] = dcol[j];
         }
         return d2;
@@ -207,7 +207,7 @@ public sealed class Background
     /// float32 as SExtractor evaluates it. It differs from the textbook tridiagonal
     /// solution by a factor in the forward sweep; we keep it so maps agree with SEP.
     /// </summary>
-    internal static void SecondDerivatives(ReadOnlySpan<float> v, Span<float> d2, int _)
+    internal static void SecondDerivatives(ReadOnlySpan<float> v, Span<float> d2)
     {
         int n = v.Length;
         d2[..n].Clear();

@@ -252,7 +252,7 @@ public static class Extractor
             cat.XCPeak[i] = s.XCPeak; cat.YCPeak[i] = s.YCPeak; cat.XPeak[i] = s.XPeak; cat.YPeak[i] = s.YPeak;
             // Touching the image border: the isophote is cut (SEP sets this too).
             bool edge = s.XMin == 0 || s.YMin == 0 || s.XMax == width - 1 || s.YMax == height - 1;
-            cat.Flag[i] = (short)(s.Flag | (edge ? SourceFlags.Truncated : 0));
+            cat.Flag[i] = edge ? (short)(s.Flag | SourceFlags.Truncated) : s.Flag;
         }
         return cat;
     }
