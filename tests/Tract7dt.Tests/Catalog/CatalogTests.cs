@@ -227,8 +227,8 @@ public sealed class CatalogTests : IDisposable
             "3838912318312395776,150.102341,2.213457,14.83,15.62,\n" +
             "3838912318312395904,150.118870,2.197120,16.27,17.40,17.12\n");
         var g = GaiaXpCatalog.Read(p);
-        Assert.Equal(["3838912318312395776", "3838912318312395904"], g.SourceId);
-        Assert.Equal([14.83, 16.27], g.GMag);
+        Assert.Equal(["3838912318312395776", "3838912318312395904"], g.SourceId!);
+        Assert.Equal([14.83, 16.27], g.GMag!);
         Assert.Equal(["m400", "m425"], g.Bands);
         Assert.True(double.IsNaN(g.Mag("m425")![0]));
         Assert.Null(g.Mag("m450"));
