@@ -14,6 +14,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Tract7dt.Science.Fitting;
 using Tract7dt.Science.Fitting.Profiles;
+using Tract7dt.Science.Fitting.Rendering;
 using Tract7dt.Science.Psf.Models;
 
 namespace Tract7dt.Bench;
@@ -48,7 +49,19 @@ public sealed class RenderBench : IBenchmark
                 model.GetDerivatives(lists);
             });
         }
-        var stamp = new MoffatPsf(4.0, 3.5, 12).Pixelized;
+        var pix = new PixelizedPsf(new MoffatPsf(4.0, 3.5, 12).Pixelized.Values, 25, 25);
+        var shape = EllipseESoft.FromRAbPhi(3.0, 0.6, 30);
+        var cov = shape.UnitPixelCovariance(Matrix2.Identity);
+        int it = 0;
+        double J() => 0.01 * (it++ % 97); // sub-pixel phases vary, the box stays put
+        Row("one Exp galaxy, re 3 (Fourier, sz 64)", 1, budget, () =>
+            GalaxyRenderer.Render(ProfileMixture.Exp, cov, 4 * 3.0, 150.3 + J(), 140.6, Size, Size, pix));
+        Row("one Dev galaxy, re 3 (Fourier, sz 64)", 1, budget, () =>
+            GalaxyRenderer.Render(ProfileMixture.Dev, cov, 8 * 3.0, 150.3 + J(), 140.6, Size, Size, pix));
+        Row("one Dev galaxy, mask variant", 1, budget, () =>
+            GalaxyRenderer.RenderOnMask(ProfileMixture.Dev, cov, 150.3 + J(), 140.6, new PixelBox(126, 116, 177, 167), pix));
+        Row("one star (Lanczos shift of the stamp)", 1, budget, () => pix.RenderPoint(150.3 + J(), 140.6, Size, Size));
+        var stamp = pix;
         Row("EM fit 25×25 stamp, 9 components", 1, budget,
             () => GaussianMixturePsf.FromStamp(stamp.Values, stamp.Width, stamp.Height, 9));
     }
