@@ -7,11 +7,21 @@ namespace Tract7dt.Tests.Rendering;
 
 /// <summary>
 /// The optimised render paths (reused buffers, region-restricted FFT rows and Lanczos passes,
-/// SIMD butterflies and taps) against the straightforward implementations they replace:
-/// every value must be bit-identical, so these tests compare with exact equality.
+/// SIMD butterflies, taps and exponentials) against the straightforward implementations they
+/// replace. The FFT and Lanczos kernels must be bit-identical (exact equality); whole galaxy
+/// renders differ only by the SIMD exponential (see <see cref="SimdExpPeakTolerance"/>).
 /// </summary>
 public class FastPathTests
 {
+    /// <summary>
+    /// Galaxy renders vs the scalar oracle, relative to the patch's peak: <c>Vector.Exp</c> is
+    /// within ~4e-16 relative of <c>Math.Exp</c> (measured), which can only flip the f32 rounding
+    /// of an FFT output (one ulp, ≤ 6e-8 of the peak) and the Lanczos taps sum to ≤ 2 in
+    /// absolute value: 2.5e-7 of the peak bounds it with margin, and is 400× below the golden
+    /// tests' 1e-4.
+    /// </summary>
+    private const double SimdExpPeakTolerance = 2.5e-7;
+
     private static readonly PixelizedPsf Pix25 = Moffat25();
     private static PixelizedPsf Moffat25() => new(new MoffatPsf(4.0, 3.5, 12).Pixelized.Values, 25, 25);
 
@@ -44,13 +54,17 @@ public class FastPathTests
         if (want is null) { Assert.Null(got); return; }
         Assert.NotNull(got);
         Assert.Equal((want.X0, want.Y0, want.W, want.H), (got!.X0, got.Y0, got.W, got.H));
+        double peak = 0;
+        for (int i = 0; i < want.W * want.H; i++) peak = Math.Max(peak, Math.Abs(want.Values[i]));
+        Assert.True(peak > 0);
         for (int i = 0; i < want.W * want.H; i++)
-            Assert.True(want.Values[i] == got.Values[i], $"pixel {i}: {want.Values[i]:R} vs {got.Values[i]:R}");
+            Assert.True(Math.Abs(want.Values[i] - got.Values[i]) <= SimdExpPeakTolerance * peak,
+                $"pixel {i}: {want.Values[i]:R} vs {got.Values[i]:R}, peak {peak:R}");
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Nominal_and_mask_renders_are_bit_identical_to_the_reference(int id, string prof, double re, double ab, double phi, double x, double y)
+    public void Nominal_and_mask_renders_match_the_reference(int id, string prof, double re, double ab, double phi, double x, double y)
     {
         _ = id;
         var p = Profile(prof);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Psf.Models;
@@ -208,9 +209,11 @@ public static class GalaxyRenderer
 
     /// <summary>
     /// re + i·im = F · P̂ on the half spectrum, F[r][c] = Σ_k a'_k exp(−2π²(C_xx v² + 2 C_xy v w
-    /// + C_yy w²)), C = v_k · unitCov (§4.5 step 5). Per-component and per-row factors are
-    /// hoisted, but every product is formed from the same operands in the same order as the
-    /// direct formula, so F is bit-identical to it.
+    /// + C_yy w²)), C = v_k · unitCov (§4.5 step 5), components summed in order. The exponent is
+    /// formed from the same operands in the same order as the direct formula; the exponentials
+    /// are evaluated a SIMD vector of columns at a time (<see cref="Vector.Exp(Vector{double})"/>,
+    /// within ~1 ulp of <see cref="Math.Exp"/>: F agrees with the scalar formula to ~5e-16
+    /// relative, far below the f32 rounding of the result).
     /// </summary>
     private static void FourierGrid(ProfileMixture profile, Cov2 unitCov, ReadOnlySpan<double> fftAmp, int sz,
                                     StampTransform ft, RenderWorkspace ws, Span<double> re, Span<double> imv)
@@ -221,11 +224,18 @@ public static class GalaxyRenderer
         Span<int> act = stackalloc int[k];
         int na = 0;
         for (int i = 0; i < k; i++) if (fftAmp[i] != 0) act[na++] = i;
-        var cxxvv = ws.ColumnTerms.AsSpan(0, na * m);
+        int vc = Vector<double>.Count;
+        int mp = (m + vc - 1) / vc * vc;                      // columns padded to whole vectors
+        var cols = ws.ColumnTerms(na * mp + 3 * mp);
+        var cxxvv = cols.Slice(0, na * mp);
+        var vcol = cols.Slice(na * mp, mp);
+        var f = cols.Slice(na * mp + mp, mp);
+        var arg = cols.Slice(na * mp + 2 * mp, mp);
         Span<double> a = stackalloc double[na];
         Span<double> tcxy = stackalloc double[na];
         Span<double> cyy = stackalloc double[na];
         Span<bool> delta = stackalloc bool[na];
+        for (int c = 0; c < mp; c++) vcol[c] = c / (double)sz; // padding columns are computed, never stored
         for (int q = 0; q < na; q++)
         {
             int i = act[q];
@@ -235,27 +245,34 @@ public static class GalaxyRenderer
             double cxx = vk * unitCov.Xx;
             tcxy[q] = 2 * (vk * unitCov.Xy);
             cyy[q] = vk * unitCov.Yy;
-            for (int c = 0; c < m; c++) { double v = c / (double)sz; cxxvv[q * m + c] = cxx * v * v; }
+            for (int c = 0; c < mp; c++) { double v = vcol[c]; cxxvv[q * mp + c] = cxx * v * v; }
         }
-        Span<double> cyyww = stackalloc double[na];
         var ftRe = ft.Re; var ftIm = ft.Im;
+        var vv = MemoryMarshal.Cast<double, Vector<double>>(vcol);
+        var vf = MemoryMarshal.Cast<double, Vector<double>>(f);
+        var varg = MemoryMarshal.Cast<double, Vector<double>>(arg);
+        var vneg = new Vector<double>(-twoPi2);
         for (int r = 0; r < sz; r++)
         {
             double w = (r < sz / 2 ? r : r - sz) / (double)sz;
-            for (int q = 0; q < na; q++) cyyww[q] = cyy[q] * w * w;
+            var vw = new Vector<double>(w);
+            f.Clear();
+            for (int q = 0; q < na; q++)
+            {
+                var va = new Vector<double>(a[q]);
+                if (delta[q]) { for (int t = 0; t < vf.Length; t++) vf[t] += va; continue; }
+                var vt = new Vector<double>(tcxy[q]);
+                var vy = new Vector<double>(cyy[q] * w * w);
+                var vx = MemoryMarshal.Cast<double, Vector<double>>(cxxvv.Slice(q * mp, mp));
+                for (int t = 0; t < vf.Length; t++)
+                    vf[t] += va * Vector.Exp(vneg * (vx[t] + vt * vv[t] * vw + vy));
+            }
             int row = r * m;
             for (int c = 0; c < m; c++)
             {
-                double v = c / (double)sz;
-                double f = 0;
-                for (int q = 0; q < na; q++)
-                {
-                    if (delta[q]) { f += a[q]; continue; }
-                    f += a[q] * Math.Exp(-twoPi2 * (cxxvv[q * m + c] + tcxy[q] * v * w + cyyww[q]));
-                }
                 int idx = row + c;
-                re[idx] = f * ftRe[idx];
-                imv[idx] = f * ftIm[idx];
+                re[idx] = f[c] * ftRe[idx];
+                imv[idx] = f[c] * ftIm[idx];
             }
         }
     }
@@ -307,7 +324,8 @@ internal sealed class RenderWorkspace
 
     public static RenderWorkspace Current => t_current ??= new RenderWorkspace();
 
-    public double[] Re = [], Im = [], Work = [], FftAmp = [], MogAmp = [], ColumnTerms = [];
+    public double[] Re = [], Im = [], Work = [], FftAmp = [], MogAmp = [];
+    private double[] _columns = [];
     public float[] G = [], Tmp = [], Scratch = [];
     private double[] _acc = [];
 
@@ -320,7 +338,13 @@ internal sealed class RenderWorkspace
         if (Scratch.Length < sz * sz) Scratch = new float[sz * sz];
         if (Work.Length < 4 * sz) Work = new double[4 * sz];
         if (FftAmp.Length < k) { FftAmp = new double[k]; MogAmp = new double[k]; }
-        if (ColumnTerms.Length < k * m) ColumnTerms = new double[k * m];
+    }
+
+    /// <summary>An f64 scratch span of length <paramref name="n"/> (contents undefined).</summary>
+    public Span<double> ColumnTerms(int n)
+    {
+        if (_columns.Length < n) _columns = new double[n];
+        return _columns.AsSpan(0, n);
     }
 
     /// <summary>An f32 scratch span of length <paramref name="n"/> (contents undefined).</summary>
