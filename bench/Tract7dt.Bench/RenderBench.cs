@@ -4,11 +4,26 @@
 // unit-flux patch is re-rendered: this is the cost the optimizer pays per line-search
 // candidate (render) and per iteration (derivatives).
 //
-// BEFORE (main at 7803f7e, 2-core EPYC shared, Release):
-//   operation                          bands     ms/call     KB/call
-//   render (all sources, cold)             1      PENDING
+// Measured on the shared 2-core EPYC (load average 5–8 from other engineers' builds, so
+// single runs vary by up to 2×); best of two runs each, `render 2` (2 s per row), Release.
 //
-// AFTER: see the report; filled in below once measured.
+// operation                             bands   before ms   after ms  speed-up   before KB  after KB
+// render, new parameters                    1       6.79       1.63      4.2×        3074       405
+// render, same parameters (cached)          1       0.060      0.049      —             0         0
+// derivatives, new parameters               1      43.8        7.68      5.7×       15734      3042
+// render, new parameters                    5      50.9        1.59     32×         15338       398
+// derivatives, new parameters               5     220         12.3      18×         74671      9190
+// one Exp galaxy, re 3 (Fourier, sz 64)     1       0.290      0.036     8.1×          89         6
+// one Dev galaxy, re 3 (Fourier, sz 64)     1       0.374      0.046     8.1×          94        10
+// one Dev galaxy, mask variant              1       0.391      0.047     8.3×          94        10
+// one star (Lanczos shift of the stamp)     1       0.010      0.002     ~5×            4.9       2.5
+// EM fit 25×25 stamp, 9 components          1      97.2       14.8       6.6×          60        64
+//
+// "before" = main at 7803f7e; "after" = wip/perf. The 5-band rows gain most because the
+// recipe's bands share one PSF object and geometry, so PatchModel renders each source once
+// per render class (bands with their own ePSFs pay per band: ~1.6 ms per band per render).
+// What remains allocated per call is the output: each re-rendered unit-flux patch (render)
+// and each derivative patch handed to the optimizer (derivatives).
 
 using System.Diagnostics;
 using System.Globalization;
