@@ -75,8 +75,29 @@ public static class ZpPlot
         plot.YLabel("ZP (mag)");
         plot.Legend.FontSize = 8;
         plot.Legend.BackgroundColor = Colors.White.WithAlpha(0.7);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.Axes.Margins(0.08, 0.15);
         plot.Axes.AutoScale();
+        var all = zp.Used.Concat(zp.NonConverged).Select(s => (s.GaiaMag, s.Zp)).ToArray();
+        plot.ShowLegend(EmptiestCorner(all, zp.ZpMedian));
         PlotFiles.SavePng(plot, path, WidthInches, HeightInches, dpi);
+    }
+
+    /// <summary>matplotlib's "best" legend location, simplified: the corner quadrant of the data
+    /// box holding the fewest points (ties in the order upper right, upper left, lower left,
+    /// lower right), so the legend never hides the stars it describes.</summary>
+    internal static Alignment EmptiestCorner(IReadOnlyList<(double X, double Y)> points, double yLine)
+    {
+        if (points.Count == 0) return Alignment.UpperRight;
+        double x0 = points.Min(p => p.X), x1 = points.Max(p => p.X);
+        double y0 = Math.Min(yLine, points.Min(p => p.Y)), y1 = Math.Max(yLine, points.Max(p => p.Y));
+        double xm = 0.5 * (x0 + x1), ym = 0.5 * (y0 + y1);
+        var corners = new (Alignment A, Func<(double X, double Y), bool> In)[]
+        {
+            (Alignment.UpperRight, p => p.X >= xm && p.Y >= ym),
+            (Alignment.UpperLeft, p => p.X < xm && p.Y >= ym),
+            (Alignment.LowerLeft, p => p.X < xm && p.Y < ym),
+            (Alignment.LowerRight, p => p.X >= xm && p.Y < ym),
+        };
+        return corners.OrderBy(c => points.Count(c.In)).First().A;   // OrderBy is stable: ties keep the list order
     }
 }

@@ -162,4 +162,30 @@ public sealed class MergeStageTests(SimulatedInputs sim) : IClassFixture<Simulat
         Assert.Equal(ErrorCodes.MergeKeyMissing, e.Code);
         Assert.Contains("Need 'ID' or ('RA','DEC')", e.Message);
     }
+
+    [Fact]
+    public void Fit_summary_counts_converged_rows_of_the_final_catalog()
+    {
+        var w = new MergeTestWorld(sim, "summary");
+        string? bad = null;
+        w.Build(tag => { bad ??= tag; return tag != bad; });
+        var ctx = w.Context();
+        new MergeStage(w.FitPlan).Run(ctx);
+        var merged = SourceTableCsv.Read(w.Layout.FinalCatalog);
+        int conv = w.Owner.Count(kv => kv.Value != bad), hit = w.Owner.Count(kv => kv.Value == bad);
+        Assert.True(hit > 0);
+        Assert.Equal((conv, hit, merged.RowCount), FitSummary.Count(merged));
+        FitSummary.Log(ctx);
+        Assert.True(w.Sink.Has($"Fit summary: converged={conv}, hit_max_iters={hit}, total={merged.RowCount}"));
+    }
+
+    [Fact]
+    public void Empty_wcs_fits_leaves_sky_columns_empty()
+    {
+        var w = new MergeTestWorld(sim, "nowcs", "merge:\n  wcs_fits: \"\"\n").Build();
+        new MergeStage(w.FitPlan).Run(w.Context());
+        var merged = SourceTableCsv.Read(w.Layout.FinalCatalog);
+        Assert.All(Enumerable.Range(0, merged.RowCount), i => Assert.Equal("", merged.Text("RA_fit", i)));
+        Assert.Contains(Enumerable.Range(0, merged.RowCount), i => merged.Text(FitStatus.Column, i) == FitStatus.Ok);
+    }
 }
