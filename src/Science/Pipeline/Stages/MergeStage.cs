@@ -55,7 +55,15 @@ public sealed class MergeStage : IKeyedStage
 
     public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 
-    public IReadOnlyList<StageItem> Plan(StageContext context) => [StageItem.From("all", BuildKey(context, Inputs(context)), StampPath(context.Layout))];
+    public IReadOnlyList<StageItem> Plan(StageContext context)
+    {
+        var inputs = Inputs(context);
+        _planned = (context, inputs);
+        return [StageItem.From("all", BuildKey(context, inputs), StampPath(context.Layout))];
+    }
+
+    // Plan's view of the inputs, reused by RunItems in the same context (one scan, one set of warnings).
+    private (StageContext Context, MergeInputs Inputs)? _planned;
 
     public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
     {
@@ -72,7 +80,7 @@ public sealed class MergeStage : IKeyedStage
             return;
         }
 
-        var inputs = Inputs(context);
+        var inputs = _planned is { } p && ReferenceEquals(p.Context, context) ? p.Inputs : Inputs(context);
         var key = BuildKey(context, inputs);
         var baseTable = SourceTableCsv.Read(inputs.BaseCatalog, "Merge base catalog");
         var mergeKey = MergeKey.For(baseTable, inputs.BaseCatalog);
@@ -97,8 +105,9 @@ public sealed class MergeStage : IKeyedStage
                 log.Info($"Filled {ra}/{dec} from {x}/{y} using WCS");
 
         var sky = SkyColumns.Find(baseTable);
-        double[] raCat = sky is null ? new double[table.RowCount].Select(_ => double.NaN).ToArray() : baseTable.Numeric(sky.Value.Ra);
-        double[] decCat = sky is null ? raCat : baseTable.Numeric(sky.Value.Dec);
+        double[] none = Enumerable.Repeat(double.NaN, table.RowCount).ToArray();
+        double[] raCat = sky is null ? none : baseTable.Numeric(sky.Value.Ra);
+        double[] decCat = sky is null ? none : baseTable.Numeric(sky.Value.Dec);
         var status = FitStatus.Compute(join.MatchedPatch, ExclusionColumns.Flags(table, ExclusionColumns.Any), raCat, decCat,
             inputs.Frames?.WhiteWcs(), inputs.Patches, inputs.Current.Select(c => c.Tag).ToHashSet(StringComparer.Ordinal));
         table.Set(new TextColumn(FitStatus.Column, status));
