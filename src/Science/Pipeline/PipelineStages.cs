@@ -99,6 +99,8 @@ public static class PipelineStages
                 if (frame) log.Info($"Starting {DisplayName(stage.Id)}...");
                 stage.Run(context);
                 if (frame) log.Info($"Finished {DisplayName(stage.Id)} in {Seconds(sw)}s");
+                // The fit summary follows the merge in a full run (cli.md §3).
+                if (frame && stage.Id == StageId.Merge) Stages.FitSummary.Log(context);
             }
         }
         finally
