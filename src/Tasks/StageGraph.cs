@@ -96,10 +96,11 @@ public static class StageGraph
             bool upToDate = Stamp.IsUpToDate(stampPath, item.Key, context.Hasher, out string reason);
             if (upToDate)
             {
-                // A key file newer than its stamp (first MSBuild run after a CLI run, or a
-                // touch) would look stale to MSBuild although the content says otherwise.
+                // MSBuild calls an output stale only when an input is strictly newer, so a
+                // key file newer than its stamp (first MSBuild run after a CLI run, or a
+                // touch) would look stale although the content says otherwise.
                 var stampTime = File.GetLastWriteTimeUtc(stampPath);
-                if (File.Exists(keyFile) && File.GetLastWriteTimeUtc(keyFile) >= stampTime)
+                if (File.Exists(keyFile) && File.GetLastWriteTimeUtc(keyFile) > stampTime)
                 {
                     changes.Add($"dated {keyFile} before its stamp");
                     if (!dryRun) File.SetLastWriteTimeUtc(keyFile, stampTime.AddSeconds(-1));
