@@ -44,6 +44,7 @@ public static class LoadInputsPlots
             .Title($"White BEFORE crop (DS={stride}) with crop box")
             .NoTicks()
             .Box(crop.X0, crop.X1, crop.Y0, crop.Y1, Colors.Lime, 2);
+        p.Plot.HideGrid();
         p.Save(path, WidthInches, HeightInches, dpi);
     }
 
@@ -52,6 +53,7 @@ public static class LoadInputsPlots
     {
         stride = Math.Max(1, stride);
         var p = new ImagePlot(white, width, height, stride).Title($"White AFTER crop (DS={stride})").NoTicks();
+        p.Plot.HideGrid();
         p.Save(path, WidthInches, HeightInches, dpi);
     }
 
@@ -106,6 +108,7 @@ public static class LoadInputsPlots
         if (nCrop > 0) p.LegendOnly($"Crop-excl (N={N(nCrop)})", MarkerShape.OpenCircle, Colors.Gray, MarkerSize(20));
         int oob = active - drawn;
         if (oob > 0) p.LegendOnly($"NaN/OOB (N={N(oob)})", MarkerShape.OpenDiamond, Colors.Gray, MarkerSize(20));
+        p.Plot.HideGrid();
         p.Plot.Axes.Bottom.Label.Text = "x [pix]";
         p.Plot.Axes.Left.Label.Text = "y [pix]";
         p.Save(path, WidthInches, HeightInches, dpi, Alignment.UpperRight);
