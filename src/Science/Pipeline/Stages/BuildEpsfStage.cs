@@ -11,6 +11,7 @@ using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Patches;
 using Tract7dt.Science.Pipeline.State;
 using Tract7dt.Science.Psf.Stage;
+using PyJson = Tract7dt.Science.Psf.Stage.PyJson; // merge of wip/epsfstage + wip/patchstage: both define PyJson
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
