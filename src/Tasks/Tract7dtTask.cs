@@ -1,7 +1,11 @@
+using System.Reflection;
+using System.Runtime.Loader;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using Tract7dt.Science.Config;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Logging;
+using Tract7dt.Science.Pipeline;
 using MSLogLevel = Tract7dt.Science.Logging.LogLevel;
 
 namespace Tract7dt.Tasks;
@@ -12,16 +16,32 @@ namespace Tract7dt.Tasks;
 /// returns <c>!Log.HasLoggedErrors</c>. Tasks stay thin: they map items and properties to
 /// one stage call in Tract7dt.Science and do no numerics themselves.
 /// </summary>
-public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task
+public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelableTask
 {
+    private readonly CancellationTokenSource _cancel = new();
+
     /// <summary>The pipeline's YAML config file.</summary>
     [Required]
     public string ConfigFile { get; set; } = "";
+
+    /// <summary>
+    /// Optional assemblies that register stage implementations (item spec = assembly path,
+    /// metadata <c>Type</c> = a type with a public static parameterless <c>Register()</c>).
+    /// Registrations replace the built-in stages of the same id; tests use this to drive the
+    /// graph with small stand-in stages.
+    /// </summary>
+    public ITaskItem[] StagePlugins { get; set; } = [];
+
+    /// <summary>Cancelled when MSBuild cancels the build (Ctrl-C): stages stop between items.</summary>
+    protected CancellationToken Cancellation => _cancel.Token;
+
+    public void Cancel() => _cancel.Cancel();
 
     public sealed override bool Execute()
     {
         try
         {
+            LoadPlugins(StagePlugins);
             ExecuteCore(new Log(new MSBuildLogSink(Log), "tract7dt." + GetType().Name));
         }
         catch (Tract7dtException e)
@@ -29,11 +49,59 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task
             Log.LogError(subcategory: null, errorCode: e.Code, helpKeyword: null, file: ConfigFile,
                 lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: e.Message);
         }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            Log.LogError("Cancelled; finished items keep their stamps and the next build resumes from them.");
+        }
         return !Log.HasLoggedErrors;
     }
 
     /// <summary>The task's one job. Throw <see cref="Tract7dtException"/> for user errors.</summary>
     protected abstract void ExecuteCore(Log log);
+
+    /// <summary>Loads <see cref="ConfigFile"/> (config warnings become MSBuild warnings) and
+    /// builds the stage context every task shares: MSBuild log sink, the work dir's hash cache.</summary>
+    protected StageContext CreateContext()
+    {
+        if (!File.Exists(ConfigFile))
+            throw new Tract7dtException(ErrorCodes.FileNotFound,
+                $"Config file not found: {Path.GetFullPath(ConfigFile)}. Pass /p:Config=path/to/config.yaml, or write a template with 'tract7dt dump-config'.");
+        var (config, warnings) = ConfigLoader.Load(ConfigFile);
+        foreach (var w in warnings) Log.LogWarning(w);
+        return new StageContext(config, new MSBuildLogSink(Log), cancellation: Cancellation);
+    }
+
+    private static readonly HashSet<string> Loaded = new(StringComparer.Ordinal);
+
+    private static void LoadPlugins(ITaskItem[] plugins)
+    {
+        foreach (var p in plugins)
+        {
+            string path = Path.GetFullPath(p.ItemSpec);
+            string typeName = p.GetMetadata("Type");
+            lock (Loaded)
+            {
+                if (!Loaded.Add(path + "|" + typeName)) continue;
+                try
+                {
+                    // Load beside the science library so the plugin sees the same PipelineStages.
+                    var alc = AssemblyLoadContext.GetLoadContext(typeof(PipelineStages).Assembly) ?? AssemblyLoadContext.Default;
+                    var asm = alc.LoadFromAssemblyPath(path);
+                    var register = asm.GetType(typeName, throwOnError: true)!
+                        .GetMethod("Register", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes)
+                        ?? throw new MissingMethodException(typeName, "Register");
+                    register.Invoke(null, null);
+                }
+                catch (Exception e) when (e is not Tract7dtException)
+                {
+                    Loaded.Remove(path + "|" + typeName);
+                    throw new Tract7dtException(ErrorCodes.GraphPluginFailed,
+                        $"Stage plugin '{path}' (Type='{typeName}') could not be registered: {e.GetBaseException().Message}. " +
+                        "Check the Tract7dtStagePlugin item's path and its Type metadata (a type with public static void Register()).", e);
+                }
+            }
+        }
+    }
 }
 
 /// <summary>Routes science-library log records to MSBuild (INFO → normal importance,

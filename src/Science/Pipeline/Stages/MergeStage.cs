@@ -8,6 +8,7 @@ using Tract7dt.Science.Merge;
 using Tract7dt.Science.Patches;
 using Tract7dt.Science.Pipeline.State;
 using Tract7dt.Science.Wcs;
+using PatchListFile = Tract7dt.Science.Merge.PatchListFile; // merge of wip/mergezp + wip/patchstage: both define PatchListFile
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
