@@ -39,8 +39,10 @@ public sealed class BuildEpsfStage : IKeyedStage
             && k is not ("epsf.parallel_bands" or "epsf.max_workers" or "epsf.skip_empty_epsf_patches" or "epsf.ngrid"))
         .Append("plotting.dpi").ToArray();
 
+#pragma warning disable CA2255 // registration from the stage's own file, as the framework asks
     [System.Runtime.CompilerServices.ModuleInitializer]
     internal static void Register() => PipelineStages.Register(StageId.BuildEpsf, () => new BuildEpsfStage());
+#pragma warning restore CA2255
 
     public StageId Id => StageId.BuildEpsf;
 
