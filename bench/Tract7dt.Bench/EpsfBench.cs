@@ -98,5 +98,6 @@ public sealed class EpsfBench : IBenchmark
         var t = SourceTableCsv.Read(Path.Combine(dir, "input_catalog.csv"));
         t.AddBool("excluded_any", new bool[t.RowCount]);
         SourceTableCsv.Write(t, ctx.Layout.FlaggedCatalog);
+        new CatalogState { Catalog = Path.GetFullPath(ctx.Layout.FlaggedCatalog), WrittenBy = "LoadInputs" }.Write(ctx.Layout.CatalogStateFile);
     }
 }

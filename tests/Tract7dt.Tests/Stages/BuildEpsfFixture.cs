@@ -109,6 +109,7 @@ public sealed class BuildEpsfFixture : IDisposable
         t.AddBool("excluded_saturation", new bool[t.RowCount]);
         t.AddBool("excluded_any", flags);
         SourceTableCsv.Write(t, ctx.Layout.FlaggedCatalog);
+        new CatalogState { Catalog = Path.GetFullPath(ctx.Layout.FlaggedCatalog), WrittenBy = "LoadInputs" }.Write(ctx.Layout.CatalogStateFile);
     }
 
     public void Dispose()
