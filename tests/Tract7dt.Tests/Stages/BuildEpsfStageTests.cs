@@ -277,4 +277,34 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         Assert.Equal(File.ReadAllText(Path.Join(seq.Layout.EpsfDir, "epsf_summary.json")),
             File.ReadAllText(Path.Join(ctx.Layout.EpsfDir, "epsf_summary.json")));
     }
+
+    [Fact]
+    public void InvalidStampSizeFailsTheBandNotTheStage()
+    {
+        // an even cutout_size is rejected by the stamp cutter at the first cell with stars
+        var (ctx, log) = fx.NewWork(("epsf.cutout_size", "60"), ("epsf.parallel_bands", "false"), ("epsf.maxiters", "2"));
+        new BuildEpsfStage().Run(ctx);
+        string summary = File.ReadAllText(Path.Join(ctx.Layout.EpsfDir, "epsf_summary.json"));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(summary, "\"status\": \"band_fail\"").Count);
+        Assert.Contains("epsf.cutout_size = 60", summary); // the error names the key and the value
+        Assert.Contains(log.Records, r => r.Level == LogLevel.Error && r.Message.StartsWith("[band FAIL] m400: Tract7dtException:", StringComparison.Ordinal));
+        // nothing stamped: the band is retried on the next run
+        Assert.Equal(3, KeyedStages.Stale(ctx, new BuildEpsfStage().Plan(ctx), out _).Count);
+    }
+
+    [Fact]
+    public void VariantBSelectsFromWholeBandDetectionsWithoutCellBackground()
+    {
+        var (ctx, _) = fx.NewWork(("epsf.background_subtract_patch", "false"), ("epsf.parallel_bands", "false"), ("epsf.maxiters", "5"),
+            ("epsf.save_star_montage_max", "0"), ("epsf.save_residual_diagnostics", "false"));
+        new BuildEpsfStage().Run(ctx);
+        string dir = ctx.Layout.EpsfCellDir("m550", "r00_c00");
+        string meta = File.ReadAllText(Path.Join(dir, "meta.json"));
+        Assert.Contains("\"status\": \"ok\"", meta);
+        Assert.Contains("\"patch_bkg_status\": \"disabled\"", meta);
+        Assert.Contains("\"patch_bkg_rms_median\": NaN", meta);
+        Assert.False(File.Exists(Path.Join(dir, "psfstars_bgsub.png")));
+        Assert.False(File.Exists(Path.Join(dir, "background_diagnostics.png")));
+        Assert.True(EpsfCellMeta.ReadUsage(Path.Join(dir, "meta.json"))!.Value.NStarsUsed >= 5);
+    }
 }
