@@ -131,8 +131,8 @@ public static class EpsfPlots
             hist.Add.Histogram(h);
         }
         hist.Add.VerticalLine(0, 1, Colors.Black);
-        hist.XLabel("(data-model)/sigma");
-        hist.Title("normalized residual / bias=" + F(q.NormBias, "G3") + " rms=" + F(q.NormRms, "G3"));
+        hist.XLabel("(data-model)/sigma: bias=" + F(q.NormBias, "G3") + " rms=" + F(q.NormRms, "G3"));
+        hist.Title("normalized residual");
         fig.Set(0, 3, hist);
         fig.Save(path, 13, 3.5, dpi);
     }

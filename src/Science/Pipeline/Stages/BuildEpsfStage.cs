@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Config;
 using Tract7dt.Science.Detection;
@@ -40,8 +39,10 @@ public sealed class BuildEpsfStage : IKeyedStage
             && k is not ("epsf.parallel_bands" or "epsf.max_workers" or "epsf.skip_empty_epsf_patches" or "epsf.ngrid"))
         .Append("plotting.dpi").ToArray();
 
+#pragma warning disable CA2255 // registration from the stage's own file, as the framework asks
     [System.Runtime.CompilerServices.ModuleInitializer]
     internal static void Register() => PipelineStages.Register(StageId.BuildEpsf, () => new BuildEpsfStage());
+#pragma warning restore CA2255
 
     public StageId Id => StageId.BuildEpsf;
 
@@ -266,17 +267,13 @@ public sealed class BuildEpsfStage : IKeyedStage
     /// </summary>
     internal static SortedSet<string> ActiveCells(StageContext ctx, FramesManifest manifest, EpsfGrid grid)
     {
-        string path = StateCatalogPath(ctx);
-        var table = SourceTableCsv.Read(path, "state catalog");
+        var table = CatalogState.Load(ctx.Layout);
         string? raCol = table.ColumnNames.FirstOrDefault(n => n.Equals("RA", StringComparison.OrdinalIgnoreCase));
         string? decCol = table.ColumnNames.FirstOrDefault(n => n.Equals("DEC", StringComparison.OrdinalIgnoreCase));
         if (raCol is null || decCol is null) return new SortedSet<string>(StringComparer.Ordinal);
         var ra = table.Numeric(raCol);
         var dec = table.Numeric(decCol);
-        bool[] excluded = new bool[table.RowCount];
-        if (table.Contains("excluded_any"))
-            for (int i = 0; i < table.RowCount; i++)
-                excluded[i] = CellTextIsTrue(table.Text("excluded_any", i));
+        bool[] excluded = CatalogState.ExcludedAny(table);
         var wcs = manifest.WhiteWcs();
         var xs = new List<double>(); var ys = new List<double>();
         for (int i = 0; i < table.RowCount; i++)
@@ -286,40 +283,5 @@ public sealed class BuildEpsfStage : IKeyedStage
             xs.Add(x); ys.Add(y);
         }
         return grid.ActiveCells(xs.ToArray(), ys.ToArray());
-    }
-
-    private static bool CellTextIsTrue(string t)
-    {
-        t = t.Trim();
-        return t.Equals("True", StringComparison.OrdinalIgnoreCase) || t == "1" || t.Equals("1.0", StringComparison.Ordinal);
-    }
-
-    /// <summary>
-    /// The catalog later stages read: the path named in <c>state/catalog_state.json</c> (first
-    /// string property whose value is an existing file) when present, else <c>state/catalog_flagged.csv</c>.
-    /// </summary>
-    internal static string StateCatalogPath(StageContext ctx)
-    {
-        string stateFile = ctx.Layout.CatalogStateFile;
-        if (File.Exists(stateFile))
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(stateFile));
-                if (doc.RootElement.ValueKind == JsonValueKind.Object)
-                    foreach (var p in doc.RootElement.EnumerateObject())
-                        if (p.Value.ValueKind == JsonValueKind.String)
-                        {
-                            string v = p.Value.GetString()!;
-                            string full = Path.IsPathRooted(v) ? v : Path.Join(ctx.Layout.WorkDir, v);
-                            if (v.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && File.Exists(full)) return full;
-                        }
-            }
-            catch (JsonException) { }
-        }
-        if (!File.Exists(ctx.Layout.FlaggedCatalog))
-            throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
-                $"Missing {ctx.Layout.FlaggedCatalog}: the LoadInputs stage has not run for this work_dir; run 'tract7dt run-epsf' (it loads inputs first).");
-        return ctx.Layout.FlaggedCatalog;
     }
 }
