@@ -29,6 +29,8 @@ public sealed class PatchStageWorld : IDisposable
 
     public void Dispose()
     {
+        // T7D_KEEP_TEST_DIRS=1 keeps the folder for looking at the outputs by hand.
+        if (Environment.GetEnvironmentVariable("T7D_KEEP_TEST_DIRS") == "1") return;
         try { Directory.Delete(Root, true); } catch (IOException) { }
     }
 

@@ -151,7 +151,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
                 seen = d;
             }
             foreach (var t in threads) t.Join();
-            if (n > 0) progress.Report(Msg(), force: true);
+            if (Volatile.Read(ref done) != seen) progress.Report(Msg(), force: true);
         }
         context.Cancellation.ThrowIfCancellationRequested();
 
