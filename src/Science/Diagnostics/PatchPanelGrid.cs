@@ -7,11 +7,11 @@ namespace Tract7dt.Science.Diagnostics;
 /// A grid of separately drawn ScottPlot panels composed into one PNG with a title on
 /// top (matplotlib's <c>subplots</c> + <c>suptitle</c>). Sizes in inches × dpi.
 /// </summary>
-public sealed class PanelFigure
+public sealed class PatchPanelGrid
 {
     private readonly Plot?[,] _panels;
 
-    public PanelFigure(int rows, int cols)
+    public PatchPanelGrid(int rows, int cols)
     {
         _panels = new Plot?[rows, cols];
         Rows = rows;
