@@ -59,7 +59,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
         var listed = PayloadList.TryRead(layout.PayloadList);
         if (listed is not null) return listed;
         // No list (payloads from an older build): the current patches.json decides which payloads count.
-        return PatchListFile.Read(layout.PatchesJson).Select(p => p.PatchTag)
+        return PatchList.Read(layout.PatchesJson).Select(p => p.PatchTag)
             .Where(t => File.Exists(PatchPayload.FitsPath(layout.PatchInputsDir, t))).ToList();
     }
 
