@@ -4,25 +4,23 @@ using SkiaSharp;
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// A grid of separately drawn ScottPlot panels composed into one PNG with a title on
-/// top (matplotlib's <c>subplots</c> + <c>suptitle</c>). Sizes in inches × dpi.
+/// A grid of independent ScottPlot panels under one super-title, saved as one PNG: the
+/// matplotlib <c>subplots</c> figures of the ePSF diagnostics (1×3, 1×4, n×3, montages).
+/// Each panel is rendered at its share of the figure and blitted; sizes follow inches × dpi.
 /// </summary>
 public sealed class PanelFigure
 {
-    private readonly Plot?[,] _panels;
+    private readonly Plot?[] _panels;
 
-    public PanelFigure(int rows, int cols)
-        : this(rows, cols, null)
-    {
-    }
-
-    /// <param name="title">Super-title used by <see cref="Save(string, double, double, int)"/> (null = none).</param>
+    /// <param name="rows">Panel rows.</param>
+    /// <param name="cols">Panel columns.</param>
+    /// <param name="title">Super-title (null = none).</param>
     public PanelFigure(int rows, int cols, string? title)
     {
-        Title = title;
-        _panels = new Plot?[rows, cols];
         Rows = rows;
         Cols = cols;
+        Title = title;
+        _panels = new Plot?[rows * cols];
     }
 
     public int Rows { get; }
@@ -32,51 +30,39 @@ public sealed class PanelFigure
     public string? Title { get; }
 
     /// <summary>Places a panel at (row, col); row 0 is the top row.</summary>
-    public void Set(int row, int col, Plot plot) => _panels[row, col] = plot;
+    public void Set(int row, int col, Plot plot) => _panels[row * Cols + col] = plot;
 
-    /// <summary>Saves with the constructor's title (none when null).</summary>
-    public void Save(string path, double widthInches, double heightInches, int dpi) =>
-        Save(path, Title ?? "", widthInches, heightInches, dpi);
-
-    public Plot? this[int row, int col]
-    {
-        get => _panels[row, col];
-        set => _panels[row, col] = value;
-    }
-
-    /// <summary>Renders every panel and the (multi-line) title and writes the PNG atomically.</summary>
-    public void Save(string path, string title, double widthInches, double heightInches, int dpi)
+    /// <summary>Renders and writes the PNG atomically.</summary>
+    public void Save(string path, double widthInches, double heightInches, int dpi)
     {
         int w = Math.Max(64, (int)Math.Round(widthInches * dpi));
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
         float scale = (float)Math.Max(1.0, dpi / 96.0);
-        var lines = title.Length == 0 ? [] : title.Split('\n');
-        float fontPx = 13f * scale;
-        int titleH = lines.Length == 0 ? 0 : (int)Math.Ceiling(lines.Length * fontPx * 1.4f + fontPx * 0.6f);
-        int cellW = w / Cols, cellH = Math.Max(32, (h - titleH) / Rows);
-        using var bitmap = new SKBitmap(w, h);
-        using var canvas = new SKCanvas(bitmap);
+        int titleH = Title is null ? 0 : (int)Math.Round(22 * scale);
+        int pw = w / Cols, ph = (h - titleH) / Rows;
+        using var surface = SKSurface.Create(new SKImageInfo(w, h));
+        var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        using (var font = new SKFont(SKTypeface.Default, fontPx))
-        using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+        if (Title is not null)
         {
-            for (int i = 0; i < lines.Length; i++)
-                canvas.DrawText(lines[i], w / 2f, fontPx * 1.3f * (i + 1), SKTextAlign.Center, font, paint);
+            using var font = new SKFont(SKTypeface.Default, 14 * scale);
+            using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            float tw = font.MeasureText(Title);
+            canvas.DrawText(Title, (w - tw) / 2f, titleH * 0.75f, font, paint);
         }
         for (int r = 0; r < Rows; r++)
             for (int c = 0; c < Cols; c++)
             {
-                var plot = _panels[r, c];
-                if (plot is null) continue;
-                plot.ScaleFactor = scale;
-                byte[] png = plot.GetImageBytes(cellW, cellH, ImageFormat.Png);
-                using var panel = SKBitmap.Decode(png);
-                canvas.DrawBitmap(panel, c * cellW, titleH + r * cellH);
+                var p = _panels[r * Cols + c];
+                if (p is null || pw < 16 || ph < 16) continue;
+                p.ScaleFactor = scale;
+                byte[] png = p.GetImageBytes(pw, ph, ImageFormat.Png);
+                using var bmp = SKBitmap.Decode(png);
+                canvas.DrawBitmap(bmp, c * pw, titleH + r * ph);
             }
-        canvas.Flush();
-        using var image = SKImage.FromBitmap(bitmap);
+        using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        IO.AtomicFile.WriteAllBytes(path, data.AsSpan());
+        IO.AtomicFile.WriteAllBytes(path, data.ToArray());
     }
 }

@@ -15,7 +15,7 @@ public static class PatchOverview
         var (data, model) = v.White();
         var resid = new float[data.Length];
         for (int i = 0; i < resid.Length; i++) resid[i] = data[i] - model[i];
-        var fig = new PanelFigure(1, 3);
+        var fig = new PatchPanelGrid(1, 3);
         fig[0, 0] = Panel(data, v.Width, v.Height, DisplayLimits.Robust(data, s.DataPLo, s.DataPHi), "Data (white)", "Data", v);
         fig[0, 1] = Panel(model, v.Width, v.Height, DisplayLimits.Robust(model, s.ModelPLo, s.ModelPHi), "Model+Sky (white)", "Model+Sky", v);
         fig[0, 2] = Panel(resid, v.Width, v.Height, DisplayLimits.Symmetric(resid, s.ResidPAbs), "Residual (white)", "Residual", v);

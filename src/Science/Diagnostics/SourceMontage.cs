@@ -40,7 +40,7 @@ public static class SourceMontage
     public static void Save(PatchViews v, string tag, int i, PatchDiagnosticsSettings s, string path)
     {
         int nb = v.Bands.Count;
-        var fig = new PanelFigure(3, Math.Max(1, nb));
+        var fig = new PatchPanelGrid(3, Math.Max(1, nb));
         int half = Math.Max(1, s.CutoutSize / 2);
         for (int c = 0; c < nb; c++)
         {

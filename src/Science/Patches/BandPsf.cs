@@ -100,15 +100,20 @@ public static partial class BandPsfSelector
         if (use)
         {
             var stamp = LoadStamp(npy, out int w, out int h);
-            var pix = new PixelizedPsf(stamp, w, h);
             string model = ConfigName(s.Model);
             var audit = new PsfAudit(npy, true, true, null, nstars, m, model);
-            IPsf psf = s.Model switch
+            string cacheKey = string.Create(CultureInfo.InvariantCulture,
+                $"epsf|{model}|{s.HybridPsfN}|{s.GaussianMixtureN}|{w}x{h}|{Pipeline.ContentHasher.HashBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stamp.AsSpan()))}");
+            IPsf psf = Cached(cacheKey, () =>
             {
-                PsfModel.GaussianMixtureFromStamp => GaussianMixturePsf.FromStamp(stamp, w, h, Math.Max(1, s.GaussianMixtureN)),
-                PsfModel.Hybrid => HybridPixelizedPsf.FromStamp(pix, s.HybridPsfN),
-                _ => pix,
-            };
+                var pix = new PixelizedPsf(stamp, w, h);
+                return s.Model switch
+                {
+                    PsfModel.GaussianMixtureFromStamp => GaussianMixturePsf.FromStamp(stamp, w, h, Math.Max(1, s.GaussianMixtureN)),
+                    PsfModel.Hybrid => HybridPixelizedPsf.FromStamp(pix, s.HybridPsfN),
+                    _ => pix,
+                };
+            });
             string desc = $"ePSF {model} ({w}x{h}) from {npy}";
             log.Info($"[PSF] {band}: using {desc}");
             return new BandPsfChoice(band, psf, audit, desc, psf is GaussianMixturePsf);
@@ -123,12 +128,14 @@ public static partial class BandPsfSelector
                 $"[PSF] {band}: no usable PEEING/SEEING in the header; using patch_run.fallback_default_fwhm_pix={fwhm}"));
         }
         fwhm = Math.Max(fwhm, 1.0);
-        IPsf fb = s.Fallback switch
+        string fbKey = string.Create(CultureInfo.InvariantCulture,
+            $"fallback|{s.Fallback}|{fwhm:R}|{s.NcircularGaussianN}|{s.FallbackStampRadiusPix:R}|{s.GaussianMixtureN}|{s.MoffatBeta:R}|{s.MoffatRadiusPix:R}");
+        IPsf fb = Cached(fbKey, () => s.Fallback switch
         {
             PsfFallbackModel.NCircularGaussian => NCircularGaussianPsf.ForFwhm(fwhm, s.NcircularGaussianN),
             PsfFallbackModel.GaussianMixture => GaussianStampMixture(fwhm, s.FallbackStampRadiusPix, Math.Max(1, s.GaussianMixtureN)),
             _ => new MoffatPsf(fwhm, s.MoffatBeta, s.MoffatRadiusPix),
-        };
+        });
         string fdesc = fb switch
         {
             MoffatPsf mp => mp.ToString(),
@@ -139,6 +146,24 @@ public static partial class BandPsfSelector
         log.Info($"[PSF] {band}: {reason} at {npy} -> fallback {fdesc}");
         var fa = new PsfAudit(npy, exists, false, reason, nstars, m, ConfigName(s.Fallback));
         return new BandPsfChoice(band, fb, fa, fdesc, fb is GaussianMixturePsf);
+    }
+
+    // PSFs are immutable and thread-safe, and every patch of a cell × band builds the same one
+    // (the EM fits of hybrid, mixture and Moffat PSFs cost tens of ms each): build each once.
+    // Keys hold every input of the construction, so a hit is the identical object.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<IPsf>> Cache = new(StringComparer.Ordinal);
+    private const int CacheLimit = 512;
+
+    private static IPsf Cached(string key, Func<IPsf> build)
+    {
+        if (Cache.Count > CacheLimit) Cache.Clear();
+        var lazy = Cache.GetOrAdd(key, _ => new Lazy<IPsf>(build, LazyThreadSafetyMode.ExecutionAndPublication));
+        try { return lazy.Value; }
+        catch
+        {
+            Cache.TryRemove(key, out _); // a failed build is not cached: the error repeats with its own message
+            throw;
+        }
     }
 
     /// <summary>The ePSF stamp: non-finite values → 0, divided by its sum when the sum is &gt; 0.</summary>

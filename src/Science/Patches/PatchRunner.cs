@@ -73,7 +73,7 @@ public static class PatchRunner
         log.Info($"Starting patch run: {tag}  (multi_band_simultaneous={(s.Fit.MultiBand ? "True" : "False")})");
         var meta = BaseMeta(def, payload.Catalog.RowCount);
         string metaPath = Path.Join(dir, "meta.json");
-        IO.AtomicFile.WriteAllText(metaPath, PyJson.Indented(meta) + "\n");
+        IO.AtomicFile.WriteAllText(metaPath, PatchJson.Indented(meta) + "\n");
 
         // PSF per band (image order).
         var choices = payload.Bands.Select(b => BandPsfSelector.Choose(b.Band, b.HeaderFwhmPix,
@@ -117,7 +117,7 @@ public static class PatchRunner
             meta.Add("opt_last_dlnp", double.IsFinite(mo.LastDlnp) ? mo.LastDlnp : null);
         }
         meta.Add("algorithm", Pipeline.Stages.RunPatchesStage.Algorithm);
-        IO.AtomicFile.WriteAllText(metaPath, PyJson.Indented(meta) + "\n");
+        IO.AtomicFile.WriteAllText(metaPath, PatchJson.Indented(meta) + "\n");
 
         // The result table.
         var table = ResultTable(payload.Catalog, def, audit, result.Table);
@@ -156,7 +156,7 @@ public static class PatchRunner
     }
 
     /// <summary>The payload meta (outputs.md §9.4 first version).</summary>
-    public static JsonObject BaseMeta(PatchDefinition def, int nSources) => new()
+    public static JsonRecord BaseMeta(PatchDefinition def, int nSources) => new()
     {
         { "patch_tag", def.PatchTag },
         { "epsf_tag", def.EpsfTag },
@@ -263,7 +263,7 @@ public sealed class PsfAuditSummary
     {
         List<string> Sorted(Func<BandPsfChoice, bool> f) =>
             choices.Where(f).Select(c => c.Band).Distinct().OrderBy(b => b, StringComparer.Ordinal).ToList();
-        var reasons = new JsonObject();
+        var reasons = new JsonRecord();
         foreach (var c in choices.Where(c => !c.Audit.UsedEpsf).OrderBy(c => c.Band, StringComparer.Ordinal))
             reasons.Add(c.Band, c.Audit.FallbackReason);
         return new PsfAuditSummary
@@ -274,12 +274,12 @@ public sealed class PsfAuditSummary
             Fallback = Sorted(c => !c.Audit.UsedEpsf),
             LowStar = Sorted(c => c.Audit.FallbackReason?.StartsWith("low-star ePSF", StringComparison.Ordinal) == true),
             Frozen = Sorted(c => c.Frozen),
-            ReasonsJson = PyJson.Compact(reasons),
+            ReasonsJson = PatchJson.Compact(reasons),
         };
     }
 
     /// <summary>Appends the audit keys of outputs.md §9.4 to a meta record.</summary>
-    public void AppendTo(JsonObject meta)
+    public void AppendTo(JsonRecord meta)
     {
         meta.Add("psf_min_epsf_nstars_for_use", MinSetting);
         meta.Add("psf_used_epsf_band_count", UsedEpsf.Count);
@@ -287,11 +287,11 @@ public sealed class PsfAuditSummary
         meta.Add("psf_low_star_band_count", LowStar.Count);
         meta.Add("psf_fallback_bands", Fallback);
         meta.Add("psf_low_star_bands", LowStar);
-        var per = new JsonObject();
+        var per = new JsonRecord();
         foreach (var c in Choices)
         {
             var a = c.Audit;
-            per.Add(c.Band, new JsonObject
+            per.Add(c.Band, new JsonRecord
             {
                 { "epsf_path", a.EpsfPath },
                 { "epsf_exists", a.EpsfExists },

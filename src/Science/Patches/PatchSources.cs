@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Imaging;
@@ -46,22 +45,8 @@ public sealed class PatchSources
     {
         if (File.Exists(layout.CatalogStateFile))
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(layout.CatalogStateFile));
-                if (doc.RootElement.ValueKind == JsonValueKind.Object)
-                    foreach (var name in new[] { "catalog", "catalog_path", "path", "active_catalog" })
-                        if (doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-                            && !string.IsNullOrEmpty(v.GetString()))
-                        {
-                            string p = v.GetString()!;
-                            return Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Join(layout.WorkDir, p));
-                        }
-            }
-            catch (JsonException)
-            {
-                // A damaged state file falls back to the rule below.
-            }
+            string p = Pipeline.State.CatalogState.Read(layout.CatalogStateFile).Catalog;
+            return Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Join(layout.WorkDir, p));
         }
         if (zpEnabled && File.Exists(layout.AugmentedCatalog)) return layout.AugmentedCatalog;
         return layout.FlaggedCatalog;

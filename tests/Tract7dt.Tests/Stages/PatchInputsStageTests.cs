@@ -23,12 +23,12 @@ public sealed class PatchInputsStageTests(PatchStageWorld world)
         stage.Run(ctx);
         var manifest = FramesManifest.Read(ctx.Layout.FramesManifest);
         var expected = PatchLayout.Build(new EpsfGrid(manifest.Width, manifest.Height, 1), 3, PatchLayout.HaloPix(55, 20), null);
-        var read = PatchListFile.Read(ctx.Layout.PatchesJson);
+        var read = PatchList.Read(ctx.Layout.PatchesJson);
         Assert.Equal(expected, read);
         Assert.Equal(9, read.Count);
         Assert.Equal(29, read[0].HaloPix);
         var csv = File.ReadAllLines(ctx.Layout.PatchesCsv);
-        Assert.Equal(string.Join(',', PatchListFile.Fields), csv[0]);
+        Assert.Equal(string.Join(',', PatchList.Fields), csv[0]);
         Assert.Equal("0,0,0,0,r00_c00,r00_c00_pr00_pc00,0,180,0,180,0,209,0,209,29", csv[1]);
 
         // Same inputs: up to date, nothing rewritten.
@@ -40,7 +40,7 @@ public sealed class PatchInputsStageTests(PatchStageWorld world)
         // Another grid: stale.
         var ctx2 = world.NewContext("bp", "epsf.ngrid: 2");
         new BuildPatchesStage().Run(ctx2);
-        Assert.Equal(4, PatchListFile.Read(ctx2.Layout.PatchesJson).Count);
+        Assert.Equal(4, PatchList.Read(ctx2.Layout.PatchesJson).Count);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class PatchInputsStageTests(PatchStageWorld world)
         var ctx = world.NewContext("pi");
         new BuildPatchesStage().Run(ctx);
         new BuildPatchInputsStage().Run(ctx);
-        var patches = PatchListFile.Read(ctx.Layout.PatchesJson);
+        var patches = PatchList.Read(ctx.Layout.PatchesJson);
         var manifest = FramesManifest.Read(ctx.Layout.FramesManifest);
         var sources = PatchSources.Load(ctx.Layout.FlaggedCatalog, manifest.WhiteWcs());
         int inFrame = Enumerable.Range(0, sources.X.Length).Count(i => new PixelBox(0, manifest.Width, 0, manifest.Height).Contains(sources.X[i], sources.Y[i]));

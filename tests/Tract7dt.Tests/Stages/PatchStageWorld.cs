@@ -29,6 +29,8 @@ public sealed class PatchStageWorld : IDisposable
 
     public void Dispose()
     {
+        // T7D_KEEP_TEST_DIRS=1 keeps the folder for looking at the outputs by hand.
+        if (Environment.GetEnvironmentVariable("T7D_KEEP_TEST_DIRS") == "1") return;
         try { Directory.Delete(Root, true); } catch (IOException) { }
     }
 
@@ -36,7 +38,7 @@ public sealed class PatchStageWorld : IDisposable
     /// A config over the simulated inputs with its own work dir; <paramref name="extraYaml"/>
     /// lines are appended (sections must not repeat the simulation's own sections).
     /// </summary>
-    public StageContext NewContext(string name, string extraYaml = "", MemoryLogSink? sink = null)
+    public StageContext NewContext(string name, string extraYaml = "", MemoryLogSink? sink = null, bool fresh = true)
     {
         string yaml = File.ReadAllText(Path.Join(SimDir, "config.yaml"))
             .Replace("work_dir: \"work\"", $"work_dir: \"work_{name}\"");
@@ -45,6 +47,7 @@ public sealed class PatchStageWorld : IDisposable
         File.WriteAllText(cfgPath, yaml);
         var (config, _) = ConfigLoader.Load(cfgPath);
         var ctx = new StageContext(config, sink ?? new MemoryLogSink(LogLevel.Info)) { CpuCount = 2 };
+        if (!fresh) return ctx;
         if (Directory.Exists(ctx.Layout.WorkDir)) Directory.Delete(ctx.Layout.WorkDir, true);
         WriteLoadState(ctx);
         return ctx;

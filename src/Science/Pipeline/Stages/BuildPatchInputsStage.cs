@@ -41,7 +41,7 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         var log = context.Log(Component);
         var layout = context.Layout;
         var cfg = context.Config;
-        var patches = PatchListFile.Read(layout.PatchesJson);
+        var patches = PatchList.Read(layout.PatchesJson);
         var manifest = FramesManifest.Read(layout.FramesManifest);
         var sources = PatchSources.Load(PatchSources.CatalogPath(layout, cfg.Zp.Enabled), manifest.WhiteWcs());
         log.Info(string.Create(CultureInfo.InvariantCulture, $"Patch inputs: using {sources.Active.RowCount}/{sources.TotalRows} non-excluded sources"));
@@ -68,7 +68,7 @@ public sealed class BuildPatchInputsStage : IKeyedStage
             var sw = new StringWriter();
             SourceTableCsv.Write(table, sw);
             var key = new StageKeyBuilder(Algorithm)
-                .Value("patch", PatchListFile.ToCsv([p]))
+                .Value("patch", PatchList.ToCsv([p]))
                 .Value("crop", crop)
                 .Input("sources", ContentHasher.HashText(sw.ToString()));
             foreach (var (name, text, f) in bandLines) key.Value(name, text).Input("image." + f.Band, f.ContentHash);

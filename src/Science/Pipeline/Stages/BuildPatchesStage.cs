@@ -52,7 +52,7 @@ public sealed class BuildPatchesStage : IKeyedStage
         if (active is not null)
             log.Info(string.Create(CultureInfo.InvariantCulture, $"Active ePSF cells: {active.Count}/{grid.Ngrid * grid.Ngrid}"));
         var layout = context.Layout;
-        PatchListFile.Write(layout.PatchesCsv, layout.PatchesJson, patches);
+        PatchList.Write(layout.PatchesCsv, layout.PatchesJson, patches);
         log.Info(string.Create(CultureInfo.InvariantCulture, $"Total patches: {patches.Count}"));
         log.Info($"Wrote: {layout.PatchesCsv}");
         log.Info($"Wrote: {layout.PatchesJson}");

@@ -59,7 +59,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
         var listed = PayloadList.TryRead(layout.PayloadList);
         if (listed is not null) return listed;
         // No list (payloads from an older build): the current patches.json decides which payloads count.
-        return PatchListFile.Read(layout.PatchesJson).Select(p => p.PatchTag)
+        return PatchList.Read(layout.PatchesJson).Select(p => p.PatchTag)
             .Where(t => File.Exists(PatchPayload.FitsPath(layout.PatchInputsDir, t))).ToList();
     }
 
@@ -151,7 +151,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
                 seen = d;
             }
             foreach (var t in threads) t.Join();
-            if (n > 0) progress.Report(Msg(), force: true);
+            if (Volatile.Read(ref done) != seen) progress.Report(Msg(), force: true);
         }
         context.Cancellation.ThrowIfCancellationRequested();
 

@@ -11,7 +11,7 @@ namespace Tract7dt.Science.Patches;
 /// the order of <see cref="PatchLayout.Build"/>, fields <see cref="Fields"/>. The JSON file
 /// is what later stages read.
 /// </summary>
-public static class PatchListFile
+public static class PatchList
 {
     /// <summary>The fields of each record, in file order.</summary>
     public static readonly string[] Fields =

@@ -9,15 +9,15 @@ namespace Tract7dt.Science.Patches;
 /// insertion order, non-ASCII escaped as <c>\uXXXX</c>, floats as Python <c>repr</c>,
 /// non-finite floats as <c>null</c> where the caller asks (our meta never writes bare NaN).
 /// Values: null, string, bool, int/long, double, <see cref="IEnumerable{T}"/> of values,
-/// and <see cref="JsonObject"/>.
+/// and <see cref="JsonRecord"/>.
 /// </summary>
-public sealed class JsonObject : List<KeyValuePair<string, object?>>
+public sealed class JsonRecord : List<KeyValuePair<string, object?>>
 {
     public void Add(string key, object? value) => Add(new KeyValuePair<string, object?>(key, value));
 }
 
-/// <summary>Formatting of <see cref="JsonObject"/> trees.</summary>
-public static class PyJson
+/// <summary>Formatting of <see cref="JsonRecord"/> trees.</summary>
+public static class PatchJson
 {
     /// <summary><c>json.dumps(value, indent=2)</c>.</summary>
     public static string Indented(object? value)
@@ -45,7 +45,7 @@ public static class PyJson
             case int i: sb.Append(i.ToString(CultureInfo.InvariantCulture)); break;
             case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
             case double d: sb.Append(double.IsFinite(d) ? FloatText.Repr(d) : "null"); break;
-            case JsonObject o:
+            case JsonRecord o:
                 if (o.Count == 0) { sb.Append("{}"); break; }
                 sb.Append('{');
                 for (int k = 0; k < o.Count; k++)
