@@ -1,0 +1,384 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Tract7dt.Science.Catalog;
+using Tract7dt.Science.Config;
+using Tract7dt.Science.Diagnostics;
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fits;
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Logging;
+using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.Wcs;
+
+namespace Tract7dt.Science.Pipeline.Stages;
+
+/// <summary>
+/// Stage 1, LoadInputs (stages.md 1.1–1.12; seed "Stage 1"): validates the catalog and every
+/// image header, checks shapes, WCS alignment and bands, builds the white stack in row chunks
+/// straight from the FITS files, flags sources outside the crop box and near saturated
+/// pixels (never dropping a row), and writes the state later stages read:
+/// <c>state/frames.json</c>, <c>state/white.fits</c>, <c>state/catalog_flagged.csv</c>,
+/// <c>state/saturated_pixels.bin</c>, <c>state/catalog_state.json</c>, plus the PNGs of
+/// <c>cropped_images_dir</c>. One keyed item (<c>all</c>).
+/// </summary>
+/// <remarks>
+/// Every check that can fail on user input runs before anything is written, so a bad input
+/// gives one error and no output files.
+/// </remarks>
+public sealed class LoadInputsStage : IKeyedStage
+{
+    /// <summary>Algorithm version: bump when any output's numbers or layout change.</summary>
+    public const string Algorithm = "LoadInputs/1";
+
+    private const string Component = "tract7dt.pipeline";
+
+    /// <summary>Every config key the stage reads (worker counts excluded: they never change results).</summary>
+    public static readonly string[] ConfigKeys =
+    [
+        "inputs.input_catalog", "inputs.image_list_file",
+        "image_scaling.zp_ref",
+        "checks.require_same_shape", "checks.require_wcs_alignment",
+        "checks.wcs_tolerance.crval", "checks.wcs_tolerance.crpix", "checks.wcs_tolerance.cd", "checks.wcs_tolerance.cdelt",
+        "crop.enabled", "crop.margin", "crop.plot_pre_crop", "crop.display_downsample",
+        "crop.post_crop_display_downsample", "crop.overlay_catalog", "crop.overlay_downsample_full",
+        "source_saturation_cut.enabled", "source_saturation_cut.radius_pix", "source_saturation_cut.require_all_bands",
+        "patch_run.gal_model", "plotting.dpi", "outputs.cropped_images_dir",
+    ];
+
+    // A library module initializer is the registration hook PipelineStages documents (no shared file changes).
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() => PipelineStages.Register(StageId.LoadInputs, () => new LoadInputsStage());
+
+    public StageId Id => StageId.LoadInputs;
+
+    /// <summary><c>state/load_inputs.stamp.json</c>.</summary>
+    public static string StampPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "load_inputs.stamp.json");
+
+    public void Run(StageContext context)
+    {
+        KeyedStages.RunStale(this, context, Component);
+        // Without AugmentGaia the flagged catalog is what later stages read; a pointer left
+        // by an earlier zp-enabled run must not survive (written only when it changes).
+        if (!context.Config.Zp.Enabled)
+            FlaggedCatalogState(context.Layout).Write(context.Layout.CatalogStateFile);
+    }
+
+    /// <summary>One item keyed by the image list, every image's content, the catalog's content and <see cref="ConfigKeys"/>.</summary>
+    public IReadOnlyList<StageItem> Plan(StageContext context)
+    {
+        var key = Key(context, ListImages(context.Config));
+        return [StageItem.From("all", key, StampPath(context.Layout))];
+    }
+
+    public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
+    {
+        if (items.Count == 0) return;
+        var images = ListImages(context.Config);
+        var key = Key(context, images);
+        var outputs = Execute(context, images);
+        Stamp.Write(StampPath(context.Layout), key, outputs, context.Hasher);
+    }
+
+    private static StageKeyBuilder Key(StageContext context, IReadOnlyList<string> images)
+    {
+        var cfg = context.Config;
+        var key = new StageKeyBuilder(Algorithm);
+        foreach (string k in ConfigKeys) key.Config(k, cfg.Canonical(k));
+        key.Input("image_list", context.Hasher.HashFile(cfg.Inputs.ImageListFile));
+        key.Input("input_catalog", HashOrThrow(context, cfg.Inputs.InputCatalog, "Input catalog"));
+        for (int i = 0; i < images.Count; i++)
+            key.Input("image[" + i.ToString(CultureInfo.InvariantCulture) + "] " + images[i], context.Hasher.HashFile(images[i]));
+        return key;
+    }
+
+    private static string HashOrThrow(StageContext context, string path, string what)
+    {
+        if (!File.Exists(path))
+            throw new Tract7dtException(ErrorCodes.CatalogNotFound,
+                $"{what} not found: {path}. Check inputs.input_catalog in the config (relative paths are taken from the config file's folder).");
+        return context.Hasher.HashFile(path);
+    }
+
+    /// <summary>The image list's paths, each checked to exist (one clear error naming the list and the path).</summary>
+    private static IReadOnlyList<string> ListImages(PipelineConfig cfg)
+    {
+        var paths = ImageList.Read(cfg.Inputs.ImageListFile, cfg.ConfigDir);
+        foreach (string p in paths)
+            if (!File.Exists(p))
+                throw new Tract7dtException(ErrorCodes.ImageNotFound,
+                    $"Image not found: {p} (listed in {cfg.Inputs.ImageListFile}; relative paths are taken from the config file's folder " +
+                    $"{cfg.ConfigDir}). Fix the path or remove the line.");
+        return paths;
+    }
+
+    private static CatalogState FlaggedCatalogState(WorkDirLayout layout) =>
+        new() { Catalog = Path.GetFullPath(layout.FlaggedCatalog), WrittenBy = "LoadInputs", Augmented = false };
+
+    /// <summary>One validated image (before de-duplication by FILTER).</summary>
+    private sealed record LoadedFrame(string Path, FrameHeaderValues Header, int Width, int Height, TanWcs Wcs);
+
+    /// <summary>Runs the stage; returns the output files (for the stamp).</summary>
+    private static List<string> Execute(StageContext context, IReadOnlyList<string> images)
+    {
+        var cfg = context.Config;
+        var layout = context.Layout;
+        var log = context.Log(Component);
+        var total = Stopwatch.StartNew();
+
+        // ---- 1.2 catalog -------------------------------------------------------------------
+        var catWarnings = new List<string>();
+        var catalog = InputCatalog.Read(cfg.Inputs.InputCatalog, catWarnings);
+        foreach (var w in catWarnings) log.Warn(w);
+        log.Info($"Input catalog: {cfg.Inputs.InputCatalog} ({catalog.Count} rows)");
+        if (cfg.Inputs.GaiaxpSynphotCsv is { } gx) log.Info($"GaiaXP synphot CSV: {gx}");
+
+        // ---- 1.4 per-frame header validation (parallel; no pixels read) ---------------------
+        var sw = Stopwatch.StartNew();
+        int prepWorkers = WorkerCounts.ResolveFramePrepWorkers(cfg.Performance.FramePrepWorkers, images.Count, context.CpuCount);
+        var loaded = new LoadedFrame[images.Count];
+        var errors = new Exception?[images.Count];
+        Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = prepWorkers, CancellationToken = context.Cancellation }, i =>
+        {
+            try { loaded[i] = LoadFrame(images[i]); }
+            catch (Exception e) { errors[i] = e; }
+        });
+        // The first failing image in list order decides the error, whatever the thread timing.
+        foreach (var e in errors)
+            if (e is not null) throw e is Tract7dtException ? e : new Tract7dtException(ErrorCodes.FitsBadHeader, e.Message, e);
+
+        // ---- 1.5 assemble bands in image-list order; shape and WCS checks ---------------------
+        var first = loaded[0];
+        var tolerance = new WcsTolerance(cfg.Checks.WcsTolerance.Crval, cfg.Checks.WcsTolerance.Crpix,
+            cfg.Checks.WcsTolerance.Cd, cfg.Checks.WcsTolerance.Cdelt);
+        var bandOrder = new List<string>();
+        var byBand = new Dictionary<string, LoadedFrame>(StringComparer.Ordinal);
+        foreach (var f in loaded)
+        {
+            foreach (var w in f.Header.Warnings) log.Warn(w);
+            if (cfg.Checks.RequireSameShape && (f.Width != first.Width || f.Height != first.Height))
+                throw new Tract7dtException(ErrorCodes.ImageShapeMismatch,
+                    $"Image shape mismatch: {f.Path} has ({f.Height}, {f.Width}), expected ({first.Height}, {first.Width}) " +
+                    $"as in the first image {first.Path}. All bands must be resampled onto one pixel grid " +
+                    "(or set checks.require_same_shape: false, which fails later if the shapes really differ).");
+            if (cfg.Checks.RequireWcsAlignment && !ReferenceEquals(f, first)
+                && WcsAlignment.Compare(first.Wcs, f.Wcs, tolerance) is not null)
+            {
+                log.Error($"[CHECK] WCS alignment FAILED for {f.Path}");
+                WcsAlignment.Require(first.Wcs, f.Wcs, tolerance, f.Path, first.Path);
+            }
+            // A repeated FILTER: the later image's data, the first appearance's position.
+            if (!byBand.ContainsKey(f.Header.Band)) bandOrder.Add(f.Header.Band);
+            byBand[f.Header.Band] = f;
+        }
+        // Without the shape check, unequal shapes cannot be stacked: say so instead of failing later.
+        foreach (var f in byBand.Values)
+            if (f.Width != byBand[bandOrder[0]].Width || f.Height != byBand[bandOrder[0]].Height)
+                throw new Tract7dtException(ErrorCodes.ImageShapeMismatch,
+                    $"Image shape mismatch: {f.Path} has ({f.Height}, {f.Width}), but {byBand[bandOrder[0]].Path} has " +
+                    $"({byBand[bandOrder[0]].Height}, {byBand[bandOrder[0]].Width}); the white stack needs one pixel grid. Resample the images.");
+        log.Info($"Finished per-frame preparation for {bandOrder.Count} filters.");
+        if (cfg.Checks.RequireWcsAlignment) log.Info("[CHECK] WCS alignment PASSED for all images.");
+        double tPrep = sw.Elapsed.TotalSeconds;
+
+        // ---- 1.6 band consistency ---------------------------------------------------------------
+        if (catalog.FluxBands.Count > 0)
+        {
+            catalog.CheckBands(bandOrder);
+            log.Info("[CHECK] Input catalog bands match image FILTERs.");
+        }
+
+        var bands = bandOrder.Select(b => byBand[b]).ToList();
+        var refFrame = bands[0];
+        int W0 = refFrame.Width, H0 = refFrame.Height;
+
+        // ---- 1.8 (validation part) crop box ------------------------------------------------------
+        var crop = new PixelBox(0, W0, 0, H0);
+        if (cfg.Crop.Enabled)
+        {
+            int m = cfg.Crop.Margin;
+            crop = PixelBox.Crop(W0, H0, m);
+            if (crop.IsEmpty)
+                throw new Tract7dtException(ErrorCodes.InvalidCropRegion,
+                    $"Invalid crop region: white shape=({H0}, {W0}) margin={m}. crop.margin must be less than half the " +
+                    $"smaller image side ({Math.Min(W0, H0) / 2}); lower it or set crop.enabled: false.");
+        }
+
+        // Everything that can fail on user input has been checked: from here on we write.
+        // ---- 1.7 white stack (row chunks, straight from the files) -----------------------------
+        sw.Restart();
+        int whiteWorkers = WorkerCounts.ResolveWhiteStackWorkers(cfg.Performance.WhiteStackWorkers, H0, context.CpuCount);
+        double zpRef = cfg.ImageScaling.ZpRef;
+        var calib = bands.Select(f => new FrameCalibration(f.Header.SkySigAdu, f.Header.EGain,
+            f.Header.Saturate ?? double.PositiveInfinity, FrameCalibration.ScaleFor(f.Header.ZpAuto, zpRef))).ToList();
+        var stackBands = bands.Select((f, i) => new WhiteStackBand(f.Header.Band, f.Path, calib[i])).ToList();
+        WhiteStackResult stack;
+        using (var progress = context.Progress(Component, TimeSpan.FromSeconds(10)))
+            stack = WhiteStackBuilder.Build(stackBands, W0, H0, crop, whiteWorkers, context.Cancellation,
+                (done, n) => progress.Report($"white stack {ProgressText.Bar(done, n)} {done}/{n} chunks", done == n));
+        log.Info($"White made: ({H0}, {W0})");
+        double tWhite = sw.Elapsed.TotalSeconds;
+
+        // ---- 1.8 crop flags ---------------------------------------------------------------------------
+        sw.Restart();
+        int n = catalog.Count;
+        var xFull = new double[n];
+        var yFull = new double[n];
+        refFrame.Wcs.SkyToPixel(catalog.Ra, catalog.Dec, xFull, yFull);
+        var excludedCrop = new bool[n];
+        var outputs = new List<string>();
+        if (cfg.Crop.Enabled)
+        {
+            log.Info($"Crop box (x0, x1, y0, y1) = {crop}");
+            excludedCrop = SourceFlagging.OutsideBox(xFull, yFull, crop);
+            log.Info($"input_catalog: flagged {excludedCrop.Count(b => b)}/{n} sources as excluded_crop");
+            Directory.CreateDirectory(layout.CroppedImagesDir);
+            if (cfg.Crop.PlotPreCrop)
+                TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_before_crop.png"),
+                    p => LoadInputsPlots.BeforeCrop(p, stack.White, W0, H0, crop, Math.Max(1, cfg.Crop.DisplayDownsample), cfg.Plotting.Dpi));
+        }
+        float[] white = stack.CropOf(stack.White);
+        float[] sigmaWhite = stack.CropOf(stack.Sigma);
+        int W = crop.Width, H = crop.Height;
+        if (cfg.Crop.Enabled)
+        {
+            log.Info($"White after crop: ({H}, {W}); {bands[0].Header.Band} after crop: ({H}, {W})");
+            TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_after_crop.png"),
+                p => LoadInputsPlots.AfterCrop(p, white, W, H, cfg.Crop.PostCropDisplayDownsample, cfg.Plotting.Dpi));
+        }
+        double tCrop = cfg.Crop.Enabled ? sw.Elapsed.TotalSeconds : 0;
+        stack = stack with { White = [], Sigma = [] }; // release the full-frame arrays
+
+        // ---- 1.9 saturation flags (cropped frame) -------------------------------------------------
+        sw.Restart();
+        var whiteWcs = refFrame.Wcs.Shift(crop.X0, crop.Y0);
+        var x = new double[n];
+        var y = new double[n];
+        whiteWcs.SkyToPixel(catalog.Ra, catalog.Dec, x, y);
+        var excludedSat = new bool[n];
+        var saturated = stack.Saturated.Select(s => new SaturatedPixels(W, H, s)).ToList();
+        var satCfg = cfg.SourceSaturationCut;
+        if (satCfg.Enabled)
+        {
+            var disk = SaturationFlags.DiskOffsets(satCfg.RadiusPix);
+            excludedSat = SaturationFlags.Flag(saturated, x, y, disk, satCfg.RequireAllBands);
+            log.Info($"Saturation-cut ({(satCfg.RequireAllBands ? "all-bands" : "any-band")}): flagged " +
+                     $"{excludedSat.Count(b => b)}/{n} sources within radius_pix={FloatText.Repr(satCfg.RadiusPix)}");
+        }
+        double tSat = satCfg.Enabled ? sw.Elapsed.TotalSeconds : 0;
+        var excludedAny = new bool[n];
+        for (int i = 0; i < n; i++) excludedAny[i] = excludedCrop[i] || excludedSat[i];
+        log.Info($"Active (non-excluded) sources: {excludedAny.Count(b => !b)}/{n}");
+
+        // ---- state files ------------------------------------------------------------------------------
+        var table = catalog.Table;
+        table.Set(new BoolColumn("excluded_crop", excludedCrop));
+        table.Set(new BoolColumn("excluded_saturation", excludedSat));
+        table.Set(new BoolColumn("excluded_any", excludedAny));
+        SourceTableCsv.Write(table, layout.FlaggedCatalog);
+        outputs.Add(layout.FlaggedCatalog);
+
+        WriteWhite(layout.WhiteFits, white, sigmaWhite, W, H, whiteWcs, bands, crop);
+        outputs.Add(layout.WhiteFits);
+
+        SaturatedPixelsFile.Write(layout.SaturatedPixels, W, H, bandOrder, stack.Saturated);
+        outputs.Add(layout.SaturatedPixels);
+
+        var manifest = new FramesManifest
+        {
+            ZpRef = zpRef,
+            FullWidth = W0,
+            FullHeight = H0,
+            CropX0 = crop.X0, CropX1 = crop.X1, CropY0 = crop.Y0, CropY1 = crop.Y1,
+            Frames = bands.Select((f, i) => new FrameEntry
+            {
+                Band = f.Header.Band,
+                Path = f.Path,
+                ContentHash = context.Hasher.HashFile(f.Path),
+                Width = f.Width,
+                Height = f.Height,
+                ZpAuto = f.Header.ZpAuto,
+                SkySig = f.Header.SkySigAdu,
+                EGain = f.Header.EGain,
+                Saturate = f.Header.Saturate,
+                Scale = calib[i].Scale,
+                PeeingPix = f.Header.PeeingPix,
+                SeeingArcsec = f.Header.SeeingArcsec,
+            }).ToList(),
+        };
+        manifest.Write(layout.FramesManifest);
+        outputs.Add(layout.FramesManifest);
+
+        // The pointer is not a stamped output: AugmentGaia rewrites it.
+        FlaggedCatalogState(layout).Write(layout.CatalogStateFile);
+
+        // ---- 1.11 overlay ---------------------------------------------------------------------------------
+        sw.Restart();
+        if (cfg.Crop.OverlayCatalog)
+        {
+            // Our deviation: the folder is created even without the crop (the original fails here).
+            string path = Path.Join(layout.CroppedImagesDir, "white_overlay.png");
+            var classes = Enumerable.Range(0, n).Select(i => LoadInputsPlots.Classify(catalog.TypeText(i))).ToArray();
+            LoadInputsPlots.Overlay(path, white, W, H, cfg.Crop.OverlayDownsampleFull, cfg.Plotting.Dpi, x, y, classes,
+                excludedCrop, excludedSat, cfg.PatchRun.GalModel.ToString().ToUpperInvariant());
+            outputs.Add(path);
+        }
+        double tOverlay = cfg.Crop.OverlayCatalog ? sw.Elapsed.TotalSeconds : 0;
+
+        string F(double s) => s.ToString("F2", CultureInfo.InvariantCulture);
+        log.Info($"load_inputs timing [s]: prep={F(tPrep)} white={F(tWhite)} crop={F(tCrop)} sat={F(tSat)} " +
+                 $"overlay={F(tOverlay)} total={F(total.Elapsed.TotalSeconds)}");
+        return outputs;
+    }
+
+    /// <summary>Reads and validates one image's primary header (no pixels).</summary>
+    private static LoadedFrame LoadFrame(string path)
+    {
+        using var f = FitsFile.Open(path);
+        var hdu = f.GetHdu(0);
+        if (!hdu.HasImage || hdu.Axes.Count != 2)
+            throw new Tract7dtException(ErrorCodes.ImageNot2D,
+                $"{path}: the primary HDU holds no 2-D image (NAXIS = {hdu.Axes.Count}). tract7dt reads the primary HDU only; " +
+                "store the image there (tile-compressed .fits.fz files must be uncompressed first).");
+        var header = FrameHeader.Validate(hdu.Header, path);
+        var wcs = TanWcs.FromHeader(hdu.Header, path);
+        return new LoadedFrame(Path.GetFullPath(path), header, hdu.Width, hdu.Height, wcs);
+    }
+
+    /// <summary>white.fits: the post-crop white (primary) and its noise map (extension SIGMA), with the white frame's WCS.</summary>
+    private static void WriteWhite(string path, float[] white, float[] sigma, int w, int h, TanWcs wcs,
+        IReadOnlyList<LoadedFrame> bands, PixelBox crop)
+    {
+        var header = new FitsHeader();
+        wcs.WriteTo(header);
+        header.Set("BUNIT", "scaled flux", "flux in the zp_ref system");
+        header.Set("T7DALGO", Algorithm, "tract7dt stage and algorithm version");
+        header.Set("NBANDS", bands.Count, "bands stacked");
+        header.Set("CROPX0", crop.X0, "crop box x0 in the full frame (0-based)");
+        header.Set("CROPY0", crop.Y0, "crop box y0 in the full frame (0-based)");
+        using var writer = FitsWriter.Create(path);
+        writer.WriteImage(white, w, h, header);
+        var sh = new FitsHeader();
+        wcs.WriteTo(sh);
+        sh.Set("EXTNAME", "SIGMA");
+        sh.Set("BUNIT", "scaled flux", "sqrt(1 / sum of inverse variances)");
+        writer.WriteImage(sigma, w, h, sh);
+        writer.Commit();
+    }
+
+    /// <summary>Pre/post-crop plots: a failure is a warning, never an abort (stages.md 1.8).</summary>
+    private static void TryPlot(Log log, List<string> outputs, string path, Action<string> plot)
+    {
+        try
+        {
+            plot(path);
+            outputs.Add(path);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.Warn($"Could not write {path}: {e.Message}");
+        }
+    }
+}

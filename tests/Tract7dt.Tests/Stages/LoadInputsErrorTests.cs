@@ -1,0 +1,125 @@
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fits;
+using Tract7dt.Science.Logging;
+using Tract7dt.Science.Pipeline.Stages;
+using Xunit;
+
+namespace Tract7dt.Tests.Stages;
+
+/// <summary>Each bad input gives one clear error (its code, naming the file/key/value) and no output files.</summary>
+[Collection(LoadInputsCollection.Name)]
+public sealed class LoadInputsErrorTests(LoadInputsFixture data)
+{
+    private static string Band(string dir, string band) => Path.Combine(dir, "images", $"7DT_SIM_{band}.fits");
+
+    private static void EditHeader(string path, Action<FitsHeader> edit)
+    {
+        var img = FitsImage.ReadFloat(path);
+        var h = img.Header.Clone();
+        edit(h);
+        FitsWriter.WriteImage(path, img.Data, img.Width, img.Height, h);
+    }
+
+    /// <summary>Runs LoadInputs, expects <paramref name="code"/>, and checks nothing was written.</summary>
+    private static Tract7dtException Fails(string dir, string code, params string[] mentions)
+    {
+        var ctx = LoadInputsFixture.Context(dir, new MemoryLogSink());
+        var e = Assert.Throws<Tract7dtException>(() => new LoadInputsStage().Run(ctx));
+        Assert.Equal(code, e.Code);
+        foreach (var s in mentions) Assert.Contains(s, e.Message);
+        var L = ctx.Layout;
+        foreach (var f in new[] { L.FramesManifest, L.WhiteFits, L.FlaggedCatalog, L.SaturatedPixels, L.CatalogStateFile })
+            Assert.False(File.Exists(f), $"{f} must not be written after an input error");
+        Assert.False(Directory.Exists(L.CroppedImagesDir), "no plots after an input error");
+        return e;
+    }
+
+    [Fact]
+    public void MissingFilter() { string d = data.Copy(); EditHeader(Band(d, "m550"), h => h.Remove("FILTER"));
+        Fails(d, ErrorCodes.HeaderMissingKey, "Missing FILTER in", "7DT_SIM_m550.fits"); }
+
+    [Fact]
+    public void EmptyFilter() { string d = data.Copy(); EditHeader(Band(d, "m550"), h => h.Set("FILTER", "   "));
+        Fails(d, ErrorCodes.HeaderEmptyFilter, "Empty FILTER in", "7DT_SIM_m550.fits"); }
+
+    [Fact]
+    public void MissingZpAuto() { string d = data.Copy(); EditHeader(Band(d, "m700"), h => h.Remove("ZP_AUTO"));
+        Fails(d, ErrorCodes.HeaderMissingKey, "Missing ZP_AUTO in", "7DT_SIM_m700.fits"); }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1.5)]
+    public void SkysigNotPositive(double v) { string d = data.Copy(); EditHeader(Band(d, "m400"), h => h.Set("SKYSIG", v));
+        Fails(d, ErrorCodes.HeaderBadValue, "Bad/Missing SKYSIG", "7DT_SIM_m400.fits", "SKYSIG = "); }
+
+    [Fact]
+    public void SkysigNaN() { string d = data.Copy(); EditHeader(Band(d, "m400"), h => h.Set("SKYSIG", "NaN"));
+        Fails(d, ErrorCodes.HeaderBadValue, "Bad/Missing SKYSIG", "'NaN'"); }
+
+    [Fact]
+    public void MissingEgain() { string d = data.Copy(); EditHeader(Band(d, "m400"), h => h.Remove("EGAIN"));
+        Fails(d, ErrorCodes.HeaderMissingKey, "Missing EGAIN in"); }
+
+    [Fact]
+    public void ShapeMismatch()
+    {
+        string d = data.Copy();
+        string p = Band(d, "m700");
+        var img = FitsImage.ReadFloat(p);
+        FitsWriter.WriteImage(p, img.Data.AsSpan(0, 600 * 500), 600, 500, img.Header);
+        Fails(d, ErrorCodes.ImageShapeMismatch, "Image shape mismatch", "7DT_SIM_m700.fits", "(500, 600)", "(600, 600)");
+    }
+
+    [Fact]
+    public void WcsMismatchBeyondTolerance()
+    {
+        string d = data.Copy();
+        EditHeader(Band(d, "m550"), h => h.Set("CRVAL1", h.GetDouble("CRVAL1")!.Value + 1e-4));
+        Fails(d, ErrorCodes.WcsMismatch, "WCS mismatch with reference", "7DT_SIM_m550.fits", "CRVAL1");
+    }
+
+    [Fact]
+    public void WcsDifferenceWithinToleranceIsAccepted()
+    {
+        string d = data.Copy();
+        EditHeader(Band(d, "m550"), h => h.Set("CRVAL1", h.GetDouble("CRVAL1")!.Value + 1e-7));  // < 1e-6 default
+        new LoadInputsStage().Run(LoadInputsFixture.Context(d, new MemoryLogSink()));
+    }
+
+    [Fact]
+    public void CatalogBandsDoNotMatchFilters()
+    {
+        string d = data.Copy();
+        string cat = Path.Combine(d, "input_catalog.csv");
+        var lines = File.ReadAllLines(cat);
+        lines[0] = lines[0].Replace("FLUX_m700", "FLUX_m701");
+        File.WriteAllLines(cat, lines);
+        Fails(d, ErrorCodes.CatalogBandMismatch, "catalog-only=[m701]", "image-only=[m700]");
+    }
+
+    [Fact]
+    public void CatalogWithoutRaDec()
+    {
+        string d = data.Copy();
+        string cat = Path.Combine(d, "input_catalog.csv");
+        var lines = File.ReadAllLines(cat);
+        lines[0] = lines[0].Replace(",RA,", ",RA_J2000,");
+        File.WriteAllLines(cat, lines);
+        Fails(d, ErrorCodes.CatalogMissingRaDec, "RA and DEC");
+    }
+
+    [Fact]
+    public void ImagePathThatDoesNotExist()
+    {
+        string d = data.Copy();
+        File.AppendAllText(Path.Combine(d, "image_list.txt"), "images/7DT_SIM_m999.fits\n");
+        Fails(d, ErrorCodes.ImageNotFound, "7DT_SIM_m999.fits", "image_list.txt");
+    }
+
+    [Fact]
+    public void CropMarginTooLarge()
+    {
+        string d = data.Copy("plotting:\n  dpi: 30\ncrop:\n  margin: 300\n");
+        Fails(d, ErrorCodes.InvalidCropRegion, "margin=300");
+    }
+}
