@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Tract7dt.Science.Catalog;
+using Tract7dt.Science.Config;
+using Tract7dt.Science.Detection;
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Patches;
+using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.Psf.Stage;
+
+namespace Tract7dt.Science.Pipeline.Stages;
+
+/// <summary>
+/// Stage 2, BuildEpsf (stages.md 2): one content-keyed item per active ePSF cell × band.
+/// An item's key covers the band's FITS content hash and the frames-manifest values the cell
+/// uses (scale, SKYSIG, EGAIN, SATURATE, PEEING/SEEING, crop), the cell box, the GaiaXP CSV
+/// hash when seeds are used, every <c>epsf.*</c> key the cell reads and <c>plotting.dpi</c>.
+/// Stale items are rebuilt band by band (bands in parallel when <c>epsf.parallel_bands</c>),
+/// each cell's files written atomically with its stamp last; then <c>epsf_summary.json</c>
+/// is rewritten from the meta.json of every planned cell.
+/// </summary>
+/// <remarks>Differences from the original: <c>epsf.fits</c> is written beside <c>epsf.npy</c>;
+/// the summary lists bands in image order (not completion order), so it is deterministic;
+/// meta.json carries <c>epsf_fwhm_pix</c> and <c>algorithm</c> after the original's keys.</remarks>
+public sealed class BuildEpsfStage : IKeyedStage
+{
+    /// <summary>Bump when any number or file this stage writes would change.</summary>
+    public const string Algorithm = "BuildEpsf/1";
+
+    private const string Component = "tract7dt.epsf";
+
+    /// <summary>The <c>epsf.*</c> keys a cell's outputs depend on (scheduling keys excluded).</summary>
+    public static readonly string[] CellConfigKeys = PipelineConfig.AllKeys
+        .Where(k => k.StartsWith("epsf.", StringComparison.Ordinal)
+            && k is not ("epsf.parallel_bands" or "epsf.max_workers" or "epsf.skip_empty_epsf_patches" or "epsf.ngrid"))
+        .Append("plotting.dpi").ToArray();
+
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void Register() => PipelineStages.Register(StageId.BuildEpsf, () => new BuildEpsfStage());
+
+    public StageId Id => StageId.BuildEpsf;
+
+    public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
+
+    /// <summary>The items: bands in image order, active cells row-major within a band.</summary>
+    public IReadOnlyList<StageItem> Plan(StageContext context) =>
+        PlanCells(context, out _).Select(c => c.Item).ToList();
+
+    private sealed record CellItem(StageItem Item, StageKeyBuilder Key, string Band, int Row, int Col, string Tag, PixelBox Box);
+
+    private List<CellItem> PlanCells(StageContext ctx, out PlanInfo info)
+    {
+        var manifest = FramesManifest.Read(ctx.Layout.FramesManifest);
+        var settings = EpsfCellSettings.From(ctx.Config.Epsf);
+        var grid = new EpsfGrid(manifest.Width, manifest.Height, ctx.Config.Epsf.EpsfNgrid);
+        var active = ctx.Config.Epsf.SkipEmptyEpsfPatches ? ActiveCells(ctx, manifest, grid) : null;
+        string? gaiaPath = GaiaPathIfUsed(ctx.Config);
+        string? gaiaHash = gaiaPath is null ? null : ctx.Hasher.HashFile(gaiaPath);
+        info = new PlanInfo(manifest, settings, grid, active, gaiaPath);
+
+        var cfgLines = CellConfigKeys.Select(k => (k, ctx.Config.Canonical(k))).ToArray();
+        var items = new List<CellItem>();
+        foreach (var f in manifest.Frames)
+            foreach (var (row, col, tag, box) in grid.Cells())
+            {
+                if (active is not null && !active.Contains(tag)) continue;
+                var key = new StageKeyBuilder(Algorithm);
+                foreach (var (k, v) in cfgLines) key.Config(k, v);
+                key.Input("image." + f.Band, f.ContentHash)
+                   .Value("frame", FrameValues(f))
+                   .Value("crop", $"{manifest.CropX0},{manifest.CropX1},{manifest.CropY0},{manifest.CropY1}")
+                   .Value("cell", $"{tag} {box}");
+                if (gaiaHash is not null) key.Input("gaiaxp", gaiaHash);
+                string stamp = Path.Join(ctx.Layout.StateDir, "stamps", "epsf", f.Band, tag + ".json");
+                items.Add(new CellItem(StageItem.From($"{f.Band}/{tag}", key, stamp), key, f.Band, row, col, tag, box));
+            }
+        return items;
+    }
+
+    private sealed record PlanInfo(FramesManifest Manifest, EpsfCellSettings Settings, EpsfGrid Grid,
+        SortedSet<string>? Active, string? GaiaPath);
+
+    private static string FrameValues(FrameEntry f) => string.Join(" ",
+        R(f.Scale), R(f.SkySig), R(f.EGain), f.Saturate is double s ? R(s) : "none",
+        f.PeeingPix is double p ? R(p) : "none", f.SeeingArcsec is double e ? R(e) : "none", f.Width, f.Height);
+
+    private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The GaiaXP CSV when seeds are used (use_gaiaxp, mode ≠ sep, file present), else null.</summary>
+    private static string? GaiaPathIfUsed(PipelineConfig cfg)
+    {
+        string? p = cfg.Inputs.GaiaxpSynphotCsv;
+        return cfg.Epsf.UseGaiaxp && cfg.Epsf.PsfstarMode != PsfStarMode.Sep && !string.IsNullOrEmpty(p) && File.Exists(p) ? p : null;
+    }
+
+    public void RunItems(StageContext ctx, IReadOnlyList<StageItem> items)
+    {
+        var log = ctx.Log(Component);
+        var all = PlanCells(ctx, out var info);
+        var manifest = info.Manifest;
+        var s = info.Settings;
+        Directory.CreateDirectory(ctx.Layout.EpsfDir);
+        log.Info($"Bands: {string.Join(", ", manifest.Bands)}; image shape ({manifest.Height}, {manifest.Width})");
+        if (info.Active is not null)
+        {
+            log.Info($"Active ePSF cells from input catalog: {info.Active.Count}/{info.Grid.Ngrid * info.Grid.Ngrid}");
+            if (info.Active.Count == 0) log.Warn("No active ePSF cells found from input catalog; ePSF generation will be skipped.");
+        }
+        foreach (var b in manifest.Bands) Directory.CreateDirectory(Path.Join(ctx.Layout.EpsfDir, b));
+
+        var wanted = new HashSet<string>(items.Select(i => i.Id), StringComparer.Ordinal);
+        var todo = all.Where(c => wanted.Contains(c.Item.Id)).ToList();
+        var byBand = manifest.Bands.Select(b => (Band: b, Cells: todo.Where(c => c.Band == b).ToList()))
+            .Where(x => x.Cells.Count > 0).ToList();
+
+        GaiaXpCatalog? gaia = null;
+        if (ctx.Config.Epsf.UseGaiaxp && ctx.Config.Epsf.PsfstarMode != PsfStarMode.Sep && byBand.Count > 0)
+        {
+            if (info.GaiaPath is null)
+                log.Warn($"GaiaXP catalog not found: {ctx.Config.Inputs.GaiaxpSynphotCsv ?? "(inputs.gaiaxp_synphot_csv not set)"}");
+            else
+            {
+                gaia = GaiaXpCatalog.Read(info.GaiaPath, requireZpColumns: false);
+                log.Info($"GaiaXP loaded: {gaia.Count} rows from {info.GaiaPath}");
+            }
+        }
+
+        int workers = 1;
+        if (ctx.Config.Epsf.ParallelBands)
+        {
+            workers = WorkerCounts.ResolveEpsfWorkers(ctx.Config.Epsf.MaxWorkers, Math.Max(1, byBand.Count), ctx.CpuCount);
+            if (workers < 1)
+                throw new Tract7dtException(ErrorCodes.EpsfWorkers,
+                    $"epsf.max_workers = {ctx.Config.Epsf.MaxWorkers}: need at least 1 worker; use \"auto\" or a positive integer.");
+        }
+
+        var bandFail = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        using var progress = new EpsfProgress(ctx.Progress(Component, TimeSpan.FromSeconds(15)), log, byBand.Count, workers);
+        var queue = new ConcurrentQueue<(string Band, List<CellItem> Cells)>(byBand);
+        void Worker(int slot)
+        {
+            while (queue.TryDequeue(out var job))
+            {
+                ctx.Cancellation.ThrowIfCancellationRequested();
+                progress.Start(slot, job.Band, job.Cells.Count);
+                try
+                {
+                    RunBand(ctx, info, gaia, job.Band, job.Cells, (ok) => progress.CellDone(slot, ok), log);
+                    progress.BandDone(slot, false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    string err = $"{e.GetType().Name}: {e.Message}";
+                    bandFail[job.Band] = err;
+                    log.Error($"[band FAIL] {job.Band}: {err}");
+                    progress.BandDone(slot, true);
+                }
+            }
+        }
+        if (workers <= 1) Worker(0);
+        else
+        {
+            var threads = Enumerable.Range(0, Math.Min(workers, Math.Max(1, byBand.Count)))
+                .Select(slot => Task.Factory.StartNew(() => Worker(slot), TaskCreationOptions.LongRunning)).ToArray();
+            Task.WaitAll(threads);
+        }
+
+        WriteSummary(ctx, all, bandFail, log);
+    }
+
+    /// <summary>Builds the given cells of one band: band inputs once, then each cell from its own window.</summary>
+    private static void RunBand(StageContext ctx, PlanInfo info, GaiaXpCatalog? gaia, string band, List<CellItem> cells,
+        Action<bool> cellDone, Logging.Log log)
+    {
+        var manifest = info.Manifest;
+        var s = info.Settings;
+        var frame = manifest.Frame(band);
+        var wcs = manifest.WhiteWcs(band);
+        double? sat = frame.Saturate is double sv && double.IsFinite(sv) ? sv * frame.Scale : null;
+        double? rf = EpsfBandInputs.ForcedRadius(frame, wcs, s, out string? why);
+        if (why is not null) log.Warn($"{band}: {why}; using default forced radius.");
+        var (gx, gy) = EpsfBandInputs.Seeds(gaia, band, wcs, ctx.Config.Epsf);
+
+        StarCandidates? bandCandidates = null;
+        if (!s.Config.BackgroundSubtractPatch)
+        {
+            var whole = FrameWindow.Read(manifest, frame, new PixelBox(0, manifest.Width, 0, manifest.Height));
+            try
+            {
+                var cat = PsfStarSelector.Extract(whole.Scaled, whole.SigmaSky, whole.Bad, whole.Width, whole.Height, s);
+                bandCandidates = PsfStarSelector.CandidatesVariantBBand(cat, s, sat);
+            }
+            catch (Tract7dtException)
+            {
+                bandCandidates = StarCandidates.Empty;
+            }
+        }
+
+        int dpi = ctx.Config.Plotting.Dpi;
+        foreach (var cell in cells)
+        {
+            ctx.Cancellation.ThrowIfCancellationRequested();
+            var win = FrameWindow.Read(manifest, frame, cell.Box);
+            var input = new EpsfCellInput(band, cell.Tag, cell.Box, win.Scaled, win.SigmaSky, win.Bad, sat, rf, gx, gy, bandCandidates);
+            var result = EpsfCellProcessor.Process(input, s);
+            if (!result.IsOk)
+                log.Warn($"[epsf {band}] {cell.Tag}: no ePSF ({result.Error}); stars selected={result.Stars.Count}, " +
+                         $"extracted={result.NStarsExtract}. The patch fitter will use the fallback PSF here.");
+            string dir = ctx.Layout.EpsfCellDir(band, cell.Tag);
+            var outputs = EpsfCellWriter.Write(dir, result, s, dpi, Algorithm, log.Warn);
+            Stamp.Write(cell.Item.StampPath, cell.Key, outputs, ctx.Hasher);
+            cellDone(result.IsOk);
+        }
+    }
+
+    /// <summary>epsf_summary.json: every planned cell's meta.json (bands in image order, cells row-major),
+    /// a band_fail record for a band whose worker raised.</summary>
+    private static void WriteSummary(StageContext ctx, List<CellItem> all, IReadOnlyDictionary<string, string> bandFail, Logging.Log log)
+    {
+        var parts = new List<string>();
+        int ok = 0, fail = 0;
+        foreach (var band in all.Select(c => c.Band).Distinct())
+        {
+            if (bandFail.TryGetValue(band, out string? err))
+            {
+                parts.Add(new PyJson().Add("band", band).Add("status", "band_fail").Add("error", err).ToString());
+                continue;
+            }
+            foreach (var c in all.Where(c => c.Band == band))
+            {
+                string meta = ctx.Layout.EpsfMeta(band, c.Tag);
+                if (!File.Exists(meta)) continue;
+                string text = File.ReadAllText(meta);
+                parts.Add(text);
+                if (EpsfCellMeta.ReadUsage(meta) is { Status: "ok" }) ok++; else fail++;
+            }
+        }
+        var sb = new StringBuilder();
+        if (parts.Count == 0) sb.Append("[]");
+        else
+        {
+            sb.Append("[\n");
+            for (int i = 0; i < parts.Count; i++)
+            {
+                // json.dumps(list, indent=2): each element is the object indented by 2 more spaces
+                sb.Append("  ").Append(parts[i].Replace("\n", "\n  "));
+                sb.Append(i < parts.Count - 1 ? ",\n" : "\n");
+            }
+            sb.Append(']');
+        }
+        string path = Path.Join(ctx.Layout.EpsfDir, "epsf_summary.json");
+        IO.AtomicFile.WriteAllText(path, sb.ToString());
+        log.Info($"Wrote summary: {path}");
+        log.Info($"Total patches: {ok + fail}");
+        log.Info($"OK: {ok} FAIL: {fail}");
+    }
+
+    /// <summary>
+    /// Active cells (stages.md 2.2 step 3): non-excluded rows of the state catalog with finite
+    /// RA/DEC, projected with the first band's white-frame WCS.
+    /// </summary>
+    internal static SortedSet<string> ActiveCells(StageContext ctx, FramesManifest manifest, EpsfGrid grid)
+    {
+        string path = StateCatalogPath(ctx);
+        var table = SourceTableCsv.Read(path, "state catalog");
+        string? raCol = table.ColumnNames.FirstOrDefault(n => n.Equals("RA", StringComparison.OrdinalIgnoreCase));
+        string? decCol = table.ColumnNames.FirstOrDefault(n => n.Equals("DEC", StringComparison.OrdinalIgnoreCase));
+        if (raCol is null || decCol is null) return new SortedSet<string>(StringComparer.Ordinal);
+        var ra = table.Numeric(raCol);
+        var dec = table.Numeric(decCol);
+        bool[] excluded = new bool[table.RowCount];
+        if (table.Contains("excluded_any"))
+            for (int i = 0; i < table.RowCount; i++)
+                excluded[i] = CellTextIsTrue(table.Text("excluded_any", i));
+        var wcs = manifest.WhiteWcs();
+        var xs = new List<double>(); var ys = new List<double>();
+        for (int i = 0; i < table.RowCount; i++)
+        {
+            if (excluded[i] || !double.IsFinite(ra[i]) || !double.IsFinite(dec[i])) continue;
+            var (x, y) = wcs.SkyToPixel(ra[i], dec[i]);
+            xs.Add(x); ys.Add(y);
+        }
+        return grid.ActiveCells(xs.ToArray(), ys.ToArray());
+    }
+
+    private static bool CellTextIsTrue(string t)
+    {
+        t = t.Trim();
+        return t.Equals("True", StringComparison.OrdinalIgnoreCase) || t == "1" || t.Equals("1.0", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The catalog later stages read: the path named in <c>state/catalog_state.json</c> (first
+    /// string property whose value is an existing file) when present, else <c>state/catalog_flagged.csv</c>.
+    /// </summary>
+    internal static string StateCatalogPath(StageContext ctx)
+    {
+        string stateFile = ctx.Layout.CatalogStateFile;
+        if (File.Exists(stateFile))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(stateFile));
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                    foreach (var p in doc.RootElement.EnumerateObject())
+                        if (p.Value.ValueKind == JsonValueKind.String)
+                        {
+                            string v = p.Value.GetString()!;
+                            string full = Path.IsPathRooted(v) ? v : Path.Join(ctx.Layout.WorkDir, v);
+                            if (v.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && File.Exists(full)) return full;
+                        }
+            }
+            catch (JsonException) { }
+        }
+        if (!File.Exists(ctx.Layout.FlaggedCatalog))
+            throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
+                $"Missing {ctx.Layout.FlaggedCatalog}: the LoadInputs stage has not run for this work_dir; run 'tract7dt run-epsf' (it loads inputs first).");
+        return ctx.Layout.FlaggedCatalog;
+    }
+}

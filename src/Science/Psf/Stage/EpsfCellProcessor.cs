@@ -1,0 +1,319 @@
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Psf.Epsf;
+
+namespace Tract7dt.Science.Psf.Stage;
+
+/// <summary>
+/// One band's pixels of one ePSF cell and what the band contributes to its star selection.
+/// Arrays are cell-sized, <c>[y*Width + x]</c>, cell-local pixels.
+/// </summary>
+/// <param name="Band">Band name (FILTER).</param>
+/// <param name="Tag">Cell tag <c>rRR_cCC</c>.</param>
+/// <param name="Box">The cell in white-frame pixels (half-open).</param>
+/// <param name="Image">Scaled flux.</param>
+/// <param name="Sigma">Sky-only σ, scaled; +∞ on bad pixels.</param>
+/// <param name="Bad">Non-zero = bad (non-finite or saturated).</param>
+/// <param name="SaturationScaled">SATURATE·scale of the band, or null (no saturation tests).</param>
+/// <param name="ForcedRadius">Forced-aperture radius r_f of the band (pixels), or null.</param>
+/// <param name="SeedX">The band's Gaia seeds, white-frame x (file order; every seed of the band).</param>
+/// <param name="SeedY">The band's Gaia seeds, white-frame y.</param>
+/// <param name="BandCandidates">Variant B only: the band-wide sorted SEP candidates (white-frame pixels).</param>
+public sealed record EpsfCellInput(
+    string Band, string Tag, PixelBox Box, float[] Image, float[] Sigma, byte[] Bad,
+    double? SaturationScaled, double? ForcedRadius, float[] SeedX, float[] SeedY, StarCandidates? BandCandidates = null)
+{
+    public int Width => Box.Width;
+
+    public int Height => Box.Height;
+}
+
+/// <summary>The <c>residual_qa</c> record and the stacks the residual plot shows.</summary>
+/// <param name="NStars">Stars stacked.</param>
+/// <param name="Bias">nan-median of the median residual image.</param>
+/// <param name="Rms">sqrt(nan-mean(v²)) of the median residual image.</param>
+/// <param name="NormBias">Median of the normalised residuals (data − model)/σ of all stacked stars.</param>
+/// <param name="NormRms">RMS of those.</param>
+/// <param name="MedianData">Pixel-wise median of the star stamps (stamp-sized), or null.</param>
+/// <param name="MedianModel">Pixel-wise median of the registered models.</param>
+/// <param name="MedianResidual">Pixel-wise median of the residuals.</param>
+/// <param name="NormResiduals">Every finite normalised residual value.</param>
+public sealed record ResidualQa(int NStars, double Bias, double Rms, double NormBias, double NormRms,
+    float[]? MedianData = null, float[]? MedianModel = null, float[]? MedianResidual = null, float[]? NormResiduals = null)
+{
+    public static ResidualQa None { get; } = new(0, double.NaN, double.NaN, double.NaN, double.NaN);
+}
+
+/// <summary>The <c>local_bkg_diagnostics</c> record (outputs.md §6.2).</summary>
+/// <param name="Attempted">False → written as <c>{"local_bkg_diag_nstars": 0}</c> alone.</param>
+public sealed record LocalBackgroundDiagRecord(bool Attempted, int NStars, string? Status, string? Message)
+{
+    public static LocalBackgroundDiagRecord NotAttempted { get; } = new(false, 0, null, null);
+}
+
+/// <summary>Everything one cell produced: the meta.json values, the ePSF and the arrays its plots show.</summary>
+public sealed class EpsfCellResult
+{
+    public required EpsfCellInput Input { get; init; }
+
+    /// <summary><c>"ok"</c> or <c>"fail"</c>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>Failure text (<c>"None returned"</c> when there was nothing to build from), null on success.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>True for the "builder raised or used no star" failure (meta.json then carries <c>local_star_background</c>).</summary>
+    public bool BuilderFailed { get; init; }
+
+    public required CellBackgroundRecord Background { get; init; }
+
+    /// <summary>Image the stars were selected and cut on (background-subtracted in variant A).</summary>
+    public required float[] Selected { get; init; }
+
+    /// <summary>Background map (variant A), else null.</summary>
+    public float[]? BackgroundMap { get; init; }
+
+    public required int NStarsSeed { get; init; }
+
+    public required IReadOnlyList<PsfStar> Stars { get; init; }
+
+    /// <summary>Stamps as cut (before the local background), in star order.</summary>
+    public IReadOnlyList<EpsfStar> RawStamps { get; init; } = [];
+
+    /// <summary>Stamps handed to the builder (after the local background when on).</summary>
+    public IReadOnlyList<EpsfStar> Stamps { get; init; } = [];
+
+    /// <summary>Per-star annulus records (empty when local subtraction is off).</summary>
+    public IReadOnlyList<LocalBackgroundRecord> LocalRecords { get; init; } = [];
+
+    public EpsfBuildResult? Build { get; init; }
+
+    /// <summary>The written ePSF (cropped, unit sum) and its QA; null unless ok.</summary>
+    public EpsfProduct? Product { get; init; }
+
+    public ResidualQa Residual { get; init; } = ResidualQa.None;
+
+    public LocalBackgroundDiagRecord LocalDiag { get; init; } = LocalBackgroundDiagRecord.NotAttempted;
+
+    public int NStarsExtract => Stamps.Count;
+
+    public int NStarsUsed => Status == "ok" ? Build?.Stars.Count ?? 0 : 0;
+
+    public bool IsOk => Status == "ok";
+
+    /// <summary>Origin of a stamp's star (for montage frames).</summary>
+    public StarOrigin? OriginOf(string id) =>
+        int.TryParse(id, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int i)
+        && i >= 0 && i < Stars.Count ? Stars[i].Origin : null;
+}
+
+/// <summary>
+/// Builds the ePSF of one cell of one band, without touching disk (stages.md 2.5–2.8):
+/// cell background (variant A), Gaia seeds in the cell, star selection, stamps with the
+/// per-star annulus background, <see cref="EpsfBuilder"/>, crop and normalisation, QA.
+/// Too few stars, no weights or a failed build are results (<c>status = "fail"</c>), not
+/// exceptions; invalid builder settings throw (they fail the band).
+/// </summary>
+public static class EpsfCellProcessor
+{
+    /// <summary>The failure text of a cell with nothing to build from (the original's).</summary>
+    public const string NoneReturned = "None returned";
+
+    public static EpsfCellResult Process(EpsfCellInput input, EpsfCellSettings s)
+    {
+        int w = input.Width, h = input.Height, n = w * h;
+        var cfg = s.Config;
+
+        // 1–3. background (variant A) or the raw cell
+        float[] selected;
+        float[]? bkgMap = null;
+        CellBackgroundRecord bkg;
+        StarCandidates candidates;
+        if (cfg.BackgroundSubtractPatch)
+        {
+            selected = new float[n];
+            bkgMap = new float[n];
+            bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, new float[n]);
+            candidates = PsfStarSelector.CandidatesVariantA(selected, input.Sigma, input.Bad, w, h, s, input.SaturationScaled);
+        }
+        else
+        {
+            selected = input.Image;
+            bkg = CellBackgroundRecord.Disabled(input.Bad);
+            candidates = input.BandCandidates is { } bc
+                ? PsfStarSelector.CandidatesVariantBCell(bc, input.Box, s.Need)
+                : StarCandidates.Empty;
+        }
+
+        // 4. seeds strictly inside the cell interior, local, rounded to float32
+        int need = s.Need;
+        var sx = new List<float>(); var sy = new List<float>();
+        for (int k = 0; k < input.SeedX.Length; k++)
+        {
+            double gx = input.SeedX[k], gy = input.SeedY[k];
+            if (gx >= input.Box.X0 + need && gx < input.Box.X1 - need - 1 && gy >= input.Box.Y0 + need && gy < input.Box.Y1 - need - 1)
+            {
+                sx.Add((float)(gx - input.Box.X0)); sy.Add((float)(gy - input.Box.Y0));
+            }
+        }
+
+        // 5. selection
+        var stars = PsfStarSelector.Select(selected, input.Sigma, input.Bad, w, h, sx.ToArray(), sy.ToArray(), candidates, s,
+            input.SaturationScaled, input.ForcedRadius);
+
+        EpsfCellResult Fail(string error, bool builderFailed, IReadOnlyList<EpsfStar>? raw = null, IReadOnlyList<EpsfStar>? st = null,
+            IReadOnlyList<LocalBackgroundRecord>? rec = null, EpsfBuildResult? build = null) => new()
+        {
+            Input = input, Status = "fail", Error = error, BuilderFailed = builderFailed, Background = bkg, Selected = selected,
+            BackgroundMap = bkgMap, NStarsSeed = sx.Count, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
+            LocalRecords = rec ?? [], Build = build,
+        };
+
+        if (stars.Count == 0) return Fail(NoneReturned, false);
+
+        // 2.7 step 2: error map 1/sqrt(ivar), bad pixels at the median error of the valid ones
+        var err = new float[n];
+        var valid = new List<double>(n);
+        for (int k = 0; k < n; k++)
+        {
+            float sg = input.Sigma[k];
+            if (input.Bad[k] == 0 && float.IsFinite(sg) && sg > 0)
+            {
+                float ivar = 1f / MathF.Max(sg * sg, 1e-12f);
+                err[k] = 1f / MathF.Sqrt(ivar);
+                valid.Add(err[k]);
+            }
+            else err[k] = float.NaN;
+        }
+        if (valid.Count == 0) return Fail(NoneReturned, false);
+        float medErr = (float)ClippedStats.MedianInPlace(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(valid));
+        for (int k = 0; k < n; k++) if (float.IsNaN(err[k])) err[k] = medErr;
+
+        // 2.7 step 3: stamps (positions read back from float32)
+        var px = stars.Select(p => (double)p.X).ToArray();
+        var py = stars.Select(p => (double)p.Y).ToArray();
+        var ids = stars.Select(p => p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var cut = StarStamps.Extract(selected, err, w, h, px, py, ids, s.CutoutSize);
+        var raw = cut.Stars;
+        if (raw.Count == 0) return Fail(NoneReturned, false);
+
+        // 2.7 step 4: per-star annulus background
+        IReadOnlyList<EpsfStar> stamps = raw;
+        var records = new List<LocalBackgroundRecord>();
+        if (cfg.StarLocalBkgSubtract)
+        {
+            var sub = new List<EpsfStar>(raw.Count);
+            foreach (var st in raw)
+            {
+                var (star, rec) = StarLocalBackground.Subtract(st, s.LocalBackground);
+                sub.Add(star);
+                records.Add(rec);
+            }
+            stamps = sub;
+        }
+
+        // 2.8: build, then crop / normalise / QA
+        var build = EpsfBuilder.Build(stamps, s.Builder);
+        if (!build.IsOk || build.Data is null || build.Stars.Count <= 0)
+            return Fail($"{build.Status}: {build.Reason}", true, raw, stamps, records, build);
+        var product = EpsfPostProcess.Finish(build.Data, build.Size, build.Oversampling, cfg.FinalPsfSize);
+
+        var residual = cfg.SaveResidualDiagnostics ? Residuals(build, stamps, cfg.ResidualDiagMaxStars) : ResidualQa.None;
+        var diag = LocalBackgroundDiagRecord.NotAttempted;
+        if (cfg.StarLocalBkgSubtract && cfg.SaveStarLocalBackgroundDiagnostics && records.Count > 0)
+            diag = LocalDiagnosticRecord(build.Stars.Select(st => st.Id).ToList());
+
+        return new EpsfCellResult
+        {
+            Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap,
+            NStarsSeed = sx.Count, Stars = stars, RawStamps = raw, Stamps = stamps, LocalRecords = records,
+            Build = build, Product = product, Residual = residual, LocalDiag = diag,
+        };
+    }
+
+    /// <summary>The label check of the per-star background plot: every used star needs a unique, non-empty id.</summary>
+    public static LocalBackgroundDiagRecord LocalDiagnosticRecord(IReadOnlyList<string?> ids)
+    {
+        if (ids.Count == 0) return new(true, 0, "skipped_no_stars", null);
+        if (ids.Any(string.IsNullOrWhiteSpace))
+            return new(true, 0, "skipped_missing_id_label", "Missing id_label detected in used stars.");
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+            return new(true, 0, "skipped_duplicate_id_label", "Duplicate id_label detected in used stars.");
+        return new(true, ids.Count, "ok", null);
+    }
+
+    /// <summary>
+    /// Residual diagnostic of stages.md 2.11: each of the first <paramref name="maxStars"/>
+    /// fitted stars against the uncropped, un-normalised ePSF registered at its fitted centre
+    /// and flux; pixel-wise median stacks; statistics. The normalised residual is
+    /// (data − model)/σ with σ = 1/weight (the plot's stated quantity).
+    /// </summary>
+    public static ResidualQa Residuals(EpsfBuildResult build, IReadOnlyList<EpsfStar> stamps, int maxStars)
+    {
+        if (build.Data is null) return ResidualQa.None;
+        int nUse = Math.Min(maxStars, Math.Min(build.Stars.Count, stamps.Count));
+        if (nUse <= 0) return ResidualQa.None;
+        int size = stamps[0].Size, nE = build.Size, o = build.Oversampling;
+        double cE = (nE - 1) / 2.0;
+        var grid = new SplineGrid(nE, nE);
+        grid.Fit(build.Data);
+        int np = size * size;
+        var data = new float[nUse * np];
+        var model = new float[nUse * np];
+        var resid = new float[nUse * np];
+        var norm = new List<float>();
+        int used = 0;
+        for (int s = 0; s < nUse; s++)
+        {
+            var star = stamps[s];
+            var fit = build.Stars[s];
+            if (star.Size != size) continue;
+            int b = used * np;
+            for (int j = 0; j < size; j++)
+                for (int i = 0; i < size; i++)
+                {
+                    int k = j * size + i;
+                    double m = fit.Flux * grid.Evaluate(o * (i - fit.CenterX) + cE, o * (j - fit.CenterY) + cE);
+                    float d = star.Data[k];
+                    data[b + k] = float.IsFinite(d) ? d : float.NaN;
+                    model[b + k] = (float)m;
+                    float r = (float)(d - m);
+                    resid[b + k] = float.IsFinite(r) ? r : float.NaN;
+                    double wgt = star.Weights[k];
+                    if (float.IsFinite(r) && wgt > 0) norm.Add((float)(r * wgt));
+                }
+            used++;
+        }
+        if (used == 0) return ResidualQa.None;
+        var md = PixelMedian(data, used, np);
+        var mm = PixelMedian(model, used, np);
+        var mr = PixelMedian(resid, used, np);
+        var (bias, rms) = MedianRms(mr);
+        var normArr = norm.ToArray();
+        var (nb, nr) = MedianRms(normArr);
+        return new ResidualQa(used, bias, rms, nb, nr, md, mm, mr, normArr);
+    }
+
+    private static float[] PixelMedian(float[] stack, int layers, int np)
+    {
+        var outp = new float[np];
+        var col = new double[layers];
+        for (int k = 0; k < np; k++)
+        {
+            int c = 0;
+            for (int l = 0; l < layers; l++) { float v = stack[l * np + k]; if (float.IsFinite(v)) col[c++] = v; }
+            outp[k] = c > 0 ? (float)ClippedStats.MedianInPlace(col.AsSpan(0, c)) : float.NaN;
+        }
+        return outp;
+    }
+
+    /// <summary>nan-median and sqrt(nan-mean(v²)) of the finite values.</summary>
+    private static (double Median, double Rms) MedianRms(ReadOnlySpan<float> v)
+    {
+        var buf = new double[v.Length];
+        int n = 0;
+        double ss = 0;
+        foreach (float x in v) if (float.IsFinite(x)) { buf[n++] = x; ss += (double)x * x; }
+        if (n == 0) return (double.NaN, double.NaN);
+        return (ClippedStats.MedianInPlace(buf.AsSpan(0, n)), Math.Sqrt(ss / n));
+    }
+}
