@@ -4,23 +4,24 @@ using SkiaSharp;
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// A grid of independent ScottPlot panels under one super-title, saved as one PNG: the
-/// matplotlib <c>subplots</c> figures of the ePSF diagnostics (1×3, 1×4, n×3, montages).
-/// Each panel is rendered at its share of the figure and blitted; sizes follow inches × dpi.
+/// A grid of separately drawn ScottPlot panels composed into one PNG with a (multi-line)
+/// super-title on top (matplotlib's <c>subplots</c> + <c>suptitle</c>): the ePSF diagnostics
+/// (1×3, 1×4, n×3) and the patch montages. Sizes in inches × dpi.
+/// (Merge of the wip/epsfstage and wip/patchstage versions: both APIs are kept.)
 /// </summary>
 public sealed class PanelFigure
 {
-    private readonly Plot?[] _panels;
+    private readonly Plot?[,] _panels;
 
     /// <param name="rows">Panel rows.</param>
     /// <param name="cols">Panel columns.</param>
-    /// <param name="title">Super-title (null = none).</param>
-    public PanelFigure(int rows, int cols, string? title)
+    /// <param name="title">Super-title used by <see cref="Save(string, double, double, int)"/> (null = none).</param>
+    public PanelFigure(int rows, int cols, string? title = null)
     {
+        _panels = new Plot?[rows, cols];
         Rows = rows;
         Cols = cols;
         Title = title;
-        _panels = new Plot?[rows * cols];
     }
 
     public int Rows { get; }
@@ -29,40 +30,52 @@ public sealed class PanelFigure
 
     public string? Title { get; }
 
-    /// <summary>Places a panel at (row, col); row 0 is the top row.</summary>
-    public void Set(int row, int col, Plot plot) => _panels[row * Cols + col] = plot;
+    public Plot? this[int row, int col]
+    {
+        get => _panels[row, col];
+        set => _panels[row, col] = value;
+    }
 
-    /// <summary>Renders and writes the PNG atomically.</summary>
-    public void Save(string path, double widthInches, double heightInches, int dpi)
+    /// <summary>Places a panel at (row, col); row 0 is the top row.</summary>
+    public void Set(int row, int col, Plot plot) => _panels[row, col] = plot;
+
+    /// <summary>Renders with the constructor's title and writes the PNG atomically.</summary>
+    public void Save(string path, double widthInches, double heightInches, int dpi) =>
+        Save(path, Title, widthInches, heightInches, dpi);
+
+    /// <summary>Renders every panel and the (multi-line) title and writes the PNG atomically.</summary>
+    public void Save(string path, string? title, double widthInches, double heightInches, int dpi)
     {
         int w = Math.Max(64, (int)Math.Round(widthInches * dpi));
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
         float scale = (float)Math.Max(1.0, dpi / 96.0);
-        int titleH = Title is null ? 0 : (int)Math.Round(22 * scale);
-        int pw = w / Cols, ph = (h - titleH) / Rows;
-        using var surface = SKSurface.Create(new SKImageInfo(w, h));
-        var canvas = surface.Canvas;
+        var lines = title is null ? [] : title.Split('\n');
+        float fontPx = 13f * scale;
+        int titleH = lines.Length == 0 ? 0 : (int)Math.Ceiling(lines.Length * fontPx * 1.4f + fontPx * 0.6f);
+        int cellW = w / Cols, cellH = Math.Max(32, (h - titleH) / Rows);
+        using var bitmap = new SKBitmap(w, h);
+        using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        if (Title is not null)
+        using (var font = new SKFont(SKTypeface.Default, fontPx))
+        using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
         {
-            using var font = new SKFont(SKTypeface.Default, 14 * scale);
-            using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            float tw = font.MeasureText(Title);
-            canvas.DrawText(Title, (w - tw) / 2f, titleH * 0.75f, font, paint);
+            for (int i = 0; i < lines.Length; i++)
+                canvas.DrawText(lines[i], w / 2f, fontPx * 1.3f * (i + 1), SKTextAlign.Center, font, paint);
         }
         for (int r = 0; r < Rows; r++)
             for (int c = 0; c < Cols; c++)
             {
-                var p = _panels[r * Cols + c];
-                if (p is null || pw < 16 || ph < 16) continue;
-                p.ScaleFactor = scale;
-                byte[] png = p.GetImageBytes(pw, ph, ImageFormat.Png);
-                using var bmp = SKBitmap.Decode(png);
-                canvas.DrawBitmap(bmp, c * pw, titleH + r * ph);
+                var plot = _panels[r, c];
+                if (plot is null || cellW < 16 || cellH < 16) continue;
+                plot.ScaleFactor = scale;
+                byte[] png = plot.GetImageBytes(cellW, cellH, ImageFormat.Png);
+                using var panel = SKBitmap.Decode(png);
+                canvas.DrawBitmap(panel, c * cellW, titleH + r * cellH);
             }
-        using var image = surface.Snapshot();
+        canvas.Flush();
+        using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        IO.AtomicFile.WriteAllBytes(path, data.ToArray());
+        IO.AtomicFile.WriteAllBytes(path, data.AsSpan());
     }
 }

@@ -85,6 +85,10 @@ public sealed class WorkDirLayout
 
     public string PatchesJson => Path.Join(PatchesDir, "patches.json");
 
+    /// <summary>The payloads of the current patch list, in patch order (written by BuildPatchInputs,
+    /// read by RunPatches, so a payload left by another geometry or catalog is never fitted).</summary>
+    public string PayloadList => Path.Join(StateDir, "patch_payloads.json");
+
     public string PatchOutDir(string patchTag) => Path.Join(TractorOutDir, patchTag);
 
     public string PatchFitCsv(string patchTag) => Path.Join(PatchOutDir(patchTag), patchTag + "_cat_fit.csv");

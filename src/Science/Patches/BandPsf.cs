@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Tract7dt.Science.Config;
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fits;
+using Tract7dt.Science.Logging;
+using Tract7dt.Science.Psf.Models;
+
+namespace Tract7dt.Science.Patches;
+
+/// <summary>
+/// The per-band PSF audit record (stages.md Part B §4.3; outputs.md §9.4 <c>psf_audit</c>).
+/// </summary>
+/// <param name="EpsfPath">Absolute path of <c>EPSFs/&lt;band&gt;/&lt;cell&gt;/epsf.npy</c>.</param>
+/// <param name="EpsfExists">Whether that file exists.</param>
+/// <param name="UsedEpsf">Whether the band's PSF is built from it.</param>
+/// <param name="FallbackReason">Null, <c>missing ePSF</c> or <c>low-star ePSF (…)</c>.</param>
+/// <param name="EpsfNstarsUsed"><c>nstars_used</c> of the cell's meta.json, when read.</param>
+/// <param name="MinEpsfNstarsForUse">The gate, floored at 0.</param>
+/// <param name="PsfModel">Config spelling of the model used (<c>pixelized</c>, …, <c>moffat</c>, …).</param>
+public sealed record PsfAudit(string EpsfPath, bool EpsfExists, bool UsedEpsf, string? FallbackReason,
+    int? EpsfNstarsUsed, int MinEpsfNstarsForUse, string PsfModel);
+
+/// <summary>A band's PSF for one patch, with its audit record and a one-line description.</summary>
+/// <param name="Frozen">True for Gaussian-mixture PSFs (listed in <c>psf_frozen_bands_for_optimizer</c>;
+/// every PSF is fixed in our fit, README fix #10).</param>
+public sealed record BandPsfChoice(string Band, IPsf Psf, PsfAudit Audit, string Description, bool Frozen);
+
+/// <summary>The PSF settings of <c>patch_run</c> and <c>moffat_psf</c>.</summary>
+public sealed record PsfSettings
+{
+    public PsfModel Model { get; init; } = PsfModel.Pixelized;
+    public PsfFallbackModel Fallback { get; init; } = PsfFallbackModel.Moffat;
+    public int MinEpsfNstarsForUse { get; init; } = 2;
+    public int NcircularGaussianN { get; init; } = 3;
+    public int HybridPsfN { get; init; } = 9;
+    public int GaussianMixtureN { get; init; } = 4;
+    /// <summary>[pix] FWHM when the header gives none.</summary>
+    public double FallbackDefaultFwhmPix { get; init; } = 4.0;
+    /// <summary>[pix] half-size of the synthetic Gaussian stamp.</summary>
+    public double FallbackStampRadiusPix { get; init; } = 25.0;
+    public double MoffatBeta { get; init; } = 3.5;
+    /// <summary>[pix] Moffat stamp half-size.</summary>
+    public double MoffatRadiusPix { get; init; } = 25.0;
+
+    public static PsfSettings From(PipelineConfig c) => new()
+    {
+        Model = c.PatchRun.PsfModel,
+        Fallback = c.PatchRun.PsfFallbackModel,
+        MinEpsfNstarsForUse = c.PatchRun.MinEpsfNstarsForUse,
+        NcircularGaussianN = c.PatchRun.NcircularGaussianN,
+        HybridPsfN = c.PatchRun.HybridPsfN,
+        GaussianMixtureN = c.PatchRun.GaussianMixtureN,
+        FallbackDefaultFwhmPix = c.PatchRun.FallbackDefaultFwhmPix,
+        FallbackStampRadiusPix = c.PatchRun.FallbackStampRadiusPix,
+        MoffatBeta = c.MoffatPsf.Beta,
+        MoffatRadiusPix = c.MoffatPsf.RadiusPix,
+    };
+}
+
+/// <summary>
+/// Chooses each band's PSF for a patch (stages.md Part B §4.3): the cell's ePSF when it
+/// exists and passes the star-count gate, else the configured fallback with the header
+/// seeing (or <c>fallback_default_fwhm_pix</c>), floored at 1 pixel.
+/// </summary>
+public static partial class BandPsfSelector
+{
+    /// <param name="band">Band name.</param>
+    /// <param name="headerFwhmPix">Header seeing FWHM [pix] carried by the payload, or null.</param>
+    /// <param name="epsfNpy">Path of the cell's <c>epsf.npy</c>.</param>
+    /// <param name="epsfMeta">Path of the cell's <c>meta.json</c>.</param>
+    public static BandPsfChoice Choose(string band, double? headerFwhmPix, string epsfNpy, string epsfMeta, PsfSettings s, Log log)
+    {
+        string npy = Path.GetFullPath(epsfNpy);
+        bool exists = File.Exists(npy);
+        int m = Math.Max(0, s.MinEpsfNstarsForUse);
+        bool use = exists;
+        string reason = "missing ePSF";
+        int? nstars = null;
+        if (exists && m > 0 && File.Exists(epsfMeta))
+        {
+            try
+            {
+                var match = NstarsPattern().Match(File.ReadAllText(epsfMeta));
+                if (match.Success && match.Groups[1].Value != "null")
+                    nstars = (int)double.Parse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or FormatException or OverflowException or UnauthorizedAccessException)
+            {
+                log.Warn($"[PSF] {band}: cannot read {epsfMeta}: {e.Message}; the ePSF is used without the star-count gate");
+            }
+            if (nstars is { } n && n < m)
+            {
+                use = false;
+                reason = string.Create(CultureInfo.InvariantCulture, $"low-star ePSF (nstars_used={n} < min_epsf_nstars_for_use={m})");
+                log.Warn($"[PSF] {band}: {reason} at {npy}");
+            }
+        }
+
+        if (use)
+        {
+            var stamp = LoadStamp(npy, out int w, out int h);
+            var pix = new PixelizedPsf(stamp, w, h);
+            string model = ConfigName(s.Model);
+            var audit = new PsfAudit(npy, true, true, null, nstars, m, model);
+            IPsf psf = s.Model switch
+            {
+                PsfModel.GaussianMixtureFromStamp => GaussianMixturePsf.FromStamp(stamp, w, h, Math.Max(1, s.GaussianMixtureN)),
+                PsfModel.Hybrid => HybridPixelizedPsf.FromStamp(pix, s.HybridPsfN),
+                _ => pix,
+            };
+            string desc = $"ePSF {model} ({w}x{h}) from {npy}";
+            log.Info($"[PSF] {band}: using {desc}");
+            return new BandPsfChoice(band, psf, audit, desc, psf is GaussianMixturePsf);
+        }
+
+        double fwhm;
+        if (headerFwhmPix is { } hf && double.IsFinite(hf) && hf > 0) fwhm = hf;
+        else
+        {
+            fwhm = s.FallbackDefaultFwhmPix;
+            log.Info(string.Create(CultureInfo.InvariantCulture,
+                $"[PSF] {band}: no usable PEEING/SEEING in the header; using patch_run.fallback_default_fwhm_pix={fwhm}"));
+        }
+        fwhm = Math.Max(fwhm, 1.0);
+        IPsf fb = s.Fallback switch
+        {
+            PsfFallbackModel.NCircularGaussian => NCircularGaussianPsf.ForFwhm(fwhm, s.NcircularGaussianN),
+            PsfFallbackModel.GaussianMixture => GaussianStampMixture(fwhm, s.FallbackStampRadiusPix, Math.Max(1, s.GaussianMixtureN)),
+            _ => new MoffatPsf(fwhm, s.MoffatBeta, s.MoffatRadiusPix),
+        };
+        string fdesc = fb switch
+        {
+            MoffatPsf mp => mp.ToString(),
+            NCircularGaussianPsf nc => string.Create(CultureInfo.InvariantCulture,
+                $"NCircularGaussianPSF(sigmas=[{string.Join(", ", nc.Sigmas.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}], weights=[{string.Join(", ", nc.Weights.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}])"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"GaussianMixturePSF(N={Math.Max(1, s.GaussianMixtureN)}, fwhm_pix={fwhm:F3})"),
+        };
+        log.Info($"[PSF] {band}: {reason} at {npy} -> fallback {fdesc}");
+        var fa = new PsfAudit(npy, exists, false, reason, nstars, m, ConfigName(s.Fallback));
+        return new BandPsfChoice(band, fb, fa, fdesc, fb is GaussianMixturePsf);
+    }
+
+    /// <summary>The ePSF stamp: non-finite values → 0, divided by its sum when the sum is &gt; 0.</summary>
+    public static float[] LoadStamp(string npy, out int width, out int height)
+    {
+        NpyArray<float> a;
+        try { a = Npy.ReadFloat(npy); }
+        catch (Exception e) when (e is not Tract7dtException)
+        {
+            throw new Tract7dtException(ErrorCodes.EpsfUnreadable, $"Cannot read the ePSF stamp {npy}: {e.Message}. Rerun 'tract7dt run-epsf'.", e);
+        }
+        var v = a.Data;
+        double sum = 0;
+        for (int i = 0; i < v.Length; i++)
+        {
+            if (!float.IsFinite(v[i])) v[i] = 0f;
+            sum += v[i];
+        }
+        float fs = (float)sum;
+        if (fs > 0) for (int i = 0; i < v.Length; i++) v[i] /= fs;
+        width = a.Cols;
+        height = a.Rows;
+        return v;
+    }
+
+    /// <summary>§4.3.2: a unit-sum circular Gaussian stamp of half-size max(1, ⌈r⌉), then an EM mixture fit.</summary>
+    public static GaussianMixturePsf GaussianStampMixture(double fwhmPix, double radiusPix, int n)
+    {
+        double sigma = Math.Max(fwhmPix / 2.3548200450309493, 1e-3);
+        int r = Math.Max(1, (int)Math.Ceiling(radiusPix)), size = 2 * r + 1;
+        var raw = new double[size * size];
+        double sum = 0;
+        for (int y = -r; y <= r; y++)
+            for (int x = -r; x <= r; x++)
+            {
+                double v = Math.Exp(-(x * x + y * y) / (2 * sigma * sigma));
+                raw[(y + r) * size + x + r] = v;
+                sum += v;
+            }
+        if (!double.IsFinite(sum) || sum <= 0)
+            throw new Tract7dtException(ErrorCodes.PsfInvalid, $"Synthetic Gaussian stamp sum is {sum} for FWHM {fwhmPix} px.");
+        var stamp = new float[raw.Length];
+        for (int i = 0; i < raw.Length; i++) stamp[i] = (float)(raw[i] / sum);
+        return GaussianMixturePsf.FromStamp(stamp, size, size, n);
+    }
+
+    private static string ConfigName<T>(T value) where T : struct, Enum =>
+        typeof(T).GetField(value.ToString())?.GetCustomAttributes(typeof(ConfigNameAttribute), false)
+            .OfType<ConfigNameAttribute>().FirstOrDefault()?.Name ?? value.ToString().ToLowerInvariant();
+
+    [GeneratedRegex("\"nstars_used\"\\s*:\\s*(null|-?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)")]
+    private static partial Regex NstarsPattern();
+}

@@ -1,0 +1,307 @@
+using System.Globalization;
+using Tract7dt.Science.Catalog;
+using Tract7dt.Science.Config;
+using Tract7dt.Science.Fitting;
+using Tract7dt.Science.Fitting.Patch;
+using Tract7dt.Science.Logging;
+
+namespace Tract7dt.Science.Patches;
+
+/// <summary>Diagnostics settings of a patch fit (stages.md Part B §5.1).</summary>
+public sealed record PatchDiagnosticsSettings
+{
+    public bool NoCutouts { get; init; }
+    public bool NoPatchOverview { get; init; }
+    /// <summary>Montage window side [pix]; half-width max(1, size div 2).</summary>
+    public int CutoutSize { get; init; } = 100;
+    public int? CutoutMaxSources { get; init; }
+    public int CutoutStart { get; init; }
+    public double DataPLo { get; init; } = 1;
+    public double DataPHi { get; init; } = 99;
+    public double ModelPLo { get; init; } = 1;
+    public double ModelPHi { get; init; } = 99;
+    public double ResidPAbs { get; init; } = 99;
+    public int Dpi { get; init; } = 300;
+
+    public static PatchDiagnosticsSettings From(PipelineConfig c) => new()
+    {
+        NoCutouts = c.PatchRun.NoCutouts,
+        NoPatchOverview = c.PatchRun.NoPatchOverview,
+        CutoutSize = c.PatchRun.CutoutSize,
+        CutoutMaxSources = c.PatchRun.CutoutMaxSources,
+        CutoutStart = c.PatchRun.CutoutStart,
+        DataPLo = c.PatchRun.CutoutDataPLo,
+        DataPHi = c.PatchRun.CutoutDataPHi,
+        ModelPLo = c.PatchRun.CutoutModelPLo,
+        ModelPHi = c.PatchRun.CutoutModelPHi,
+        ResidPAbs = c.PatchRun.CutoutResidPAbs,
+        Dpi = c.Plotting.Dpi,
+    };
+}
+
+/// <summary>Everything one patch fit reads besides its payload and the ePSF files.</summary>
+/// <param name="Fit">Fit settings (the ROI origin is filled from the payload).</param>
+/// <param name="Psf">PSF choice settings.</param>
+/// <param name="Diagnostics">Montage and overview settings.</param>
+/// <param name="EpsfNpy">Path of <c>epsf.npy</c> for (band, cell tag).</param>
+/// <param name="EpsfMeta">Path of the cell's <c>meta.json</c> for (band, cell tag).</param>
+public sealed record PatchRunSettings(PatchFitSettings Fit, PsfSettings Psf, PatchDiagnosticsSettings Diagnostics,
+    Func<string, string, string> EpsfNpy, Func<string, string, string> EpsfMeta);
+
+/// <summary>What one patch fit produced.</summary>
+/// <param name="Outputs">Files written (CSV, meta.json, PNGs), for the stamp.</param>
+/// <param name="Outcomes">Loop outcomes (multi-band: key "").</param>
+public sealed record PatchRunResult(string Tag, int Sources, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, LoopOutcome> Outcomes);
+
+/// <summary>
+/// Fits one patch payload and writes its outputs (stages.md Part B §4, outputs.md §9):
+/// <c>&lt;tag&gt;/meta.json</c> (payload meta first, the full record after the fit),
+/// <c>&lt;tag&gt;_cat_fit.csv</c> (patch catalogue + PSF audit + fit columns), the patch
+/// overview and the source montages. Messages go to <paramref name="log"/> (the stage
+/// points it at <c>&lt;tag&gt;.log</c>). A pure function of the payload, the ePSF files
+/// and the settings: the written bytes do not depend on threads or time.
+/// </summary>
+public static class PatchRunner
+{
+    public static PatchRunResult Run(string payloadPath, string outRoot, PatchRunSettings s, Log log)
+    {
+        var payload = PatchPayload.Read(payloadPath);
+        var def = payload.Patch;
+        string tag = def.PatchTag;
+        string dir = Path.Join(outRoot, tag);
+        Directory.CreateDirectory(Path.Join(dir, "cutouts"));
+        log.Info($"Starting patch run: {tag}  (multi_band_simultaneous={(s.Fit.MultiBand ? "True" : "False")})");
+        var meta = BaseMeta(def, payload.Catalog.RowCount);
+        string metaPath = Path.Join(dir, "meta.json");
+        IO.AtomicFile.WriteAllText(metaPath, PyJson.Indented(meta) + "\n");
+
+        // PSF per band (image order).
+        var choices = payload.Bands.Select(b => BandPsfSelector.Choose(b.Band, b.HeaderFwhmPix,
+            s.EpsfNpy(b.Band, def.EpsfTag), s.EpsfMeta(b.Band, def.EpsfTag), s.Psf, log)).ToList();
+        var audit = PsfAuditSummary.From(choices, s.Psf.MinEpsfNstarsForUse);
+        if (audit.Frozen.Count > 0)
+            log.Warn($"Gaussian-mixture PSFs are held fixed during optimisation for band(s): {string.Join(",", audit.Frozen)}");
+
+        // Fit.
+        var bands = payload.Bands.Select((b, k) => new PatchBand(b.Band, b.Image, b.SigmaSky,
+            b.Bad.Select(v => v != 0).ToArray(), choices[k].Psf)).ToList();
+        var cat = ToFitCatalog(payload.Catalog);
+        var fit = s.Fit with { X0Roi = def.Roi.X0, Y0Roi = def.Roi.Y0 };
+        var problems = new List<IFitProblem>();
+        PatchModelFactory capture = (imgs, srcs) =>
+        {
+            var p = PatchModelFactories.Tractor(imgs, srcs);
+            problems.Add(p);
+            return p;
+        };
+        var result = PatchFitter.Fit(bands, payload.Width, payload.Height, cat, fit, capture);
+        foreach (var (band, o) in result.Outcomes.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            string prefix = band.Length == 0 ? "" : $"[{band}] ";
+            log.Info(string.Create(CultureInfo.InvariantCulture,
+                $"{prefix}optimizer: niters={o.NIters} converged={o.Converged} last_dlnp={FloatText.Repr(o.LastDlnp)}"));
+            if (o.HitMaxIters)
+                log.Warn(string.Create(CultureInfo.InvariantCulture,
+                    $"{prefix}did not converge. niters={o.NIters} n_opt_iters={fit.NOptIters} margin={Math.Max(0, fit.FlagMaxIterMargin)} last_dlnp={FloatText.Repr(o.LastDlnp)}"));
+        }
+
+        // meta.json, final.
+        audit.AppendTo(meta);
+        meta.Add("enable_multi_band_simultaneous_fitting", fit.MultiBand);
+        meta.Add("psf_frozen_bands_for_optimizer", audit.Frozen);
+        if (fit.MultiBand && result.Outcomes.TryGetValue("", out var mo))
+        {
+            meta.Add("opt_niters", mo.NIters);
+            meta.Add("opt_converged", mo.Converged);
+            meta.Add("opt_hit_max_iters", mo.HitMaxIters);
+            meta.Add("opt_last_dlnp", double.IsFinite(mo.LastDlnp) ? mo.LastDlnp : null);
+        }
+        meta.Add("algorithm", Pipeline.Stages.RunPatchesStage.Algorithm);
+        IO.AtomicFile.WriteAllText(metaPath, PyJson.Indented(meta) + "\n");
+
+        // The result table.
+        var table = ResultTable(payload.Catalog, def, audit, result.Table);
+        string csv = Path.Join(dir, tag + "_cat_fit.csv");
+        SourceTableCsv.Write(table, csv);
+        log.Info($"Wrote: {csv}");
+        var outputs = new List<string> { csv, metaPath };
+
+        // Diagnostics.
+        if (!s.Diagnostics.NoPatchOverview || !s.Diagnostics.NoCutouts)
+        {
+            var views = Diagnostics.PatchViews.From(payload, problems, result.Table, fit.MultiBand);
+            if (!s.Diagnostics.NoPatchOverview)
+            {
+                string ov = Path.Join(dir, "patch_overview.png");
+                try
+                {
+                    Diagnostics.PatchOverview.Save(views, tag, s.Diagnostics, ov);
+                    outputs.Add(ov);
+                    log.Info($"Wrote: {ov}");
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.Warn($"patch overview failed: {e.Message}");
+                }
+            }
+            if (!s.Diagnostics.NoCutouts)
+            {
+                var written = Diagnostics.SourceMontage.SaveAll(views, tag, s.Diagnostics, Path.Join(dir, "cutouts"));
+                outputs.AddRange(written);
+                log.Info(string.Create(CultureInfo.InvariantCulture, $"Wrote {written.Count} source montage(s) to {Path.Join(dir, "cutouts")}"));
+            }
+        }
+        log.Info($"Done patch run: {tag}");
+        return new PatchRunResult(tag, payload.Catalog.RowCount, outputs, result.Outcomes);
+    }
+
+    /// <summary>The payload meta (outputs.md §9.4 first version).</summary>
+    public static JsonObject BaseMeta(PatchDefinition def, int nSources) => new()
+    {
+        { "patch_tag", def.PatchTag },
+        { "epsf_tag", def.EpsfTag },
+        { "epsf_r", def.EpsfRow },
+        { "epsf_c", def.EpsfCol },
+        { "patch_r", def.PatchRow },
+        { "patch_c", def.PatchCol },
+        { "halo_pix", def.HaloPix },
+        { "base_bbox", new[] { def.Base.X0, def.Base.X1, def.Base.Y0, def.Base.Y1 } },
+        { "roi_bbox", new[] { def.Roi.X0, def.Roi.X1, def.Roi.Y0, def.Roi.Y1 } },
+        { "n_sources", nSources },
+    };
+
+    /// <summary>
+    /// The patch catalogue as numbers (§4.5): positions from <c>x_pix_patch</c>/<c>y_pix_patch</c>
+    /// rounded to single precision; <c>TYPE</c>, <c>ELL</c>, <c>THETA</c>, <c>Re</c> by exact
+    /// name; <c>FLUX_&lt;b&gt;</c> matched case-insensitively (the last such column).
+    /// </summary>
+    public static PatchCatalog ToFitCatalog(SourceTable t)
+    {
+        double[] Pos(string name)
+        {
+            var v = t.Numeric(name);
+            return v.Select(x => (double)(float)x).ToArray();
+        }
+        string?[]? type = null;
+        if (t.Contains("TYPE"))
+        {
+            var col = t["TYPE"];
+            type = Enumerable.Range(0, t.RowCount).Select(i =>
+            {
+                string s = col.FormatCell(i);
+                return CellText.IsMissing(s) ? null : s;
+            }).ToArray();
+        }
+        var flux = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var name in t.ColumnNames)
+        {
+            string low = name.Trim().ToLowerInvariant();
+            if (low.StartsWith("flux_", StringComparison.Ordinal))
+                flux[name.Trim()[5..]] = t.Numeric(name); // later columns win, as in the reference
+        }
+        // Band names are matched case-insensitively: key by the lower-cased band.
+        var byLower = new Dictionary<string, double[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var kv in flux) byLower[kv.Key] = kv.Value;
+        return new PatchCatalog(Pos("x_pix_patch"), Pos("y_pix_patch"), type, byLower,
+            t.Contains("ELL") ? t.Numeric("ELL") : null,
+            t.Contains("THETA") ? t.Numeric("THETA") : null,
+            t.Contains("Re") ? t.Numeric("Re") : null);
+    }
+
+    /// <summary>Catalogue columns, then the patch/PSF-audit columns (§10.1), then the fit columns.</summary>
+    public static SourceTable ResultTable(SourceTable catalog, PatchDefinition def, PsfAuditSummary audit, FitTable fit)
+    {
+        int n = catalog.RowCount;
+        var t = new SourceTable(n);
+        foreach (var c in catalog.Columns) t.Set(c);
+        string[] Rep(string v) => Enumerable.Repeat(v, n).ToArray();
+        long[] RepI(long v) => Enumerable.Repeat(v, n).ToArray();
+        t.Set(new TextColumn("patch_tag", Rep(def.PatchTag)));
+        t.Set(new TextColumn("epsf_tag", Rep(def.EpsfTag)));
+        t.Set(new IntColumn("psf_min_epsf_nstars_for_use", RepI(audit.MinSetting)));
+        t.Set(new IntColumn("psf_used_epsf_band_count", RepI(audit.UsedEpsf.Count)));
+        t.Set(new IntColumn("psf_fallback_band_count", RepI(audit.Fallback.Count)));
+        t.Set(new IntColumn("psf_low_star_band_count", RepI(audit.LowStar.Count)));
+        t.Set(new TextColumn("psf_fallback_bands", Rep(string.Join(",", audit.Fallback))));
+        t.Set(new TextColumn("psf_low_star_bands", Rep(string.Join(",", audit.LowStar))));
+        t.Set(new TextColumn("psf_frozen_bands_for_optimizer", Rep(string.Join(",", audit.Frozen))));
+        t.Set(new TextColumn("psf_fallback_reasons_json", Rep(audit.ReasonsJson)));
+        for (int c = 0; c < fit.ColumnNames.Count; c++)
+        {
+            string name = fit.ColumnNames[c];
+            TableColumn col = fit.Columns[c] switch
+            {
+                double[] d => new DoubleColumn(name, d),
+                int[] i => new IntColumn(name, i.Select(v => (long)v).ToArray()),
+                bool[] b => new BoolColumn(name, b),
+                string[] s => new TextColumn(name, s),
+                var a => throw new InvalidOperationException($"unexpected fit column type {a.GetType().Name} for {name}"),
+            };
+            t.Set(col);
+        }
+        return t;
+    }
+}
+
+/// <summary>The PSF audit of a patch (§4.3.4) and its output forms.</summary>
+public sealed class PsfAuditSummary
+{
+    private PsfAuditSummary() { }
+
+    public IReadOnlyList<BandPsfChoice> Choices { get; private init; } = [];
+    /// <summary>The setting as given (not floored).</summary>
+    public int MinSetting { get; private init; }
+    /// <summary>Sorted band names.</summary>
+    public List<string> UsedEpsf { get; private init; } = [];
+    public List<string> Fallback { get; private init; } = [];
+    public List<string> LowStar { get; private init; } = [];
+    public List<string> Frozen { get; private init; } = [];
+    /// <summary><c>psf_fallback_reasons_json</c>: keys sorted, Python separators.</summary>
+    public string ReasonsJson { get; private init; } = "{}";
+
+    public static PsfAuditSummary From(IReadOnlyList<BandPsfChoice> choices, int minSetting)
+    {
+        List<string> Sorted(Func<BandPsfChoice, bool> f) =>
+            choices.Where(f).Select(c => c.Band).Distinct().OrderBy(b => b, StringComparer.Ordinal).ToList();
+        var reasons = new JsonObject();
+        foreach (var c in choices.Where(c => !c.Audit.UsedEpsf).OrderBy(c => c.Band, StringComparer.Ordinal))
+            reasons.Add(c.Band, c.Audit.FallbackReason);
+        return new PsfAuditSummary
+        {
+            Choices = choices,
+            MinSetting = minSetting,
+            UsedEpsf = Sorted(c => c.Audit.UsedEpsf),
+            Fallback = Sorted(c => !c.Audit.UsedEpsf),
+            LowStar = Sorted(c => c.Audit.FallbackReason?.StartsWith("low-star ePSF", StringComparison.Ordinal) == true),
+            Frozen = Sorted(c => c.Frozen),
+            ReasonsJson = PyJson.Compact(reasons),
+        };
+    }
+
+    /// <summary>Appends the audit keys of outputs.md §9.4 to a meta record.</summary>
+    public void AppendTo(JsonObject meta)
+    {
+        meta.Add("psf_min_epsf_nstars_for_use", MinSetting);
+        meta.Add("psf_used_epsf_band_count", UsedEpsf.Count);
+        meta.Add("psf_fallback_band_count", Fallback.Count);
+        meta.Add("psf_low_star_band_count", LowStar.Count);
+        meta.Add("psf_fallback_bands", Fallback);
+        meta.Add("psf_low_star_bands", LowStar);
+        var per = new JsonObject();
+        foreach (var c in Choices)
+        {
+            var a = c.Audit;
+            per.Add(c.Band, new JsonObject
+            {
+                { "epsf_path", a.EpsfPath },
+                { "epsf_exists", a.EpsfExists },
+                { "used_epsf", a.UsedEpsf },
+                { "fallback_reason", a.FallbackReason },
+                { "epsf_nstars_used", a.EpsfNstarsUsed },
+                { "min_epsf_nstars_for_use", a.MinEpsfNstarsForUse },
+                { "psf_model", a.PsfModel },
+            });
+        }
+        meta.Add("psf_audit", per);
+    }
+}

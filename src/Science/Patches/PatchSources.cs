@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Tract7dt.Science.Catalog;
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Pipeline;
+using Tract7dt.Science.Wcs;
+
+namespace Tract7dt.Science.Patches;
+
+/// <summary>
+/// The catalog as the patch stages see it (stages.md Part B §1.2, §2.2): the active
+/// (non-excluded) rows, renumbered in order, with their white-frame pixel positions.
+/// </summary>
+public sealed class PatchSources
+{
+    private PatchSources(SourceTable active, double[] x, double[] y, int totalRows, bool exactRaDecNames)
+    {
+        Active = active;
+        X = x;
+        Y = y;
+        TotalRows = totalRows;
+        ExactRaDecNames = exactRaDecNames;
+    }
+
+    /// <summary>Active rows, every input column as text, in catalog order.</summary>
+    public SourceTable Active { get; }
+
+    /// <summary>x_pix_white of each active row (NaN when RA/DEC are not finite) [pix, 0-based].</summary>
+    public double[] X { get; }
+
+    /// <summary>y_pix_white of each active row.</summary>
+    public double[] Y { get; }
+
+    /// <summary>Rows of the catalog before dropping excluded ones.</summary>
+    public int TotalRows { get; }
+
+    /// <summary>False when the RA/DEC columns were found only case-insensitively (the original warns).</summary>
+    public bool ExactRaDecNames { get; }
+
+    /// <summary>
+    /// The catalog later stages read: the one named in <c>state/catalog_state.json</c> when
+    /// that file exists, else the Gaia-augmented catalog when <c>zp.enabled</c> and it
+    /// exists, else <c>state/catalog_flagged.csv</c>.
+    /// </summary>
+    public static string CatalogPath(WorkDirLayout layout, bool zpEnabled)
+    {
+        if (File.Exists(layout.CatalogStateFile))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(layout.CatalogStateFile));
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                    foreach (var name in new[] { "catalog", "catalog_path", "path", "active_catalog" })
+                        if (doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+                            && !string.IsNullOrEmpty(v.GetString()))
+                        {
+                            string p = v.GetString()!;
+                            return Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Join(layout.WorkDir, p));
+                        }
+            }
+            catch (JsonException)
+            {
+                // A damaged state file falls back to the rule below.
+            }
+        }
+        if (zpEnabled && File.Exists(layout.AugmentedCatalog)) return layout.AugmentedCatalog;
+        return layout.FlaggedCatalog;
+    }
+
+    /// <summary>Reads the catalog at <paramref name="path"/> and projects its active rows with <paramref name="wcs"/> (white frame).</summary>
+    public static PatchSources Load(string path, TanWcs wcs)
+    {
+        if (!File.Exists(path))
+            throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
+                $"Missing catalog {path}: the LoadInputs stage has not run for this work_dir. Run 'tract7dt run' (or a step command that loads inputs) first.");
+        return FromTable(SourceTableCsv.Read(path, "Catalog"), wcs, path);
+    }
+
+    /// <summary>As <see cref="Load"/> for a table in memory.</summary>
+    public static PatchSources FromTable(SourceTable table, TanWcs wcs, string label)
+    {
+        var keep = new List<int>();
+        int ex = table.IndexOf("excluded_any");
+        for (int r = 0; r < table.RowCount; r++)
+            if (ex < 0 || !IsTrue(table.Columns[ex].FormatCell(r))) keep.Add(r);
+        var active = Subset(table, keep);
+        string? ra = FindColumn(active, "ra"), dec = FindColumn(active, "dec");
+        if (ra is null || dec is null)
+            throw new Tract7dtException(ErrorCodes.PatchCatalogNoRaDec,
+                $"Catalog {label} must have RA and DEC columns (case-insensitive); found: {string.Join(", ", table.ColumnNames)}.");
+        var raV = active.Numeric(ra);
+        var decV = active.Numeric(dec);
+        var x = new double[active.RowCount];
+        var y = new double[active.RowCount];
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (double.IsFinite(raV[i]) && double.IsFinite(decV[i])) (x[i], y[i]) = wcs.SkyToPixel(raV[i], decV[i]);
+            else x[i] = y[i] = double.NaN;
+        }
+        return new PatchSources(active, x, y, table.RowCount, ra == "RA" && dec == "DEC");
+    }
+
+    /// <summary>Indices (into <see cref="Active"/>) of the rows whose position lies in <paramref name="box"/> (half-open).</summary>
+    public List<int> RowsIn(PixelBox box)
+    {
+        var rows = new List<int>();
+        for (int i = 0; i < X.Length; i++)
+            if (double.IsFinite(X[i]) && double.IsFinite(Y[i]) && box.Contains(X[i], Y[i])) rows.Add(i);
+        return rows;
+    }
+
+    /// <summary>
+    /// The patch catalogue (§2.2 step 6): the given active rows with every column, then
+    /// <c>x_pix_white</c>, <c>y_pix_white</c>, <c>x_pix_patch</c>, <c>y_pix_patch</c>.
+    /// </summary>
+    public SourceTable PatchTable(IReadOnlyList<int> rows, PixelBox roi)
+    {
+        var t = Subset(Active, rows);
+        var xw = rows.Select(i => X[i]).ToArray();
+        var yw = rows.Select(i => Y[i]).ToArray();
+        t.Set(new DoubleColumn("x_pix_white", xw));
+        t.Set(new DoubleColumn("y_pix_white", yw));
+        t.Set(new DoubleColumn("x_pix_patch", xw.Select(v => v - roi.X0).ToArray()));
+        t.Set(new DoubleColumn("y_pix_patch", yw.Select(v => v - roi.Y0).ToArray()));
+        return t;
+    }
+
+    /// <summary>The column whose lower-cased, trimmed name is <paramref name="lower"/> (the last one if several).</summary>
+    public static string? FindColumn(SourceTable t, string lower)
+    {
+        string? found = null;
+        foreach (var n in t.ColumnNames)
+            if (n.Trim().ToLowerInvariant() == lower) found = n;
+        return found;
+    }
+
+    /// <summary>A boolean cell as pandas reads it: <c>True</c>/<c>true</c>/<c>1</c> are true, missing is false.</summary>
+    public static bool IsTrue(string cell)
+    {
+        var s = cell.Trim();
+        return s.Equals("true", StringComparison.OrdinalIgnoreCase) || s == "1" || s == "1.0";
+    }
+
+    private static SourceTable Subset(SourceTable t, IReadOnlyList<int> rows)
+    {
+        var r = new SourceTable(rows.Count);
+        foreach (var c in t.Columns)
+        {
+            var v = new string[rows.Count];
+            for (int i = 0; i < v.Length; i++) v[i] = c.FormatCell(rows[i]);
+            r.Add(new TextColumn(c.Name, v));
+        }
+        return r;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Tract7dt.Science.Fits;
+using Tract7dt.Science.Patches;
+using Tract7dt.Science.Pipeline.State;
+
+namespace Tract7dt.Science.Pipeline.Stages;
+
+/// <summary>
+/// Stage 3 (stages.md Part B §1): cuts the active ePSF cells of the white frame into
+/// patches and writes <c>patches.csv</c> and <c>patches.json</c>. One item (<c>all</c>),
+/// keyed by the frame size, the white WCS, the grid settings and — when empty cells are
+/// skipped — the catalog that decides which cells are active.
+/// </summary>
+public sealed class BuildPatchesStage : IKeyedStage
+{
+    /// <summary>Bump when the geometry or the files' format changes.</summary>
+    public const string Algorithm = "BuildPatches/1";
+
+    private const string Component = "tract7dt.patches";
+
+    private static readonly string[] ConfigKeys =
+        ["epsf.epsf_ngrid", "epsf.ngrid", "epsf.final_psf_size", "patches.halo_pix_min", "epsf.skip_empty_epsf_patches"];
+
+    [ModuleInitializer]
+    internal static void Register() => PipelineStages.Register(StageId.BuildPatches, () => new BuildPatchesStage());
+
+    public StageId Id => StageId.BuildPatches;
+
+    public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
+
+    public IReadOnlyList<StageItem> Plan(StageContext context) =>
+        [StageItem.From("all", KeyFor(context, FramesManifest.Read(context.Layout.FramesManifest)), StampPath(context.Layout))];
+
+    public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
+    {
+        if (items.Count == 0) return;
+        var log = context.Log(Component);
+        var cfg = context.Config;
+        var manifest = FramesManifest.Read(context.Layout.FramesManifest);
+        var grid = new EpsfGrid(manifest.Width, manifest.Height, cfg.Epsf.EpsfNgrid);
+        int halo = PatchLayout.HaloPix(cfg.Epsf.FinalPsfSize, cfg.Patches.HaloPixMin);
+        SortedSet<string>? active = null;
+        if (cfg.Epsf.SkipEmptyEpsfPatches)
+        {
+            var src = PatchSources.Load(PatchSources.CatalogPath(context.Layout, cfg.Zp.Enabled), manifest.WhiteWcs());
+            active = grid.ActiveCells(src.X, src.Y);
+        }
+        var patches = PatchLayout.Build(grid, cfg.Epsf.Ngrid, halo, active);
+        log.Info(string.Create(CultureInfo.InvariantCulture,
+            $"Patches: image {manifest.Height}x{manifest.Width} (ny x nx), epsf_ngrid={grid.Ngrid}, ngrid={cfg.Epsf.Ngrid}, halo_pix={halo}"));
+        if (active is not null)
+            log.Info(string.Create(CultureInfo.InvariantCulture, $"Active ePSF cells: {active.Count}/{grid.Ngrid * grid.Ngrid}"));
+        var layout = context.Layout;
+        PatchListFile.Write(layout.PatchesCsv, layout.PatchesJson, patches);
+        log.Info(string.Create(CultureInfo.InvariantCulture, $"Total patches: {patches.Count}"));
+        log.Info($"Wrote: {layout.PatchesCsv}");
+        log.Info($"Wrote: {layout.PatchesJson}");
+        var key = KeyFor(context, manifest);
+        Stamp.Write(StampPath(layout), key, [layout.PatchesCsv, layout.PatchesJson], context.Hasher);
+    }
+
+    private static StageKeyBuilder KeyFor(StageContext context, FramesManifest manifest)
+    {
+        var key = new StageKeyBuilder(Algorithm);
+        foreach (var k in ConfigKeys) key.Config(k, context.Config.Canonical(k));
+        key.Value("white_frame", string.Create(CultureInfo.InvariantCulture, $"{manifest.Width}x{manifest.Height}"));
+        if (context.Config.Epsf.SkipEmptyEpsfPatches)
+        {
+            key.Value("white_wcs", WcsText(manifest));
+            string cat = PatchSources.CatalogPath(context.Layout, context.Config.Zp.Enabled);
+            key.Input("catalog", File.Exists(cat) ? context.Hasher.HashFile(cat) : "absent");
+        }
+        return key;
+    }
+
+    internal static string StampPath(WorkDirLayout layout) => Path.Join(layout.PatchesDir, "patches.stamp.json");
+
+    /// <summary>The white WCS as header text: what the active-cell projection depends on.</summary>
+    internal static string WcsText(FramesManifest manifest)
+    {
+        var h = new FitsHeader();
+        manifest.WhiteWcs().WriteTo(h);
+        return string.Join(";", h.Cards.Select(c => c.Key + "=" + Convert.ToString(c.Value, CultureInfo.InvariantCulture)));
+    }
+}
