@@ -1,0 +1,18 @@
+namespace Tract7dt.Science.Errors;
+
+public static partial class ErrorCodes
+{
+    /// <summary>The merge base catalog has neither an <c>ID</c> column nor RA/DEC key columns.</summary>
+    public const string MergeKeyMissing = "T7D500";
+    /// <summary><c>patches/patches.json</c> is missing or not the BuildPatches format.</summary>
+    public const string MergePatchList = "T7D501";
+    /// <summary>A per-patch fit table cannot be used (no key column, unreadable).</summary>
+    public const string MergeFitTable = "T7D502";
+    /// <summary><c>state/catalog_state.json</c> is unreadable or names a missing catalog.</summary>
+    public const string MergeCatalogState = "T7D503";
+
+    /// <summary>ComputeZp: the merged catalog does not exist (run merge first).</summary>
+    public const string ZpMergedCatalogMissing = "T7D600";
+    /// <summary>ComputeZp: invalid clipping settings.</summary>
+    public const string ZpBadSettings = "T7D601";
+}

@@ -1,0 +1,36 @@
+using Tract7dt.Science.Catalog;
+using Tract7dt.Science.Merge;
+
+namespace Tract7dt.Science.Pipeline.Stages;
+
+/// <summary>
+/// The line <c>run</c> logs after the merge (cli.md §3): "Fit summary: converged=C,
+/// hit_max_iters=H, total=N" from the final catalog, or a warning when it cannot.
+/// </summary>
+public static class FitSummary
+{
+    /// <summary>Counts (converged, hit_max_iters, total) of a merged catalog; null when a column is absent.</summary>
+    public static (int Converged, int HitMaxIters, int Total)? Count(SourceTable table)
+    {
+        if (!table.Contains("opt_converged") || !table.Contains("opt_hit_max_iters")) return null;
+        return (ExclusionColumns.Flags(table, "opt_converged").Count(b => b),
+                ExclusionColumns.Flags(table, "opt_hit_max_iters").Count(b => b), table.RowCount);
+    }
+
+    /// <summary>Logs the summary of <c>outputs.final_catalog</c> under <c>tract7dt.pipeline</c>.</summary>
+    public static void Log(StageContext context)
+    {
+        var log = context.Log("tract7dt.pipeline");
+        string path = context.Layout.FinalCatalog;
+        if (!File.Exists(path)) { log.Warn($"Final catalog not found for summary: {path}"); return; }
+        SourceTable table;
+        try { table = SourceTableCsv.Read(path, "Final catalog"); }
+        catch (Exception e) when (e is Errors.Tract7dtException or IOException)
+        {
+            log.Warn($"Could not read final catalog for summary: {e.Message}");
+            return;
+        }
+        if (Count(table) is not { } c) { log.Warn("Summary skipped: opt_converged/opt_hit_max_iters missing."); return; }
+        log.Info($"Fit summary: converged={c.Converged}, hit_max_iters={c.HitMaxIters}, total={c.Total}");
+    }
+}

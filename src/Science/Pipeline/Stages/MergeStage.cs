@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.IO.Enumeration;
+using System.Runtime.CompilerServices;
+using Tract7dt.Science.Catalog;
+using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fits;
+using Tract7dt.Science.Merge;
+using Tract7dt.Science.Patches;
+using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.Wcs;
+
+namespace Tract7dt.Science.Pipeline.Stages;
+
+/// <summary>
+/// Stage 6, Merge (stages.md Part B §6): left-joins the current run's patch results onto
+/// the base catalog, fills <c>excluded_reason</c>, <c>RA_fit</c>/<c>DEC_fit</c> and our
+/// <c>fit_status</c>, and writes <c>state/merged_catalog.csv</c> (the stamped output that
+/// ComputeZp reads) and a copy at <c>outputs.final_catalog</c>.
+/// </summary>
+/// <remarks>
+/// One item, <c>all</c>, keyed by the base catalog, <c>patches.json</c>, the content of every
+/// current patch's fit table, the frames manifest (WCS and crop), <c>merge.*</c> and the
+/// <c>merge.wcs_fits</c> file. "Current" (spec/README.md fix #9): the patch is in
+/// <c>patches.json</c>, its fit table's name matches <c>merge.pattern</c>, and RunPatches'
+/// stamp for it is up to date (its key equals the key RunPatches plans now and it records
+/// the table with the table's present hash). A table left by another geometry or setting
+/// is never merged; the rows of a patch without a current result are marked
+/// <c>fit_status = patch_failed</c> and the catalog is still written.
+/// </remarks>
+public sealed class MergeStage : IKeyedStage
+{
+    /// <summary>Bump when the merged catalog's content would change for the same inputs.</summary>
+    public const string Algorithm = "Merge/1";
+    public const string Component = "tract7dt.merge";
+
+    private readonly Func<StageContext, IReadOnlyList<StageItem>?> _patchFitPlan;
+
+    /// <param name="patchFitPlan">The RunPatches items (Id = patch tag) whose stamps say which
+    /// fit tables are current; null → ask the registered RunPatches stage. A function returning
+    /// null means "no RunPatches stage": tables are then taken by existence, with a warning.</param>
+    public MergeStage(Func<StageContext, IReadOnlyList<StageItem>?>? patchFitPlan = null) =>
+        _patchFitPlan = patchFitPlan ?? RegisteredRunPatchesPlan;
+
+#pragma warning disable CA2255 // registration from the stage's own file is the framework's design (PipelineStages)
+    [ModuleInitializer]
+    internal static void Register() => PipelineStages.Register(StageId.Merge, () => new MergeStage());
+#pragma warning restore CA2255
+
+    public StageId Id => StageId.Merge;
+
+    /// <summary><c>state/merged_catalog.csv</c>: the merged catalog exactly as Merge wrote it.</summary>
+    public static string MergedCatalogPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "merged_catalog.csv");
+
+    public static string StampPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "merge.stamp.json");
+
+    public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
+
+    public IReadOnlyList<StageItem> Plan(StageContext context) => [StageItem.From("all", BuildKey(context, Inputs(context)), StampPath(context.Layout))];
+
+    public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
+    {
+        var layout = context.Layout;
+        var log = context.Log(Component);
+        if (items.Count == 0)
+        {
+            // Up to date. Restore the published copy if someone removed it.
+            if (!File.Exists(layout.FinalCatalog) && File.Exists(MergedCatalogPath(layout)))
+            {
+                IO.AtomicFile.WriteAllBytes(layout.FinalCatalog, File.ReadAllBytes(MergedCatalogPath(layout)));
+                log.Info($"Wrote: {layout.FinalCatalog}");
+            }
+            return;
+        }
+
+        var inputs = Inputs(context);
+        var key = BuildKey(context, inputs);
+        var baseTable = SourceTableCsv.Read(inputs.BaseCatalog, "Merge base catalog");
+        var mergeKey = MergeKey.For(baseTable, inputs.BaseCatalog);
+        var fits = inputs.Current.Select(c => ReadFitTable(c.Tag, c.FitCsv, mergeKey)).ToList();
+        foreach (var (tag, why) in inputs.NotCurrent)
+            log.Warn($"patch {tag}: no current fit result ({why}); its sources are marked fit_status={FitStatus.PatchFailed}");
+
+        // Base columns, then excluded_any / excluded_reason (before the fit columns, §11.2).
+        var staged = new SourceTable(baseTable.RowCount, baseTable.SourceLines);
+        foreach (var c in baseTable.Columns) staged.Add(c);
+        bool hasFlags = ExclusionColumns.Apply(staged);
+        var join = CatalogMerger.Join(staged, mergeKey, fits);
+        var table = join.Table;
+        if (join.DuplicatesDropped > 0)
+            log.Warn($"Dropping {join.DuplicatesDropped} duplicate key(s) in patch results; sample: {string.Join(", ", join.DuplicateSamples)}");
+        if (join.SharedBaseKeys > 0)
+            log.Warn($"{join.SharedBaseKeys} key value(s) of {inputs.BaseCatalog} occur on more than one row; those rows are matched to fit results by key and position.");
+
+        var wcs = SkyWcs(context, inputs, log);
+        if (wcs is not null)
+            foreach (var (x, y, ra, dec) in FitSkyCoordinates.Fill(table, wcs))
+                log.Info($"Filled {ra}/{dec} from {x}/{y} using WCS");
+
+        var sky = SkyColumns.Find(baseTable);
+        double[] raCat = sky is null ? new double[table.RowCount].Select(_ => double.NaN).ToArray() : baseTable.Numeric(sky.Value.Ra);
+        double[] decCat = sky is null ? raCat : baseTable.Numeric(sky.Value.Dec);
+        var status = FitStatus.Compute(join.MatchedPatch, ExclusionColumns.Flags(table, ExclusionColumns.Any), raCat, decCat,
+            inputs.Frames?.WhiteWcs(), inputs.Patches, inputs.Current.Select(c => c.Tag).ToHashSet(StringComparer.Ordinal));
+        table.Set(new TextColumn(FitStatus.Column, status));
+
+        string merged = MergedCatalogPath(layout);
+        SourceTableCsv.Write(table, merged);
+        SourceTableCsv.Write(table, layout.FinalCatalog);
+        log.Info($"Wrote: {layout.FinalCatalog}");
+        log.Info($"rows: {table.RowCount} cols: {table.Columns.Count}");
+        if (hasFlags)
+        {
+            int Count(string col) => ExclusionColumns.Flags(table, col).Count(b => b);
+            log.Info($"exclusions: crop={Count(ExclusionColumns.Crop)} saturation={Count(ExclusionColumns.Saturation)} any={Count(ExclusionColumns.Any)}");
+        }
+        int unfitted = join.MatchedPatch.Count(p => p is null);
+        log.Info($"merge-missing (left join rows without fit): {unfitted}");
+        log.Info("fit_status: " + string.Join(" ", status.GroupBy(s => s).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture))));
+        Stamp.Write(StampPath(layout), key, [merged], context.Hasher);
+    }
+
+    // ------------------------------------------------------------------ inputs and key
+
+    /// <summary>What one merge reads.</summary>
+    internal sealed record MergeInputs(string BaseCatalog, IReadOnlyList<PatchDefinition> Patches,
+        IReadOnlyList<(string Tag, string FitCsv)> Current, IReadOnlyList<(string Tag, string Why)> NotCurrent,
+        FramesManifest? Frames, string? WcsFits);
+
+    internal MergeInputs Inputs(StageContext context)
+    {
+        var layout = context.Layout;
+        var cfg = context.Config.Merge;
+        string baseCatalog = BaseCatalog.Resolve(layout);
+        var patches = PatchListFile.Read(layout.PatchesJson);
+        var plan = _patchFitPlan(context);
+        var items = plan?.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        if (plan is null)
+            context.Log(Component).Warn("RunPatches is not available in this build: fit tables are taken by existence, without checking their stamps.");
+        string pattern = string.IsNullOrEmpty(cfg.Pattern) ? "*_cat_fit.csv" : cfg.Pattern;
+        var current = new List<(string, string)>();
+        var notCurrent = new List<(string, string)>();
+        foreach (var p in patches)
+        {
+            string tag = p.PatchTag, csv = layout.PatchFitCsv(tag);
+            string? why = null;
+            if (!FileSystemName.MatchesSimpleExpression(pattern, Path.GetFileName(csv), ignoreCase: false))
+                continue; // filtered out by merge.pattern, as the original's glob would
+            if (items is not null)
+            {
+                if (!items.TryGetValue(tag, out var item)) why = "not planned by RunPatches (no payload)";
+                else if (!Stamp.IsUpToDate(item.StampPath, item.Key, context.Hasher, out string reason)) why = "stamp: " + reason;
+                else if (!StampRecords(item.StampPath, csv)) why = "its stamp does not record " + Path.GetFileName(csv);
+            }
+            else if (!File.Exists(csv)) why = "no fit table";
+            if (why is null) current.Add((tag, Path.GetFullPath(csv)));
+            else notCurrent.Add((tag, why));
+        }
+        FramesManifest? frames = File.Exists(layout.FramesManifest) ? FramesManifest.Read(layout.FramesManifest) : null;
+        return new MergeInputs(baseCatalog, patches, current, notCurrent, frames, cfg.WcsFits);
+    }
+
+    private static StageKeyBuilder BuildKey(StageContext context, MergeInputs inputs)
+    {
+        var h = context.Hasher;
+        var key = new StageKeyBuilder(Algorithm)
+            .Config("merge.pattern", context.Config.Canonical("merge.pattern"))
+            .Config("merge.wcs_fits", context.Config.Canonical("merge.wcs_fits"))
+            .Input("base_catalog", h.HashFile(inputs.BaseCatalog))
+            .Input("patches.json", h.HashFile(context.Layout.PatchesJson));
+        if (File.Exists(context.Layout.FramesManifest)) key.Input("frames.json", h.HashFile(context.Layout.FramesManifest));
+        if (!string.IsNullOrEmpty(inputs.WcsFits) && File.Exists(inputs.WcsFits)) key.Input("wcs_fits", h.HashFile(inputs.WcsFits));
+        foreach (var (tag, csv) in inputs.Current) key.Input("fit." + tag, h.HashFile(csv));
+        return key;
+    }
+
+    private static bool StampRecords(string stampPath, string file)
+    {
+        var stamp = Stamp.TryRead(stampPath);
+        if (stamp is null) return false;
+        string folder = Path.GetDirectoryName(Path.GetFullPath(stampPath))!;
+        string target = Path.GetFullPath(file);
+        return stamp.Outputs.Keys.Any(rel => string.Equals(Path.GetFullPath(Path.Combine(folder, rel)), target, StringComparison.Ordinal));
+    }
+
+    private static IReadOnlyList<StageItem>? RegisteredRunPatchesPlan(StageContext context)
+    {
+        IPipelineStage stage;
+        try { stage = PipelineStages.Create(StageId.RunPatches); }
+        catch (Tract7dtException e) when (e.Code == ErrorCodes.NotBuiltYet) { return null; }
+        return stage is IKeyedStage keyed ? keyed.Plan(context) : null;
+    }
+
+    private static PatchFitTable ReadFitTable(string tag, string path, MergeKey key)
+    {
+        var t = SourceTableCsv.Read(path, $"Fit table of patch {tag}");
+        if (!key.IsIn(t))
+            throw new Tract7dtException(ErrorCodes.MergeFitTable,
+                $"Fit table {path} lacks the merge key column(s) {string.Join(", ", key.Columns)}; rerun run-patches for patch {tag}.");
+        return new PatchFitTable(tag, path, t);
+    }
+
+    /// <summary>
+    /// The white-frame WCS for RA_fit/DEC_fit: <c>merge.wcs_fits</c> = null → the first band's
+    /// (frames.json); "" → none; a path → that file's primary-header WCS shifted by the crop
+    /// corner (it is taken to be a full-frame image like the inputs). Unreadable → warning, none.
+    /// </summary>
+    private static TanWcs? SkyWcs(StageContext context, MergeInputs inputs, Logging.Log log)
+    {
+        string? path = inputs.WcsFits;
+        if (path is not null && path.Length == 0) return null;
+        try
+        {
+            if (path is null)
+            {
+                if (inputs.Frames is null) { log.Warn($"No WCS for RA_fit/DEC_fit: {context.Layout.FramesManifest} is missing."); return null; }
+                return inputs.Frames.WhiteWcs();
+            }
+            var wcs = TanWcs.FromHeader(FitsFile.ReadPrimaryHeader(path), path);
+            return inputs.Frames is null ? wcs : wcs.Shift(inputs.Frames.CropX0, inputs.Frames.CropY0);
+        }
+        catch (Exception e) when (e is Tract7dtException or IOException)
+        {
+            log.Warn($"failed to load WCS from {path ?? inputs.Frames?.Frames[0].Path}: {e.Message}");
+            return null;
+        }
+    }
+}
