@@ -26,6 +26,7 @@ internal sealed class PipelineCommand(string name, string summary, IReadOnlyList
                 $"Config file not found: {configPath}. Write a template with 'tract7dt dump-config --out {Path.GetFileName(configPath)}' and edit it.");
 
         var (config, warnings) = ConfigLoader.Load(configPath);
+        config = FitPatchCommand.WithExecutor(config, args.Get("executor"));
         var startup = context.Logger("tract7dt.cli");
         foreach (var w in warnings) startup.Warn(w);
 
@@ -43,6 +44,7 @@ internal sealed class PipelineCommand(string name, string summary, IReadOnlyList
 
         var stageContext = new StageContext(config, sink, TerminalProgress.Factory(context, sink), cancellation: context.Cancellation);
         PipelineStages.RunCommand(Name, stageContext, frame: Name == "run");
+        FitPatchCommand.ThrowIfSlurmPatchesFailed(config, Name, stageContext);
         return 0;
     }
 }

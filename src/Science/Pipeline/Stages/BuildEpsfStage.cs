@@ -229,7 +229,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         {
             if (bandFail.TryGetValue(band, out string? err))
             {
-                parts.Add(new PyJson().Add("band", band).Add("status", "band_fail").Add("error", err).ToString());
+                parts.Add(new Psf.Stage.PyJson().Add("band", band).Add("status", "band_fail").Add("error", err).ToString());
                 continue;
             }
             foreach (var c in all.Where(c => c.Band == band))

@@ -142,7 +142,7 @@ public sealed class MergeStage : IKeyedStage
         var layout = context.Layout;
         var cfg = context.Config.Merge;
         string baseCatalog = BaseCatalog.Resolve(layout);
-        var patches = PatchListFile.Read(layout.PatchesJson);
+        var patches = Merge.PatchListFile.Read(layout.PatchesJson);
         var plan = _patchFitPlan(context);
         var items = plan?.ToDictionary(i => i.Id, StringComparer.Ordinal);
         if (plan is null)

@@ -110,6 +110,34 @@ public sealed partial class RunPatchesStage : IKeyedStage
         log.Info(string.Create(CultureInfo.InvariantCulture, $"Found inputs: {_planned.Count} | to run: {items.Count} | max_workers={workers}"));
 
         var results = new PatchRunRecord?[items.Count];
+        if (cfg.Cluster.Executor == Config.ClusterExecutor.Slurm && items.Count > 0)
+            RunOnSlurm(context, items).CopyTo(results, 0);
+        else
+            RunOnPool(context, items, workers, results);
+        context.Cancellation.ThrowIfCancellationRequested();
+
+        // The summary covers the whole current patch list, in patch order (not completion order,
+        // so the file does not depend on scheduling apart from the timings).
+        var byId = new Dictionary<string, PatchRunRecord>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++) byId[items[i].Id] = results[i]!;
+        var rows = _planned.Select(p => byId.TryGetValue(p.Id, out var r) ? r
+            : new PatchRunRecord(p.Id, "skipped", 0, 0, RunnerLogPath(layout, p.Id), "")).ToList();
+        WriteSummary(layout.RunSummaryCsv, rows);
+        int nFail = rows.Count(r => r.Status == "fail");
+        log.Info(string.Create(CultureInfo.InvariantCulture,
+            $"DONE. total: {items.Count} ok: {rows.Count(r => r.Status == "ok")} fail: {nFail} (up to date: {rows.Count(r => r.Status == "skipped")})"));
+        log.Info($"Wrote: {layout.RunSummaryCsv}");
+        if (nFail > 0)
+        {
+            log.Warn("First few failures:");
+            foreach (var r in rows.Where(r => r.Status == "fail").Take(10))
+                log.Warn(string.Create(CultureInfo.InvariantCulture, $"patch={r.Patch} rc={r.ReturnCode} log={r.RunnerLog} error={r.Error}"));
+        }
+    }
+
+    /// <summary>The local worker pool: <paramref name="workers"/> threads fit the items in order.</summary>
+    private static void RunOnPool(StageContext context, IReadOnlyList<StageItem> items, int workers, PatchRunRecord?[] results)
+    {
         int done = 0, ok = 0, fail = 0;
         var queue = new ConcurrentQueue<int>(Enumerable.Range(0, items.Count));
         using var signal = new SemaphoreSlim(0);
@@ -152,25 +180,6 @@ public sealed partial class RunPatchesStage : IKeyedStage
             }
             foreach (var t in threads) t.Join();
             if (Volatile.Read(ref done) != seen) progress.Report(Msg(), force: true);
-        }
-        context.Cancellation.ThrowIfCancellationRequested();
-
-        // The summary covers the whole current patch list, in patch order (not completion order,
-        // so the file does not depend on scheduling apart from the timings).
-        var byId = new Dictionary<string, PatchRunRecord>(StringComparer.Ordinal);
-        for (int i = 0; i < items.Count; i++) byId[items[i].Id] = results[i]!;
-        var rows = _planned.Select(p => byId.TryGetValue(p.Id, out var r) ? r
-            : new PatchRunRecord(p.Id, "skipped", 0, 0, RunnerLogPath(layout, p.Id), "")).ToList();
-        WriteSummary(layout.RunSummaryCsv, rows);
-        int nFail = rows.Count(r => r.Status == "fail");
-        log.Info(string.Create(CultureInfo.InvariantCulture,
-            $"DONE. total: {items.Count} ok: {rows.Count(r => r.Status == "ok")} fail: {nFail} (up to date: {rows.Count(r => r.Status == "skipped")})"));
-        log.Info($"Wrote: {layout.RunSummaryCsv}");
-        if (nFail > 0)
-        {
-            log.Warn("First few failures:");
-            foreach (var r in rows.Where(r => r.Status == "fail").Take(10))
-                log.Warn(string.Create(CultureInfo.InvariantCulture, $"patch={r.Patch} rc={r.ReturnCode} log={r.RunnerLog} error={r.Error}"));
         }
     }
 
