@@ -1,3 +1,4 @@
+using Tract7dt.Science.Fitting.Optimization;
 using System.Globalization;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Config;
@@ -63,6 +64,25 @@ public sealed record PatchRunResult(string Tag, int Sources, IReadOnlyList<strin
 /// </summary>
 public static class PatchRunner
 {
+    /// <summary>" limited_by=&lt;parameter&gt;" when a max step capped the step (the parameter with the
+    /// largest |X_i|/max_i ≥ 1): the usual reason a fit crawls, so the patch log names it.</summary>
+    private static string StepLimiter(List<IFitProblem> problems, OptimizerStep step)
+    {
+        if (problems.Count == 0 || step.Direction.Length == 0) return "";
+        var p = problems[^1];
+        if (p.ParameterCount != step.Direction.Length) return "";
+        var max = new double[p.ParameterCount];
+        p.GetMaxSteps(max);
+        int worst = -1;
+        double ratio = 1.0;
+        for (int i = 0; i < max.Length; i++)
+        {
+            double r = Math.Abs(step.Direction[i]) / max[i];
+            if (r > ratio) { ratio = r; worst = i; }
+        }
+        return worst < 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" limited_by={p.ParameterName(worst)} (|X|/max_step={ratio:G4})");
+    }
+
     public static PatchRunResult Run(string payloadPath, string outRoot, PatchRunSettings s, Log log)
     {
         var payload = PatchPayload.Read(payloadPath);
@@ -94,7 +114,10 @@ public static class PatchRunner
             problems.Add(p);
             return p;
         };
-        var result = PatchFitter.Fit(bands, payload.Width, payload.Height, cat, fit, capture);
+        // One line per optimiser step, as the original's patch log has (outputs.md §9.3).
+        var result = PatchFitter.Fit(bands, payload.Width, payload.Height, cat, fit, capture,
+            (band, iter, step) => log.Info(string.Create(CultureInfo.InvariantCulture,
+                $"{(band.Length == 0 ? "" : $"[{band}] ")}opt iter {iter:00}  dlnp={FloatText.Repr(step.DLnP)} alpha={FloatText.Repr(step.Alpha)} lsqr_its={step.LsqrIterations} frozen_on_bound={step.FrozenOnBound}{StepLimiter(problems, step)}")));
         foreach (var (band, o) in result.Outcomes.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             string prefix = band.Length == 0 ? "" : $"[{band}] ";

@@ -180,6 +180,7 @@ internal sealed class LinearProblem : IFitProblem
     public readonly double[] P;
     public float[] D, E;
     public double[] Lower, Upper;
+    public double[]? MaxSteps;
 
     public LinearProblem(int w, int h, int np, int seed)
     {
@@ -205,11 +206,15 @@ internal sealed class LinearProblem : IFitProblem
     public ReadOnlySpan<float> Data(int image) => D;
     public ReadOnlySpan<float> InverseError(int image) => E;
     public int ParameterCount => P.Length;
-    public string ParameterName(int index) => $"p{index}";
+    public string ParameterName(int index) => $"catalog.source{index}.p";
     public void GetParameters(Span<double> values) => P.CopyTo(values);
     public void SetParameters(ReadOnlySpan<double> values) => values.CopyTo(P);
     public void GetBounds(Span<double> lower, Span<double> upper) { Lower.CopyTo(lower); Upper.CopyTo(upper); }
-    public void GetMaxSteps(Span<double> maxSteps) => maxSteps.Fill(double.PositiveInfinity);
+    public void GetMaxSteps(Span<double> maxSteps)
+    {
+        if (MaxSteps is null) maxSteps.Fill(double.PositiveInfinity);
+        else MaxSteps.CopyTo(maxSteps);
+    }
     public double LogPrior() => 0;
 
     public void RenderModel(int image, Span<float> model)

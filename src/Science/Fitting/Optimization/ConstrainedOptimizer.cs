@@ -79,6 +79,9 @@ public sealed class ConstrainedOptimizer
     /// One optimizer call: derivatives, LSQR direction, line search. On return the problem
     /// holds the best parameters found (unchanged when <see cref="OptimizerStep.DLnP"/> is 0).
     /// </summary>
+    private double[] _searchDir = [];
+    private int[] _groups = [];
+
     public OptimizerStep Step(IFitProblem problem)
     {
         int np = problem.ParameterCount;
@@ -125,8 +128,9 @@ public sealed class ConstrainedOptimizer
         if (frozen > 0)
             for (int j = 0; j < np; j++)
                 if (!_system.IsActive(j)) direction[j] = 0;
-
-        // Line search (§6.5).
+        // Line search (§6.5). First along the direction with each over-long source capped on its
+        // own (StepCandidates.CapPerGroup); if that finds nothing, along the solver's direction
+        // with the reference's rule, so a step is never worse than the reference's.
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         _tLsqr += t1 - t0;
         var p0 = _p0.AsSpan(0, np);
@@ -135,25 +139,34 @@ public sealed class ConstrainedOptimizer
         p0.CopyTo(best);
         double bestLnP = lnP0, bestAlpha = 0;
         bool improved = false;
-        foreach (double a in StepCandidates.Alphas)
+        if (_searchDir.Length < np) _searchDir = new double[np];
+        var searchDir = _searchDir.AsSpan(0, np);
+        direction.AsSpan(0, np).CopyTo(searchDir);
+        if (_groups.Length != np) _groups = StepCandidates.SourceGroups(problem);
+        bool capped = StepCandidates.CapPerGroup(searchDir, _maxStep.AsSpan(0, np), _groups);
+        for (int pass = capped ? 0 : 1; pass < 2 && !improved; pass++)
         {
-            double eff = StepCandidates.EffectiveAlpha(a, p0, direction, _lower.AsSpan(0, np), _upper.AsSpan(0, np),
-                _maxStep.AsSpan(0, np), out bool limited);
-            if (!(eff >= StepCandidates.MinAlpha)) break;
-            StepCandidates.Candidate(eff, p0, direction, _lower.AsSpan(0, np), _upper.AsSpan(0, np), cand);
-            problem.SetParameters(cand);
-            double l = LogProb(problem, _chiTrial);
-            if (!double.IsFinite(l)) break;
-            if (l < bestLnP - 1) break;
-            if (l > bestLnP)
+            ReadOnlySpan<double> dir = pass == 0 ? searchDir : direction.AsSpan(0, np);
+            foreach (double a in StepCandidates.Alphas)
             {
-                bestLnP = l;
-                bestAlpha = eff;
-                cand.CopyTo(best);
-                (_chiBest, _chiTrial) = (_chiTrial, _chiBest);
-                improved = true;
+                double eff = StepCandidates.EffectiveAlpha(a, p0, dir, _lower.AsSpan(0, np), _upper.AsSpan(0, np),
+                    _maxStep.AsSpan(0, np), out bool limited);
+                if (!(eff >= StepCandidates.MinAlpha)) break;
+                StepCandidates.Candidate(eff, p0, dir, _lower.AsSpan(0, np), _upper.AsSpan(0, np), cand);
+                problem.SetParameters(cand);
+                double l = LogProb(problem, _chiTrial);
+                if (!double.IsFinite(l)) break;
+                if (l < bestLnP - 1) break;
+                if (l > bestLnP)
+                {
+                    bestLnP = l;
+                    bestAlpha = eff;
+                    cand.CopyTo(best);
+                    (_chiBest, _chiTrial) = (_chiTrial, _chiBest);
+                    improved = true;
+                }
+                if (limited) break;
             }
-            if (limited) break;
         }
         problem.SetParameters(best);
         Remember(problem, best, bestLnP);

@@ -24,8 +24,10 @@ public sealed record PatchFitResult(FitTable Table, IReadOnlyDictionary<string, 
 public static class PatchFitter
 {
     /// <summary>Fits the patch. <paramref name="bands"/> in image order; all of size <paramref name="width"/> × <paramref name="height"/>.</summary>
+    /// <param name="trace">Called after every optimizer step with the band ("" in multi-band mode),
+    /// the 1-based iteration and the step (for the patch log's per-iteration lines).</param>
     public static PatchFitResult Fit(IReadOnlyList<PatchBand> bands, int width, int height, PatchCatalog catalog,
-        PatchFitSettings settings, PatchModelFactory factory)
+        PatchFitSettings settings, PatchModelFactory factory, Action<string, int, OptimizerStep>? trace = null)
     {
         Validate(bands, width, height, catalog, settings);
         var images = bands.Select(b => ToImage(b, width, height)).ToArray();
@@ -38,7 +40,7 @@ public static class PatchFitter
         {
             var sources = SourceInitializer.Build(catalog, images, settings);
             var problem = factory(images, sources);
-            var outcome = RunLoop(optimizer, problem, settings);
+            var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace("", i, st));
             outcomes[""] = outcome;
             var read = ReadBack(optimizer, problem, sources, images);
             table.Column("opt_niters", 0).AsSpan().Fill(outcome.NIters);
@@ -70,7 +72,7 @@ public static class PatchFitter
                 var sources = SourceInitializer.Build(catalog, one, settings);
                 var problem = factory(one, sources);
                 optimizer.Reset();
-                var outcome = RunLoop(optimizer, problem, settings);
+                var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace(b, i, st));
                 outcomes[b] = outcome;
                 var read = ReadBack(optimizer, problem, sources, one);
                 WriteSourceColumns(table, read, sfx, settings, withRaDec: true, writeType: false);
@@ -92,7 +94,8 @@ public static class PatchFitter
     /// The optimizer loop of §4.7: at most <c>n_opt_iters</c> calls; converged at the first
     /// dlnp &lt; <c>dlnp_stop</c>; hit_max_iters = not converged and niters ≥ max(1, n − margin).
     /// </summary>
-    public static LoopOutcome RunLoop(ConstrainedOptimizer optimizer, IFitProblem problem, PatchFitSettings s)
+    public static LoopOutcome RunLoop(ConstrainedOptimizer optimizer, IFitProblem problem, PatchFitSettings s,
+        Action<int, OptimizerStep>? trace = null)
     {
         bool converged = false;
         int niters = 0;
@@ -102,6 +105,7 @@ public static class PatchFitter
             var step = optimizer.Step(problem);
             niters = it + 1;
             last = step.DLnP;
+            trace?.Invoke(niters, step);
             if (step.DLnP < s.DlnpStop)
             {
                 converged = true;
