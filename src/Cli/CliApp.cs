@@ -100,7 +100,7 @@ public sealed class CliApp
         {
             return command.Execute(parsed, context);
         }
-        catch (Tract7dtException e)
+        catch (Exception ex) when (Tract7dtException.Find(ex) is { } e)
         {
             ReportError(context, $"error {e.Code}: {e.Message}");
             return 1;

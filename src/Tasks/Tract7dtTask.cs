@@ -44,7 +44,7 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
             LoadPlugins(StagePlugins);
             ExecuteCore(new Log(new MSBuildLogSink(Log), "tract7dt." + GetType().Name));
         }
-        catch (Tract7dtException e)
+        catch (Exception ex) when (Tract7dtException.Find(ex) is { } e)
         {
             Log.LogError(subcategory: null, errorCode: e.Code, helpKeyword: null, file: ConfigFile,
                 lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: e.Message);

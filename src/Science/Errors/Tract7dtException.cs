@@ -21,6 +21,19 @@ public sealed class Tract7dtException : Exception
     /// <summary>Stable error code, e.g. <c>T7D010</c>.</summary>
     public string Code { get; }
 
+    /// <summary>
+    /// The user error inside <paramref name="e"/>, if any: parallel loops wrap what their
+    /// workers throw in an <see cref="AggregateException"/>; the first user error in it is
+    /// what the user needs to see (the others are usually the same cause in other workers).
+    /// </summary>
+    public static Tract7dtException? Find(Exception e) => e switch
+    {
+        Tract7dtException t => t,
+        AggregateException a => a.Flatten().InnerExceptions.Select(Find).FirstOrDefault(x => x is not null),
+        { InnerException: { } inner } => Find(inner),
+        _ => null,
+    };
+
     /// <summary>"T7D010: message" as printed by the CLI and the tasks.</summary>
     public override string ToString() => $"{Code}: {Message}";
 }
