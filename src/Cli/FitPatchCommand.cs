@@ -61,15 +61,20 @@ internal sealed class FitPatchCommand : ICommand
     /// With the Slurm executor, patches that failed every attempt make the command exit
     /// non-zero (after Merge and ZP ran on the rest), naming each patch and its Slurm log.
     /// </summary>
-    internal static void ThrowIfSlurmPatchesFailed(PipelineConfig config, string command, StageContext context)
+    /// <summary>
+    /// After a command that fitted patches: when any patch failed (locally or on Slurm), the
+    /// command ends with one error listing them, after the merge has written the catalog
+    /// (its sources are marked <c>fit_status = patch_failed</c>), so scripts notice.
+    /// </summary>
+    internal static void ThrowIfPatchesFailed(PipelineConfig config, string command, StageContext context)
     {
-        if (config.Cluster.Executor != ClusterExecutor.Slurm
-            || !PipelineStages.ForCommand(command, config.Zp.Enabled).Contains(StageId.RunPatches)) return;
+        if (!PipelineStages.ForCommand(command, config.Zp.Enabled).Contains(StageId.RunPatches)) return;
         var failed = RunPatchesStage.ReadFailures(context.Layout);
         if (failed.Count == 0) return;
+        bool slurm = config.Cluster.Executor == ClusterExecutor.Slurm;
         string list = string.Join("; ", failed.Take(10).Select(f => $"{f.Patch} (log {f.RunnerLog})"));
-        throw new Tract7dtException(ErrorCodes.ClusterItemsFailed,
-            $"{failed.Count} patch fit(s) failed on Slurm after every attempt: {list}{(failed.Count > 10 ? "; …" : "")}. " +
-            $"See {context.Layout.RunSummaryCsv}; fix the cause and rerun: only these patches will be submitted.");
+        throw new Tract7dtException(slurm ? ErrorCodes.ClusterItemsFailed : ErrorCodes.PatchesFailed,
+            $"{failed.Count} patch fit(s) failed{(slurm ? " on Slurm after every attempt" : "")}: {list}{(failed.Count > 10 ? "; …" : "")}. " +
+            $"See {context.Layout.RunSummaryCsv}; fix the cause and rerun: only these patches will be fitted again.");
     }
 }

@@ -21,4 +21,6 @@ public static partial class ErrorCodes
     public const string EpsfUnreadable = "T7D411";
     /// <summary>The payload folder of RunPatches is missing.</summary>
     public const string PayloadDirMissing = "T7D412";
+    /// <summary>Some patch fits failed; the command exits non-zero after writing what it could.</summary>
+    public const string PatchesFailed = "T7D413";
 }

@@ -10,9 +10,9 @@ internal static class ConfigWriter
     {
         var s = scene.Settings;
         int cw = s.Width - 2 * s.CropMargin, ch = s.Height - 2 * s.CropMargin;
-        // ePSF cells must hold 61-px cutouts plus a 10-px edge pad (≥ 82 px) with room to
-        // spare; patches ~150-300 px. The full tile gets the defaults (7 and 6).
-        int epsfNgrid = Math.Clamp(Math.Min(cw, ch) / 300, 1, 7);
+        // ePSF cells of ~600 px hold enough bright unsaturated stars for an ePSF (a 300-px cell
+        // of the sample field often has none); patches ~150-300 px. The full tile gets 7 × 5.
+        int epsfNgrid = Math.Clamp(Math.Min(cw, ch) / 600, 1, 7);
         int ngrid = Math.Clamp(Math.Min(cw, ch) / epsfNgrid / 150, 1, 6);
         string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
@@ -29,7 +29,10 @@ internal static class ConfigWriter
         sb.Append("crop:\n  enabled: true\n  margin: ").Append(I(s.CropMargin)).Append('\n');
         sb.Append("source_saturation_cut:\n  enabled: true\n  radius_pix: 20.0\n  require_all_bands: false\n");
         sb.Append("epsf:\n  epsf_ngrid: ").Append(I(epsfNgrid)).Append("\n  ngrid: ").Append(I(ngrid)).Append('\n');
-        sb.Append("patch_run:\n  max_workers: 2\n");
+        sb.Append("patch_run:\n  max_workers: 2\n  cutout_max_sources: 10\n");
+        // Diagnostic PNGs at 100 dpi: the sample run stays a few minutes on 2 cores (300 dpi,
+        // the default, triples the plotting time and it dominates small patches).
+        sb.Append("plotting:\n  dpi: 100\n");
         sb.Append("zp:\n  enabled: true\n  gaia_mag_min: 8.0\n  gaia_mag_max: 18.0\n");
         File.WriteAllText(path, sb.ToString(), new UTF8Encoding(false));
     }

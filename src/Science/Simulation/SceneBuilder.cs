@@ -94,7 +94,7 @@ public static class SceneBuilder
         int n = s.Sources;
         int nStars = Math.Max(1, (int)Math.Round(0.35 * n));
         int nSat = Math.Max(2, (int)Math.Round(0.005 * n));
-        int nCal = Math.Max(8, (int)Math.Round(0.05 * n));
+        int nCal = Math.Max(8, (int)Math.Round(0.08 * n)); // Gaia-range, unsaturated: ePSF and ZP stars
         double mSat = SaturationMag(bands);
         var list = new List<TrueSource>(n);
         double[] t = bands.Select(b => Math.Clamp((b.WavelengthNm - 400) / 487.5, 0, 1) - 0.5).ToArray();

@@ -22,10 +22,12 @@ public sealed class CliBadInputTests : IDisposable
         return (code, e.ToString());
     }
 
-    private string SimulateTiny()
+    private string SimulateTiny(bool small = true)
     {
         string dir = Path.Combine(_dir.FullName, "sim");
-        Simulator.Run(new SimulationOptions(dir, SimulationPreset.Tiny, Width: 200, Height: 200, Sources: 12));
+        Simulator.Run(small
+            ? new SimulationOptions(dir, SimulationPreset.Tiny, Width: 200, Height: 200, Sources: 12)
+            : new SimulationOptions(dir, SimulationPreset.Tiny));
         return dir;
     }
 
@@ -61,5 +63,25 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains(Path.GetFileName(fits), err);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("tract7dt: error", StringComparison.Ordinal)));
         Assert.False(File.Exists(Path.Combine(sim, "work", "state", "frames.json")), "LoadInputs must write nothing on bad input");
+    }
+
+    [Fact]
+    public void A_corrupt_payload_fails_its_patch_alone_and_the_command_exits_non_zero()
+    {
+        string sim = SimulateTiny(small: false);
+        string cfg = Path.Combine(sim, "config.yaml");
+        Assert.Equal(0, Run("build-patch-inputs", "--config", cfg).Code);
+        var payloads = Directory.GetFiles(Path.Combine(sim, "work", "patch_payloads"), "*.payload.fits").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        Assert.True(payloads.Length >= 2);
+        File.WriteAllText(payloads[0], "garbage");
+        string tag = Path.GetFileName(payloads[0]).Replace(".payload.fits", "");
+
+        var (rc, err) = Run("run-patches", "--config", cfg);
+        Assert.Equal(1, rc);
+        Assert.Contains("T7D413", err);
+        Assert.Contains(tag, err);
+        string summary = File.ReadAllText(Path.Combine(sim, "work", "outputs", "run_summary.csv"));
+        Assert.Contains(tag + ",fail", summary);
+        Assert.Equal(payloads.Length - 1, summary.Split('\n').Count(l => l.Contains(",ok,")));
     }
 }
