@@ -39,9 +39,17 @@ public sealed class FitBench : IBenchmark
         foreach (int nb in bandCounts) RunOne(nb);
     }
 
+    private const int W = 300, H = 300, NSrc = 100;
+
     private static void RunOne(int nb)
     {
-        const int W = 300, H = 300, NSrc = 100;
+        var (pm, x, y) = MakeProblem(nb);
+        FitAndReport(nb, pm, x, y);
+    }
+
+    /// <summary>The recipe's problem at its perturbed start, plus the true source positions.</summary>
+    internal static (PatchModel Model, double[] X, double[] Y) MakeProblem(int nb)
+    {
         var psf = MoffatStamp();
         var rng = new Random(20260501);
         double U(double a, double b) => a + (b - a) * rng.NextDouble();
@@ -87,7 +95,11 @@ public sealed class FitBench : IBenchmark
             return Source(i, dx, dy, j => 1 + df[j], dl);
         }).ToArray();
 
-        var pm = new PatchModel(images, start);
+        return (new PatchModel(images, start), x, y);
+    }
+
+    private static void FitAndReport(int nb, PatchModel pm, double[] x, double[] y)
+    {
         var model = new TimedProblem(pm);
         var opt = new ConstrainedOptimizer();
         long alloc0 = GC.GetAllocatedBytesForCurrentThread();
@@ -153,4 +165,86 @@ internal sealed class TimedProblem(IFitProblem inner) : IFitProblem
     public double LogPrior() => inner.LogPrior();
     public void RenderModel(int image, Span<float> model) { Render.Start(); inner.RenderModel(image, model); Render.Stop(); Renders++; }
     public void GetDerivatives(List<DerivativePatch>[] perParameter) { Derivs.Start(); inner.GetDerivatives(perParameter); Derivs.Stop(); }
+}
+
+/// <summary>
+/// The optimizer's own kernels on the timing recipe's problem at its start point: building
+/// the weighted Jacobian, and LSQR with the one-pass product (band by band) against the
+/// two-pass composition of the per-column products (the pre-fusion path). Each timing is
+/// the minimum over repetitions, so a busy machine inflates it less than a single fit.
+/// </summary>
+public sealed class FitKernelBench : IBenchmark
+{
+    public string Name => "fit-kernels";
+
+    public string Description => "optimizer kernels on the fit recipe (system build, LSQR one-pass vs two-pass), min of 5";
+
+    /// <summary>Hides the fused product, so LSQR uses the interface's two-pass default.</summary>
+    private sealed class TwoPass(JacobianSystem s) : ILinearOperator
+    {
+        public int Rows => s.Rows;
+        public int Columns => s.Columns;
+        public void MultiplyAdd(ReadOnlySpan<double> v, Span<double> u) => s.MultiplyAdd(v, u);
+        public void MultiplyTransposeAdd(ReadOnlySpan<double> u, Span<double> x) => s.MultiplyTransposeAdd(u, x);
+    }
+
+    public void Run(string[] args)
+    {
+        var bandCounts = args.Length > 0
+            ? args[0].Split(',').Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray()
+            : [5, 40];
+        const int Reps = 5;
+        Console.WriteLine("| bands | params | rows | stored values | build ms | LSQR its | LSQR two-pass ms/it | LSQR one-pass ms/it | speed-up | max rel diff of X |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (int nb in bandCounts)
+        {
+            var (pm, _, _) = FitBench.MakeProblem(nb);
+            int np = pm.ParameterCount;
+            var derivs = Enumerable.Range(0, np).Select(_ => new List<DerivativePatch>()).ToArray();
+            pm.GetDerivatives(derivs);
+            var sys = new JacobianSystem();
+            double build = double.MaxValue;
+            for (int r = 0; r < Reps; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                sys.Build(pm, derivs);
+                build = Math.Min(build, sw.Elapsed.TotalMilliseconds);
+            }
+            // Right-hand side: χ at the start.
+            var rhs = sys.Rhs;
+            var model = new float[W(pm) * Hh(pm)];
+            for (int n = 0; n < pm.ImageCount; n++)
+            {
+                pm.RenderModel(n, model);
+                var d = pm.Data(n);
+                var e = pm.InverseError(n);
+                int off = sys.RowOffset(n);
+                for (int i = 0; i < model.Length; i++) rhs[off + i] = e[i] != 0 ? (d[i] - model[i]) * e[i] : 0f;
+            }
+            var b = rhs.ToArray();
+            var lsqr = new Lsqr();
+            var x1 = new double[np];
+            var x2 = new double[np];
+            double two = double.MaxValue, one = double.MaxValue;
+            int its = 0;
+            for (int r = 0; r < Reps; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                lsqr.Solve(new TwoPass(sys), b, x1, 2 * np);
+                two = Math.Min(two, sw.Elapsed.TotalMilliseconds / lsqr.Iterations);
+                sw.Restart();
+                lsqr.Solve(sys, b, x2, 2 * np);
+                one = Math.Min(one, sw.Elapsed.TotalMilliseconds / lsqr.Iterations);
+                its = lsqr.Iterations;
+            }
+            double xmax = x1.Max(Math.Abs), diff = 0;
+            for (int j = 0; j < np; j++) diff = Math.Max(diff, Math.Abs(x1[j] - x2[j]) / xmax);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {nb} | {np} | {sys.Rows} | {sys.Values.Length} | {build:F1} | {its} | {two:F2} | {one:F2} | {two / one:F1}x | {diff:E1} |"));
+        }
+    }
+
+    private static int W(PatchModel pm) => pm.ImageWidth(0);
+
+    private static int Hh(PatchModel pm) => pm.ImageHeight(0);
 }

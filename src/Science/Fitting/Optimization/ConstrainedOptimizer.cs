@@ -51,7 +51,8 @@ public sealed class ConstrainedOptimizer
     private List<DerivativePatch>[] _derivs = Array.Empty<List<DerivativePatch>>();
     private double[] _p0 = Array.Empty<double>(), _cand = Array.Empty<double>(), _best = Array.Empty<double>();
     private double[] _lower = Array.Empty<double>(), _upper = Array.Empty<double>(), _maxStep = Array.Empty<double>();
-    private double[] _y = Array.Empty<double>();
+    private double[] _y = Array.Empty<double>(), _prev = Array.Empty<double>();
+    private long _evaluatedCandidates, _reusedCandidates;
     private float[][] _chiBest = Array.Empty<float[]>(), _chiTrial = Array.Empty<float[]>();
     private float[] _model = Array.Empty<float>();
 
@@ -71,6 +72,17 @@ public sealed class ConstrainedOptimizer
 
     private long _tDerivs, _tBuild, _tLsqr, _tSearch;
     private static double Seconds(long ticks) => ticks / (double)System.Diagnostics.Stopwatch.Frequency;
+
+    /// <summary>
+    /// Line-search candidates of this instance so far: rendered, and skipped because they
+    /// were bit-identical to p0 or to the previous candidate (their lnP was known).
+    /// Diagnostics only.
+    /// </summary>
+    public (long Evaluated, long Reused) CandidateCounts => (_evaluatedCandidates, _reusedCandidates);
+
+    private static bool BitEqual(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(a)
+            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(b));
 
     /// <summary>Forgets the cached lnP/χ (call if the problem's data changed behind our back).</summary>
     public void Reset() => _cacheValid = false;
@@ -133,16 +145,42 @@ public sealed class ConstrainedOptimizer
         var cand = _cand.AsSpan(0, np);
         var best = _best.AsSpan(0, np);
         p0.CopyTo(best);
-        double bestLnP = lnP0, bestAlpha = 0;
-        bool improved = false;
+        var prev = _prev.AsSpan(0, np);
+        double bestLnP = lnP0, bestAlpha = 0, prevLnP = double.NaN;
+        bool improved = false, havePrev = false;
         foreach (double a in StepCandidates.Alphas)
         {
             double eff = StepCandidates.EffectiveAlpha(a, p0, direction, _lower.AsSpan(0, np), _upper.AsSpan(0, np),
                 _maxStep.AsSpan(0, np), out bool limited);
             if (!(eff >= StepCandidates.MinAlpha)) break;
             StepCandidates.Candidate(eff, p0, direction, _lower.AsSpan(0, np), _upper.AsSpan(0, np), cand);
-            problem.SetParameters(cand);
-            double l = LogProb(problem, _chiTrial);
+
+            // lnP is a deterministic function of the parameter vector, so a candidate that is
+            // bit-identical to p0 (α·X below the parameters' last bit) or to the previous
+            // candidate (bound-clamped repeats: a larger α shrunk to the same bound) has the
+            // lnP already known and is not rendered again. Such a reused value can never be
+            // accepted (it is ≤ best: best ≥ lnP0, and best ≥ the previous candidate's lnP
+            // once that was processed), so the χ buffers stay consistent.
+            double l;
+            if (BitEqual(cand, p0))
+            {
+                l = lnP0;
+                _reusedCandidates++;
+            }
+            else if (havePrev && BitEqual(cand, prev))
+            {
+                l = prevLnP;
+                _reusedCandidates++;
+            }
+            else
+            {
+                problem.SetParameters(cand);
+                l = LogProb(problem, _chiTrial);
+                cand.CopyTo(prev);
+                prevLnP = l;
+                havePrev = true;
+                _evaluatedCandidates++;
+            }
             if (!double.IsFinite(l)) break;
             if (l < bestLnP - 1) break;
             if (l > bestLnP)
@@ -296,7 +334,7 @@ public sealed class ConstrainedOptimizer
         {
             _p0 = new double[np]; _cand = new double[np]; _best = new double[np];
             _lower = new double[np]; _upper = new double[np]; _maxStep = new double[np];
-            _y = new double[np];
+            _y = new double[np]; _prev = new double[np];
         }
         int ni = problem.ImageCount;
         if (_chiBest.Length != ni)

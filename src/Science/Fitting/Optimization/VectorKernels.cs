@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics;
 namespace Tract7dt.Science.Fitting.Optimization;
 
 /// <summary>
-/// The two inner loops of the sparse products: f32 matrix values against f64 vectors.
-/// Always 4 doubles per lane group (Vector256, emulated where the CPU lacks AVX), so the
-/// summation order — and with it every bit of the result — is the same on every machine.
+/// The inner loops of the sparse products and of LSQR's vector updates: f32 matrix values
+/// against f64 vectors. Always 4 doubles per lane group (Vector256, emulated where the CPU
+/// lacks AVX), so the summation order — and with it every bit of the result — is the same
+/// on every machine.
 /// </summary>
 internal static class VectorKernels
 {
@@ -54,6 +55,74 @@ internal static class VectorKernels
             acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
         }
         for (; i < n; i++) acc += a[i] * b[i];
+        return acc;
+    }
+
+    /// <summary>
+    /// Adds Σ (double)a[i]·b[i] over n elements into running partial sums: 4 lanes by
+    /// index mod 4 in <paramref name="sum"/>, the n mod 4 tail elements in
+    /// <paramref name="tail"/>. Lets a caller sum several short rows with one final
+    /// reduction, in an order fixed by the row lengths alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DotWidenAccumulate(ref float a, ref double b, int n, ref Vector256<double> sum, ref double tail)
+    {
+        int i = 0;
+        var s = sum;
+        for (; i <= n - 4; i += 4)
+        {
+            var f = Vector128.LoadUnsafe(ref a, (nuint)i);
+            var x = Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+            s += x * Vector256.LoadUnsafe(ref b, (nuint)i);
+        }
+        sum = s;
+        double t = tail;
+        for (; i < n; i++) t += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+        tail = t;
+    }
+
+    /// <summary>dst[i] += w · (double)src[i] over n elements (ref form of <see cref="AxpyWiden(double, ReadOnlySpan{float}, Span{double})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AxpyWiden(double w, ref float src, ref double dst, int n)
+    {
+        int i = 0;
+        var wv = Vector256.Create(w);
+        for (; i <= n - 4; i += 4)
+        {
+            var f = Vector128.LoadUnsafe(ref src, (nuint)i);
+            var x = Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+            var y = Vector256.LoadUnsafe(ref dst, (nuint)i);
+            (y + x * wv).StoreUnsafe(ref dst, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref dst, i) += w * Unsafe.Add(ref src, i);
+    }
+
+    /// <summary>a[i] *= f.</summary>
+    public static void Scale(Span<double> a, double f)
+    {
+        int n = a.Length;
+        int i = 0;
+        ref double d = ref MemoryMarshal.GetReference(a);
+        var fv = Vector256.Create(f);
+        for (; i <= n - 4; i += 4)
+            (Vector256.LoadUnsafe(ref d, (nuint)i) * fv).StoreUnsafe(ref d, (nuint)i);
+        for (; i < n; i++) a[i] *= f;
+    }
+
+    /// <summary>Σ a[i]², in a fixed order (4 partial sums by index mod 4, then the tail).</summary>
+    public static double SumSquares(ReadOnlySpan<double> a)
+    {
+        int n = a.Length;
+        int i = 0;
+        ref double d = ref MemoryMarshal.GetReference(a);
+        var sum = Vector256<double>.Zero;
+        for (; i <= n - 4; i += 4)
+        {
+            var x = Vector256.LoadUnsafe(ref d, (nuint)i);
+            sum += x * x;
+        }
+        double acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        for (; i < n; i++) acc += a[i] * a[i];
         return acc;
     }
 }
