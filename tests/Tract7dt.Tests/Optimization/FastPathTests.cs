@@ -284,4 +284,37 @@ public class FastPathTests
         Assert.Equal((1 + distinct) * problem.ImageCount, counting.Renders);
         Assert.Equal(list.Count - distinct, opt.CandidateCounts.Reused);
     }
+
+    [Fact]
+    public void WeightRow_matches_the_scalar_rule_for_all_lengths()
+    {
+        var rng = new Random(7);
+        for (int n = 0; n <= 21; n++)
+        {
+            var src = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+            var e = Enumerable.Range(0, n).Select(i => i % 5 == 2 ? 0f : (float)rng.NextDouble()).ToArray();
+            if (n > 2) src[2] = float.NaN; // under E = 0: absent, not an error
+            var dst = new float[n];
+            bool bad = false;
+            double norm = VectorKernels.WeightRow(src, e, dst, ref bad);
+            double expect = 0;
+            for (int i = 0; i < n; i++)
+            {
+                float val = e[i] != 0 ? src[i] * e[i] : 0f;
+                Assert.Equal(val, dst[i]);
+                expect += (double)val * val;
+            }
+            Assert.False(bad);
+            Assert.Equal(expect, norm, Math.Max(expect, 1) * ProductRelTol);
+            for (int k = 0; k < n; k++)
+            {
+                if (e[k] == 0) continue;
+                var s2 = (float[])src.Clone();
+                s2[k] = k % 2 == 0 ? float.PositiveInfinity : float.NaN;
+                bool bad2 = false;
+                VectorKernels.WeightRow(s2, e, dst, ref bad2);
+                Assert.True(bad2, $"length {n}, non-finite at {k} not flagged");
+            }
+        }
+    }
 }

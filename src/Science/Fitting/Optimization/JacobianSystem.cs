@@ -228,26 +228,17 @@ internal sealed class JacobianSystem : ILinearOperator
 
         ReadOnlySpan<float> e = problem.InverseError(n);
         float[] src = patch.Values;
+        if (src.Length < patch.Width * patch.Height)
+            throw new ArgumentException($"Derivative patch of image {n} has {src.Length} values for {patch.Width}×{patch.Height}.");
         double norm = 0;
+        bool nonFinite = false;
         int off = _valueCount;
         for (int y = y0; y < y1; y++)
         {
-            int srcRow = (y - patch.Y0) * patch.Width - patch.X0;
-            int eRow = y * w;
-            int dst = off + (y - y0) * bw - x0;
-            for (int x = x0; x < x1; x++)
-            {
-                float ev = e[eRow + x];
-                float val = 0f;
-                if (ev != 0f)
-                {
-                    val = src[srcRow + x] * ev;
-                    if (!float.IsFinite(val)) HasNonFinite = true;
-                    norm += (double)val * val;
-                }
-                _values[dst + x] = val;
-            }
+            norm += VectorKernels.WeightRow(src.AsSpan((y - patch.Y0) * patch.Width + (x0 - patch.X0), bw),
+                e.Slice(y * w + x0, bw), _values.AsSpan(off + (y - y0) * bw, bw), ref nonFinite);
         }
+        if (nonFinite) HasNonFinite = true;
         _blocks[_blockCount++] = new Block
         {
             Image = n, Column = column, X0 = x0, Y0 = y0, Width = bw, Height = bh,

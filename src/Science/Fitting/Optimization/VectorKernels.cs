@@ -97,6 +97,46 @@ internal static class VectorKernels
         for (; i < n; i++) Unsafe.Add(ref dst, i) += w * Unsafe.Add(ref src, i);
     }
 
+    /// <summary>
+    /// Weighted derivative row: dst[i] = src[i]·e[i] in f32, and 0 where e[i] = 0 (such
+    /// pixels are absent, whatever src holds there). Returns Σ dst[i]² in f64 (4 lanes by
+    /// index mod 4, then the tail); sets <paramref name="nonFinite"/> when some product at a
+    /// weighted pixel is NaN or ±∞.
+    /// </summary>
+    public static double WeightRow(ReadOnlySpan<float> src, ReadOnlySpan<float> e, Span<float> dst, ref bool nonFinite)
+    {
+        int n = dst.Length;
+        if (src.Length < n || e.Length < n) throw new ArgumentException("WeightRow: spans shorter than the destination.");
+        int i = 0;
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float ev = ref MemoryMarshal.GetReference(e);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        var sum = Vector256<double>.Zero;
+        var bad = Vector128<float>.Zero;
+        for (; i <= n - 4; i += 4)
+        {
+            var w = Vector128.LoadUnsafe(ref ev, (nuint)i);
+            var val = Vector128.ConditionalSelect(Vector128.Equals(w, Vector128<float>.Zero), Vector128<float>.Zero,
+                Vector128.LoadUnsafe(ref s, (nuint)i) * w);
+            val.StoreUnsafe(ref d, (nuint)i);
+            // val − val is 0 for finite values and NaN for NaN and ±∞.
+            bad |= ~Vector128.Equals(val - val, Vector128<float>.Zero);
+            var x = Vector256.Create(Vector128.WidenLower(val), Vector128.WidenUpper(val));
+            sum += x * x;
+        }
+        double acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        bool anyBad = bad != Vector128<float>.Zero;
+        for (; i < n; i++)
+        {
+            float val = e[i] != 0f ? src[i] * e[i] : 0f;
+            dst[i] = val;
+            if (!float.IsFinite(val)) anyBad = true;
+            acc += (double)val * val;
+        }
+        if (anyBad) nonFinite = true;
+        return acc;
+    }
+
     /// <summary>a[i] *= f.</summary>
     public static void Scale(Span<double> a, double f)
     {
