@@ -28,7 +28,10 @@ public sealed class PatchModel : IFitProblem
     private readonly double[] _values;          // full vector (this view's own copy)
     private readonly int[] _free;               // free index → full index
     private readonly int[] _freeOf;             // full index → free index or −1
+    private readonly int[] _renderClass;        // image → index of its render class (see RenderClasses)
+    private readonly int _classCount;
     private readonly PatchCache _cache;
+    private readonly StepCache _steps;
     private float[][]? _ones;
 
     public PatchModel(IReadOnlyList<FitImage> images, IReadOnlyList<FitSource> sources, PatchModelOptions? options = null)
@@ -77,7 +80,34 @@ public sealed class PatchModel : IFitProblem
         _values = vals.ToArray();
         _free = Enumerable.Range(0, _all.Length).ToArray();
         _freeOf = _free.ToArray();
-        _cache = new PatchCache(_types.Length, _images.Length);
+        (_renderClass, _classCount) = RenderClasses(_images);
+        _cache = new PatchCache(_types.Length, _classCount);
+        _steps = new StepCache(_classCount);
+    }
+
+    /// <summary>
+    /// Groups images whose unit-flux patches are identical for any source: a unit-flux patch
+    /// (and every stepped render a derivative uses) is a function of the source's geometry and
+    /// of the image's PSF, width, height and pixel scale only (§4.2–4.6; the flux enters as a
+    /// factor afterwards). Bands that share one PSF object and one geometry, as in the timing
+    /// recipe, therefore share every render.
+    /// </summary>
+    private static (int[] Class, int Count) RenderClasses(FitImage[] images)
+    {
+        var cls = new int[images.Length];
+        int count = 0;
+        for (int k = 0; k < images.Length; k++)
+        {
+            cls[k] = -1;
+            for (int q = 0; q < k && cls[k] < 0; q++)
+            {
+                var a = images[q]; var b = images[k];
+                if (ReferenceEquals(a.Psf, b.Psf) && a.Width == b.Width && a.Height == b.Height && a.PixelScale.Equals(b.PixelScale))
+                    cls[k] = cls[q];
+            }
+            if (cls[k] < 0) cls[k] = count++;
+        }
+        return (cls, count);
     }
 
     private PatchModel(PatchModel src, int[] free)
@@ -87,7 +117,9 @@ public sealed class PatchModel : IFitProblem
         _free = free;
         _freeOf = Enumerable.Repeat(-1, _all.Length).ToArray();
         for (int j = 0; j < free.Length; j++) _freeOf[free[j]] = j;
-        _cache = new PatchCache(_types.Length, _images.Length);
+        _renderClass = src._renderClass; _classCount = src._classCount;
+        _cache = new PatchCache(_types.Length, _classCount);
+        _steps = new StepCache(_classCount);
         _ones = src._ones;
     }
 
@@ -187,8 +219,11 @@ public sealed class PatchModel : IFitProblem
             perParameter[j].Add(new DerivativePatch(k, 0, 0, img.Width, img.Height, ones));
         }
         for (int i = 0; i < _types.Length; i++)
+        {
+            _steps.Reset(); // stepped renders are shared by the images of one render class, per source
             for (int k = 0; k < _images.Length; k++)
                 SourceDerivatives(i, k, perParameter);
+        }
     }
 
     // ---- per-source rendering ---------------------------------------------------------
@@ -225,9 +260,10 @@ public sealed class PatchModel : IFitProblem
         var key = new SourceKey(_values[o], _values[o + 1],
             t == SourceType.Point ? 0 : _values[so], t == SourceType.Point ? 0 : _values[so + 1],
             t == SourceType.Point ? 0 : _values[so + 2], t == SourceType.Sersic ? _values[so + 3] : 0);
-        if (_cache.TryGet(source, image, key, out var p)) return p;
+        int cls = _renderClass[image];
+        if (_cache.TryGet(source, cls, key, out var p)) return p;
         p = RenderUnit(t, key, image, mask: null);
-        _cache.Set(source, image, key, p);
+        _cache.Set(source, cls, key, p);
         return p;
     }
 
@@ -296,12 +332,13 @@ public sealed class PatchModel : IFitProblem
             t == SourceType.Point ? 0 : _values[so], t == SourceType.Point ? 0 : _values[so + 1],
             t == SourceType.Point ? 0 : _values[so + 2], t == SourceType.Sersic ? _values[so + 3] : 0);
         int jx = _freeOf[o], jy = _freeOf[o + 1];
+        int cls = _renderClass[k];
         if (t == SourceType.Point)
         {
             if (jx >= 0) outp[jx].Add(Wrap(k, ImagePatch.ScaledDifference(
-                RenderUnit(t, key with { X = key.X + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
+                Stepped(cls, 0, t, key with { X = key.X + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
             if (jy >= 0) outp[jy].Add(Wrap(k, ImagePatch.ScaledDifference(
-                RenderUnit(t, key with { Y = key.Y + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
+                Stepped(cls, 1, t, key with { Y = key.Y + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
             return;
         }
         if (jx >= 0 || jy >= 0) GridPositionDerivatives(k, u0, c, jx, jy, outp);
@@ -316,15 +353,28 @@ public sealed class PatchModel : IFitProblem
                 1 => key with { Ee1 = key.Ee1 + ShapeStep },
                 _ => key with { Ee2 = key.Ee2 + ShapeStep },
             };
-            var ui = RenderUnit(t, stepped, k, mask);
+            var ui = Stepped(cls, 2 + q, t, stepped, k, mask);
             outp[j].Add(Wrap(k, ImagePatch.ScaledDifference(ui ?? Empty(u0), u0, c / ShapeStep)));
         }
         if (t == SourceType.Sersic && _freeOf[so + 3] >= 0)
         {
             double step = key.N + SersicStep > SersicMixture.MaxN ? -SersicStep : SersicStep;
-            var un = RenderUnit(t, key with { N = key.N + step }, k, null);
+            var un = Stepped(cls, 5, t, key with { N = key.N + step }, k, null);
             outp[_freeOf[so + 3]].Add(Wrap(k, ImagePatch.ScaledDifference(un ?? Empty(u0), u0, c / step)));
         }
+    }
+
+    /// <summary>
+    /// A stepped render (slot 0/1: x/y, 2–4: shape, 5: Sersic n) of the current source, shared
+    /// by the images of one render class: within one source's derivatives the key and the
+    /// mask (U0's extent, itself shared by the class) are the same for every such image.
+    /// </summary>
+    private ImagePatch? Stepped(int cls, int slot, SourceType t, in SourceKey key, int image, PixelBox? mask)
+    {
+        if (_steps.TryGet(cls, slot, out var p)) return p;
+        p = RenderUnit(t, key, image, mask);
+        _steps.Set(cls, slot, p);
+        return p;
     }
 
     /// <summary>
@@ -352,7 +402,22 @@ public sealed class PatchModel : IFitProblem
 
     private static DerivativePatch Wrap(int image, ImagePatch p) => new(image, p.X0, p.Y0, p.W, p.H, p.Values);
 
-    /// <summary>Unit-flux patches per (source, image), valid while the source's geometry is unchanged.</summary>
+    /// <summary>Stepped renders of the source being differentiated, per (render class, slot).</summary>
+    private sealed class StepCache
+    {
+        private const int Slots = 6;
+        private readonly ImagePatch?[] _patch;
+        private readonly bool[] _valid;
+        public StepCache(int nclass) { _patch = new ImagePatch?[nclass * Slots]; _valid = new bool[nclass * Slots]; }
+        public void Reset() { Array.Clear(_valid); Array.Clear(_patch); }
+        public bool TryGet(int cls, int slot, out ImagePatch? p) { p = _patch[cls * Slots + slot]; return _valid[cls * Slots + slot]; }
+        public void Set(int cls, int slot, ImagePatch? p) { _patch[cls * Slots + slot] = p; _valid[cls * Slots + slot] = true; }
+    }
+
+    /// <summary>
+    /// Unit-flux patches per (source, render class), valid while the source's geometry is
+    /// unchanged (the patch depends on nothing else; PSFs and images are immutable).
+    /// </summary>
     private sealed class PatchCache
     {
         private readonly (SourceKey Key, ImagePatch? Patch, bool Valid)[] _slots;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Psf.Models;
@@ -88,22 +89,21 @@ public static class GalaxyRenderer
         double mux = px - ft.Cx - x0, muy = py - ft.Cy - y0;
         double sx = Math.Round(mux), sy = Math.Round(muy);
         mux -= sx; muy -= sy;
-        var g = new float[sz * sz];
-        var mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, mux, muy, g);
-        var outv = new float[mw * mh];
         int isx = (int)sx, isy = (int)sy;
-        for (int r = 0; r < mh; r++)
+        // out[r][c] = G[r − sy][c − sx]: only this part of G is ever read.
+        int gx0 = Math.Max(0, -isx), gx1 = Math.Min(sz, mw - isx);
+        int gy0 = Math.Max(0, -isy), gy1 = Math.Min(sz, mh - isy);
+        var ws = RenderWorkspace.Current;
+        bool mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, mux, muy, ws, gx0, gy0, gx1, gy1);
+        var outv = new float[mw * mh];
+        if (gx1 > gx0 && gy1 > gy0)
         {
-            int gr = r - isy;
-            if (gr < 0 || gr >= sz) continue;
-            for (int c = 0; c < mw; c++)
-            {
-                int gc = c - isx;
-                if (gc >= 0 && gc < sz) outv[r * mw + c] = g[gr * sz + gc];
-            }
+            var g = ws.G;
+            for (int gr = gy0; gr < gy1; gr++)
+                g.AsSpan(gr * sz + gx0, gx1 - gx0).CopyTo(outv.AsSpan((gr + isy) * mw + gx0 + isx, gx1 - gx0));
         }
         var patch = new ImagePatch(x0, y0, mw, mh, outv);
-        if (mog is not null) AddMixture(patch, mog, profile, unitCov, px, py, psf.GalaxyMixture!);
+        if (mog) AddMixture(patch, ws, profile, unitCov, px, py, psf.GalaxyMixture!);
         return patch;
     }
 
@@ -130,37 +130,45 @@ public static class GalaxyRenderer
         var ft = stamp.Fourier(sz);
         double dx = px - ft.Cx, dy = py - ft.Cy;
         double ix0 = Math.Round(dx), iy0 = Math.Round(dy);
-        var g = new float[sz * sz];
-        var mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, dx - ix0, dy - iy0, g);
         int ox = (int)Math.Max(ix0, box.X0), oy = (int)Math.Max(iy0, box.Y0);
         int ex = (int)Math.Min(ix0 + sz, box.X1), ey = (int)Math.Min(iy0 + sz, box.Y1);
         if (ex <= ox || ey <= oy) return null;
         int w = ex - ox, hh = ey - oy;
+        // G is placed at (ix0, iy0) and cropped to the box: only G[oy−iy0 ..][ox−ix0 ..] is read.
+        int gx0 = ox - (int)ix0, gy0 = oy - (int)iy0;
+        var ws = RenderWorkspace.Current;
+        bool mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, dx - ix0, dy - iy0, ws, gx0, gy0, gx0 + w, gy0 + hh);
         var v = new float[w * hh];
+        var g = ws.G;
         for (int r = 0; r < hh; r++)
-            g.AsSpan((oy - (int)iy0 + r) * sz + (ox - (int)ix0), w).CopyTo(v.AsSpan(r * w, w));
+            g.AsSpan((gy0 + r) * sz + gx0, w).CopyTo(v.AsSpan(r * w, w));
         var patch = new ImagePatch(ox, oy, w, hh, v);
-        if (mog is not null) AddMixture(patch, mog, profile, unitCov, px, py, psf.GalaxyMixture!);
+        if (mog) AddMixture(patch, ws, profile, unitCov, px, py, psf.GalaxyMixture!);
         return patch;
     }
 
     /// <summary>
     /// Steps 4–5 of §4.5: hybrid split, analytic FT of the FFT set times the stamp's DFT,
-    /// inverse real FFT, f32, Lanczos shift by (mux, muy). Writes sz×sz into <paramref name="g"/>;
-    /// returns the amplitudes of the analytic (MoG) set, or null if it is empty.
+    /// inverse real FFT, f32, Lanczos shift by (mux, muy). The sz×sz result goes to
+    /// <c>ws.G</c>, valid (and bit-identical to the full computation) on the columns
+    /// [gx0, gx1) of the rows [gy0, gy1), the only part the callers read; the MoG set's
+    /// amplitudes go to <c>ws.MogAmp</c>. Returns true if the MoG set is non-empty.
     /// </summary>
-    private static double[]? ComputeFourier(ProfileMixture profile, Cov2 unitCov, StampTransform ft, bool hybrid,
-                                            double mux, double muy, float[] g)
+    private static bool ComputeFourier(ProfileMixture profile, Cov2 unitCov, StampTransform ft, bool hybrid,
+                                       double mux, double muy, RenderWorkspace ws, int gx0, int gy0, int gx1, int gy1)
     {
         int k = profile.Count, sz = ft.Size, m = sz / 2 + 1;
-        var fftAmp = new double[k];
-        double[]? mogAmp = null;
-        if (!hybrid) Array.Copy(profile.Amplitudes, fftAmp, k);
+        ws.Ensure(sz, k);
+        var fftAmp = ws.FftAmp.AsSpan(0, k);
+        var mogAmp = ws.MogAmp.AsSpan(0, k);
+        fftAmp.Clear(); mogAmp.Clear();
+        bool anyMog = false;
+        if (!hybrid) profile.Amplitudes.AsSpan().CopyTo(fftAmp);
         else
         {
             double rf = sz / 2.0;
             bool ramp = false;
-            var im = new bool[k]; var iff = new bool[k];
+            Span<bool> im = stackalloc bool[k]; Span<bool> iff = stackalloc bool[k];
             for (int i = 0; i < k; i++)
             {
                 double t = profile.Variances[i] * unitCov.Trace;
@@ -173,7 +181,7 @@ public static class GalaxyRenderer
                 double ns = rf / Math.Max(1e-6, Math.Sqrt(profile.Variances[i] * unitCov.Trace));
                 if (im[i])
                 {
-                    mogAmp ??= new double[k];
+                    anyMog = true;
                     mogAmp[i] = ramp ? a * Math.Min(1.0, 4.0 - ns) : a;
                 }
                 if (iff[i]) fftAmp[i] = ramp ? a * Math.Min(1.0, ns - 3.0) : a;
@@ -181,59 +189,111 @@ public static class GalaxyRenderer
         }
         bool anyFft = false;
         for (int i = 0; i < k; i++) anyFft |= fftAmp[i] != 0;
-        if (!anyFft) { Array.Clear(g); return mogAmp; }
+        var g = ws.G.AsSpan(0, sz * sz);
+        if (!anyFft) { g.Clear(); return anyMog; }
+        if (gx1 <= gx0 || gy1 <= gy0) return anyMog;
 
-        var re = new double[sz * m];
-        var imv = new double[sz * m];
+        var re = ws.Re.AsSpan(0, sz * m);
+        var imv = ws.Im.AsSpan(0, sz * m);
+        FourierGrid(profile, unitCov, fftAmp, sz, ft, ws, re, imv);
+        if (mux != 0 || muy != 0)
+        {
+            // The Lanczos y-pass reads three rows beyond the region on each side.
+            var tmp = ws.Tmp.AsSpan(0, sz * sz);
+            Radix2Fft.Irfft2Rows(re, imv, sz, tmp, ws.Work, gy0 - 3, gy1 + 3);
+            Lanczos3.ShiftRegion(tmp, sz, sz, mux, muy, g, ws.Scratch, gx0, gy0, gx1, gy1);
+        }
+        else Radix2Fft.Irfft2Rows(re, imv, sz, g, ws.Work, gy0, gy1);
+        return anyMog;
+    }
+
+    /// <summary>
+    /// re + i·im = F · P̂ on the half spectrum, F[r][c] = Σ_k a'_k exp(−2π²(C_xx v² + 2 C_xy v w
+    /// + C_yy w²)), C = v_k · unitCov (§4.5 step 5), components summed in order. The exponent is
+    /// formed from the same operands in the same order as the direct formula; the exponentials
+    /// are evaluated a SIMD vector of columns at a time (<see cref="Vector.Exp(Vector{double})"/>,
+    /// within ~1 ulp of <see cref="Math.Exp"/>: F agrees with the scalar formula to ~5e-16
+    /// relative, far below the f32 rounding of the result).
+    /// </summary>
+    private static void FourierGrid(ProfileMixture profile, Cov2 unitCov, ReadOnlySpan<double> fftAmp, int sz,
+                                    StampTransform ft, RenderWorkspace ws, Span<double> re, Span<double> imv)
+    {
+        int k = profile.Count, m = sz / 2 + 1;
         double twoPi2 = 2 * Math.PI * Math.PI;
+        // Active components, in order: amplitude, C_xx v² per column, 2·C_xy, C_yy.
+        Span<int> act = stackalloc int[k];
+        int na = 0;
+        for (int i = 0; i < k; i++) if (fftAmp[i] != 0) act[na++] = i;
+        int vc = Vector<double>.Count;
+        int mp = (m + vc - 1) / vc * vc;                      // columns padded to whole vectors
+        var cols = ws.ColumnTerms(na * mp + 3 * mp);
+        var cxxvv = cols.Slice(0, na * mp);
+        var vcol = cols.Slice(na * mp, mp);
+        var f = cols.Slice(na * mp + mp, mp);
+        var arg = cols.Slice(na * mp + 2 * mp, mp);
+        Span<double> a = stackalloc double[na];
+        Span<double> tcxy = stackalloc double[na];
+        Span<double> cyy = stackalloc double[na];
+        Span<bool> delta = stackalloc bool[na];
+        for (int c = 0; c < mp; c++) vcol[c] = c / (double)sz; // padding columns are computed, never stored
+        for (int q = 0; q < na; q++)
+        {
+            int i = act[q];
+            double vk = profile.Variances[i];
+            a[q] = fftAmp[i];
+            delta[q] = vk == 0;
+            double cxx = vk * unitCov.Xx;
+            tcxy[q] = 2 * (vk * unitCov.Xy);
+            cyy[q] = vk * unitCov.Yy;
+            for (int c = 0; c < mp; c++) { double v = vcol[c]; cxxvv[q * mp + c] = cxx * v * v; }
+        }
+        var ftRe = ft.Re; var ftIm = ft.Im;
+        var vv = MemoryMarshal.Cast<double, Vector<double>>(vcol);
+        var vf = MemoryMarshal.Cast<double, Vector<double>>(f);
+        var varg = MemoryMarshal.Cast<double, Vector<double>>(arg);
+        var vneg = new Vector<double>(-twoPi2);
         for (int r = 0; r < sz; r++)
         {
             double w = (r < sz / 2 ? r : r - sz) / (double)sz;
+            var vw = new Vector<double>(w);
+            f.Clear();
+            for (int q = 0; q < na; q++)
+            {
+                var va = new Vector<double>(a[q]);
+                if (delta[q]) { for (int t = 0; t < vf.Length; t++) vf[t] += va; continue; }
+                var vt = new Vector<double>(tcxy[q]);
+                var vy = new Vector<double>(cyy[q] * w * w);
+                var vx = MemoryMarshal.Cast<double, Vector<double>>(cxxvv.Slice(q * mp, mp));
+                for (int t = 0; t < vf.Length; t++)
+                    vf[t] += va * Vector.Exp(vneg * (vx[t] + vt * vv[t] * vw + vy));
+            }
+            int row = r * m;
             for (int c = 0; c < m; c++)
             {
-                double v = c / (double)sz;
-                double f = 0;
-                for (int i = 0; i < k; i++)
-                {
-                    double a = fftAmp[i];
-                    if (a == 0) continue;
-                    double vk = profile.Variances[i];
-                    if (vk == 0) { f += a; continue; }
-                    double cxx = vk * unitCov.Xx, cxy = vk * unitCov.Xy, cyy = vk * unitCov.Yy;
-                    f += a * Math.Exp(-twoPi2 * (cxx * v * v + 2 * cxy * v * w + cyy * w * w));
-                }
-                int idx = r * m + c;
-                re[idx] = f * ft.Re[idx];
-                imv[idx] = f * ft.Im[idx];
+                int idx = row + c;
+                re[idx] = f[c] * ftRe[idx];
+                imv[idx] = f[c] * ftIm[idx];
             }
         }
-        var work = new double[4 * sz];
-        if (mux != 0 || muy != 0)
-        {
-            var tmp = new float[sz * sz];
-            Radix2Fft.Irfft2(re, imv, sz, tmp, work);
-            Lanczos3.Shift(tmp, sz, sz, mux, muy, g, new float[sz * sz]);
-        }
-        else Radix2Fft.Irfft2(re, imv, sz, g, work);
-        return mogAmp;
     }
 
     /// <summary>Step 7 of §4.5: adds the MoG set ⊗ PSF mixture on the patch's grid (f32 += f64).</summary>
-    private static void AddMixture(ImagePatch patch, double[] mogAmp, ProfileMixture profile, Cov2 unitCov,
+    private static void AddMixture(ImagePatch patch, RenderWorkspace ws, ProfileMixture profile, Cov2 unitCov,
                                    double px, double py, GaussianMixture psfMix)
     {
         int k = profile.Count, n = 0;
+        var mogAmp = ws.MogAmp;
         for (int i = 0; i < k; i++) if (mogAmp[i] != 0) n++;
         if (n == 0) return;
-        var amps = new double[n];
-        var cov = new Cov2[n];
+        Span<double> amps = stackalloc double[n];
+        Span<Cov2> cov = stackalloc Cov2[n];
         for (int i = 0, j = 0; i < k; i++)
         {
             if (mogAmp[i] == 0) continue;
             amps[j] = mogAmp[i]; cov[j] = profile.Variances[i] * unitCov; j++;
         }
         var conv = psfMix.ConvolveWith(amps, cov, px, py);
-        var acc = new double[patch.W * patch.H];
+        var acc = ws.Accumulator(patch.W * patch.H);
         conv.AddToGrid(patch.X0, patch.Y0, patch.W, patch.H, 0, 0, acc);
         var v = patch.Values;
         for (int i = 0; i < acc.Length; i++) v[i] = (float)(v[i] + acc[i]);
@@ -250,5 +310,56 @@ public static class GalaxyRenderer
                     if (pr >= 0 && pr < p.H && pc >= 0 && pc < p.W) v[r * b.Width + c] = p.Values[pr * p.W + pc];
                 }
         return new ImagePatch(b.X0, b.Y0, b.Width, b.Height, v);
+    }
+}
+
+/// <summary>
+/// One thread's scratch buffers for galaxy renders (half spectra, FFT output, Lanczos
+/// scratch, mixture accumulator), grown on demand and never shrunk, so that steady-state
+/// renders allocate only their output patch. Contents never outlive one render call.
+/// </summary>
+internal sealed class RenderWorkspace
+{
+    [ThreadStatic] private static RenderWorkspace? t_current;
+
+    public static RenderWorkspace Current => t_current ??= new RenderWorkspace();
+
+    public double[] Re = [], Im = [], Work = [], FftAmp = [], MogAmp = [];
+    private double[] _columns = [];
+    public float[] G = [], Tmp = [], Scratch = [];
+    private double[] _acc = [];
+
+    /// <summary>Grows the buffers for FFT size <paramref name="sz"/> and <paramref name="k"/> profile components.</summary>
+    public void Ensure(int sz, int k)
+    {
+        int m = sz / 2 + 1;
+        if (Re.Length < sz * m) { Re = new double[sz * m]; Im = new double[sz * m]; }
+        if (G.Length < sz * sz) { G = new float[sz * sz]; Tmp = new float[sz * sz]; }
+        if (Scratch.Length < sz * sz) Scratch = new float[sz * sz];
+        if (Work.Length < 4 * sz) Work = new double[4 * sz];
+        if (FftAmp.Length < k) { FftAmp = new double[k]; MogAmp = new double[k]; }
+    }
+
+    /// <summary>An f64 scratch span of length <paramref name="n"/> (contents undefined).</summary>
+    public Span<double> ColumnTerms(int n)
+    {
+        if (_columns.Length < n) _columns = new double[n];
+        return _columns.AsSpan(0, n);
+    }
+
+    /// <summary>An f32 scratch span of length <paramref name="n"/> (contents undefined).</summary>
+    public Span<float> LanczosScratch(int n)
+    {
+        if (Scratch.Length < n) Scratch = new float[n];
+        return Scratch.AsSpan(0, n);
+    }
+
+    /// <summary>A zeroed f64 span of length <paramref name="n"/>.</summary>
+    public Span<double> Accumulator(int n)
+    {
+        if (_acc.Length < n) _acc = new double[n];
+        var s = _acc.AsSpan(0, n);
+        s.Clear();
+        return s;
     }
 }

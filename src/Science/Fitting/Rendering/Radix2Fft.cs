@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Tract7dt.Science.Fitting.Rendering;
 
@@ -42,6 +43,72 @@ public static class Radix2Fft
                     re[a] += xr; im[a] += xi;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Inverse complex DFT (no 1/n) along axis 0 of the n×m row-major split-complex array,
+    /// every column at once: each butterfly works on whole rows, so the per-element
+    /// arithmetic (and therefore every bit of the result) is exactly that of
+    /// <see cref="Transform"/> applied to each column, but the loads are contiguous and SIMD.
+    /// </summary>
+    internal static void InverseColumns(Span<double> re, Span<double> im, int n, int m)
+    {
+        if (n <= 1) return;
+        var (cos, sin, rev) = s_tables.GetOrAdd(n, Build);
+        for (int i = 0; i < n; i++)
+        {
+            int j = rev[i];
+            if (j <= i) continue;
+            SwapRows(re, i, j, m);
+            SwapRows(im, i, j, m);
+        }
+        for (int len = 2; len <= n; len <<= 1)
+        {
+            int half = len >> 1, step = n / len;
+            for (int s = 0; s < n; s += len)
+                for (int k = 0; k < half; k++)
+                {
+                    // wi = +sin: the inverse transform's sign (1.0 · sin is exact).
+                    double wr = cos[k * step], wi = sin[k * step];
+                    int a = s + k, b = a + half;
+                    Butterfly(re.Slice(a * m, m), im.Slice(a * m, m), re.Slice(b * m, m), im.Slice(b * m, m), wr, wi);
+                }
+        }
+    }
+
+    private static void SwapRows(Span<double> x, int i, int j, int m)
+    {
+        var a = x.Slice(i * m, m); var b = x.Slice(j * m, m);
+        for (int c = 0; c < m; c++) (a[c], b[c]) = (b[c], a[c]);
+    }
+
+    /// <summary>The radix-2 butterfly of <see cref="Transform"/>, element-wise over rows a and b.</summary>
+    private static void Butterfly(Span<double> ar, Span<double> ai, Span<double> br, Span<double> bi, double wr, double wi)
+    {
+        int m = ar.Length, c = 0;
+        if (Vector.IsHardwareAccelerated && m >= Vector<double>.Count)
+        {
+            var vwr = new Vector<double>(wr); var vwi = new Vector<double>(wi);
+            var var_ = MemoryMarshal.Cast<double, Vector<double>>(ar);
+            var vai = MemoryMarshal.Cast<double, Vector<double>>(ai);
+            var vbr = MemoryMarshal.Cast<double, Vector<double>>(br);
+            var vbi = MemoryMarshal.Cast<double, Vector<double>>(bi);
+            for (int v = 0; v < var_.Length; v++)
+            {
+                var xr = vbr[v] * vwr - vbi[v] * vwi;
+                var xi = vbr[v] * vwi + vbi[v] * vwr;
+                vbr[v] = var_[v] - xr; vbi[v] = vai[v] - xi;
+                var_[v] += xr; vai[v] += xi;
+            }
+            c = var_.Length * Vector<double>.Count;
+        }
+        for (; c < m; c++)
+        {
+            double xr = br[c] * wr - bi[c] * wi;
+            double xi = br[c] * wi + bi[c] * wr;
+            br[c] = ar[c] - xr; bi[c] = ai[c] - xi;
+            ar[c] += xr; ai[c] += xi;
         }
     }
 
@@ -89,19 +156,29 @@ public static class Radix2Fft
     /// <paramref name="dst"/>, rounded to f32. <paramref name="work"/> needs length ≥ 4n.
     /// </summary>
     public static void Irfft2(Span<double> specRe, Span<double> specIm, int n, Span<float> dst, Span<double> work)
+        => Irfft2Rows(specRe, specIm, n, dst, work, 0, n);
+
+    /// <summary>
+    /// <see cref="Irfft2"/> that writes only the output rows of the row pairs (2i, 2i + 1)
+    /// meeting [<paramref name="rowLo"/>, <paramref name="rowHi"/>); other rows of
+    /// <paramref name="dst"/> are left untouched. The rows it writes are bit-identical to
+    /// the full transform's: the column pass is complete and rows are still paired as there.
+    /// </summary>
+    public static void Irfft2Rows(Span<double> specRe, Span<double> specIm, int n, Span<float> dst, Span<double> work,
+                                  int rowLo, int rowHi)
     {
         int m = n / 2 + 1;
+        if (specRe.Length < n * m || specIm.Length < n * m || dst.Length < n * n || work.Length < 2 * n)
+            throw new ArgumentException("buffer too short");
         var re = work.Slice(0, n); var im = work.Slice(n, n);
-        // axis 0: complex inverse along each stored column
-        for (int c = 0; c < m; c++)
-        {
-            for (int r = 0; r < n; r++) { re[r] = specRe[r * m + c]; im[r] = specIm[r * m + c]; }
-            Transform(re, im, true);
-            for (int r = 0; r < n; r++) { specRe[r * m + c] = re[r]; specIm[r * m + c] = im[r]; }
-        }
+        rowLo = Math.Max(0, rowLo) & ~1;
+        rowHi = Math.Min(n, rowHi);
+        if (rowHi <= rowLo) return;
+        // axis 0: complex inverse along each stored column (all columns at once)
+        InverseColumns(specRe.Slice(0, n * m), specIm.Slice(0, n * m), n, m);
         // last axis: c2r of two rows at once (Z = A + iB has real inverse parts a and b).
         double norm = 1.0 / ((double)n * n);
-        for (int r = 0; r < n; r += 2)
+        for (int r = rowLo; r < rowHi; r += 2)
         {
             int ra = r * m, rb = (r + 1) * m;
             // DC and Nyquist: real parts only

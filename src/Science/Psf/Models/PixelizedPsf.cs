@@ -56,8 +56,7 @@ public sealed class PixelizedPsf : IPsf
     public void Shifted(double dx, double dy, Span<float> dst)
     {
         if (dx == 0 && dy == 0) { _stamp.CopyTo(dst); return; }
-        var scratch = new float[_stamp.Length];
-        Lanczos3.Shift(_stamp, Width, Height, dx, dy, dst, scratch);
+        Lanczos3.Shift(_stamp, Width, Height, dx, dy, dst, RenderWorkspace.Current.LanczosScratch(_stamp.Length));
     }
 
     /// <summary>
