@@ -126,7 +126,7 @@ public sealed class FitBench : IBenchmark
         }).OrderBy(v => v).ToArray();
         double med = (gErr[14] + gErr[15]) / 2;
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  [{nb} bands] render {model.Render.Elapsed.TotalSeconds:F2} s ({model.Renders} image renders), derivatives {model.Derivs.Elapsed.TotalSeconds:F2} s, set-params {model.SetParams.Elapsed.TotalSeconds:F2} s, optimizer: build {opt.Timings.Build:F2} s, LSQR {opt.Timings.Lsqr:F2} s, line search (incl. renders) {opt.Timings.LineSearch:F2} s"));
+            $"  [{nb} bands] render {model.Render.Elapsed.TotalSeconds:F2} s ({model.Renders} image renders), derivatives {model.Derivs.Elapsed.TotalSeconds:F2} s, set-params {model.SetParams.Elapsed.TotalSeconds:F2} s, optimizer: build {opt.Timings.Build:F2} s, LSQR {opt.Timings.Lsqr:F2} s, line search (incl. renders) {opt.Timings.LineSearch:F2} s, candidates rendered {opt.CandidateCounts.Evaluated} / reused {opt.CandidateCounts.Reused}"));
         var t = Tractor.TryGetValue(nb, out var tr) ? tr : (FitS: double.NaN, Steps: 0, SPerStep: double.NaN, VarS: double.NaN);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {nb} | {model.ParameterCount} | {steps} | {fitS:F2} | {fitS / steps:F3} | {lsqrIts / (double)steps:F0} | {alloc / 1e6:F0} | {varS:F2} | {chi2:F3} | {med:F4} | {t.FitS:F1} | {t.SPerStep:F2} | {t.FitS / fitS:F1}x (per step {t.SPerStep / (fitS / steps):F1}x) |"));

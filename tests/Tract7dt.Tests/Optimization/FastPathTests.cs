@@ -317,4 +317,31 @@ public class FastPathTests
             }
         }
     }
+
+    [Fact]
+    public void ChiRow_matches_the_scalar_rule_for_all_lengths()
+    {
+        var rng = new Random(8);
+        for (int n = 0; n <= 21; n++)
+        {
+            var d = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 10)).ToArray();
+            var m = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 10)).ToArray();
+            var e = Enumerable.Range(0, n).Select(i => i % 4 == 1 ? 0f : (float)rng.NextDouble()).ToArray();
+            if (n > 1) d[1] = float.NaN; // under E = 0: absent
+            var chi = new float[n];
+            double sum = VectorKernels.ChiRow(d, e, m, chi), expect = 0;
+            for (int i = 0; i < n; i++)
+            {
+                float c = e[i] != 0 ? (d[i] - m[i]) * e[i] : 0f;
+                Assert.Equal(c, chi[i]);
+                expect += (double)c * c;
+            }
+            Assert.Equal(expect, sum, Math.Max(expect, 1) * ProductRelTol);
+            if (n > 2)
+            {
+                d[2] = float.NaN; // under a weight: the sum must say so
+                Assert.True(double.IsNaN(VectorKernels.ChiRow(d, e, m, chi)));
+            }
+        }
+    }
 }

@@ -276,28 +276,9 @@ public sealed class ConstrainedOptimizer
         return double.IsNaN(l) ? double.NegativeInfinity : l;
     }
 
-    /// <summary>χ = (D − M)·E in f32 (0 where E = 0); returns Σ χ² in f64.</summary>
-    internal static double ChiImage(ReadOnlySpan<float> data, ReadOnlySpan<float> e, ReadOnlySpan<float> model, Span<float> chi)
-    {
-        double s0 = 0, s1 = 0;
-        int i = 0;
-        for (; i + 1 < chi.Length; i += 2)
-        {
-            float c0 = e[i] != 0f ? (data[i] - model[i]) * e[i] : 0f;
-            float c1 = e[i + 1] != 0f ? (data[i + 1] - model[i + 1]) * e[i + 1] : 0f;
-            chi[i] = c0;
-            chi[i + 1] = c1;
-            s0 += (double)c0 * c0;
-            s1 += (double)c1 * c1;
-        }
-        for (; i < chi.Length; i++)
-        {
-            float c0 = e[i] != 0f ? (data[i] - model[i]) * e[i] : 0f;
-            chi[i] = c0;
-            s0 += (double)c0 * c0;
-        }
-        return s0 + s1;
-    }
+    /// <summary>χ = (D − M)·E in f32 (0 where E = 0); returns Σ χ² in f64 (fixed lane order).</summary>
+    internal static double ChiImage(ReadOnlySpan<float> data, ReadOnlySpan<float> e, ReadOnlySpan<float> model, Span<float> chi) =>
+        VectorKernels.ChiRow(data, e, model, chi);
 
     private void FillRhs(IFitProblem problem)
     {

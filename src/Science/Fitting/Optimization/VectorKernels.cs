@@ -137,6 +137,40 @@ internal static class VectorKernels
         return acc;
     }
 
+    /// <summary>
+    /// χ row: chi[i] = (data[i] − model[i])·e[i] in f32, 0 where e[i] = 0 (data there may be
+    /// NaN). Returns Σ chi[i]² in f64 (4 lanes by index mod 4, then the tail); NaN or ∞ in
+    /// a weighted χ propagates into the sum.
+    /// </summary>
+    public static double ChiRow(ReadOnlySpan<float> data, ReadOnlySpan<float> e, ReadOnlySpan<float> model, Span<float> chi)
+    {
+        int n = chi.Length;
+        if (data.Length < n || e.Length < n || model.Length < n) throw new ArgumentException("ChiRow: spans shorter than the destination.");
+        int i = 0;
+        ref float dr = ref MemoryMarshal.GetReference(data);
+        ref float er = ref MemoryMarshal.GetReference(e);
+        ref float mr = ref MemoryMarshal.GetReference(model);
+        ref float cr = ref MemoryMarshal.GetReference(chi);
+        var sum = Vector256<double>.Zero;
+        for (; i <= n - 4; i += 4)
+        {
+            var w = Vector128.LoadUnsafe(ref er, (nuint)i);
+            var c = Vector128.ConditionalSelect(Vector128.Equals(w, Vector128<float>.Zero), Vector128<float>.Zero,
+                (Vector128.LoadUnsafe(ref dr, (nuint)i) - Vector128.LoadUnsafe(ref mr, (nuint)i)) * w);
+            c.StoreUnsafe(ref cr, (nuint)i);
+            var x = Vector256.Create(Vector128.WidenLower(c), Vector128.WidenUpper(c));
+            sum += x * x;
+        }
+        double acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        for (; i < n; i++)
+        {
+            float c = e[i] != 0f ? (data[i] - model[i]) * e[i] : 0f;
+            chi[i] = c;
+            acc += (double)c * c;
+        }
+        return acc;
+    }
+
     /// <summary>a[i] *= f.</summary>
     public static void Scale(Span<double> a, double f)
     {
