@@ -344,4 +344,22 @@ public class FastPathTests
             }
         }
     }
+
+    [Fact]
+    public void ZeroSmall_zeroes_up_to_and_including_the_limit_and_normalises_signed_zeros()
+    {
+        const float Lim = 0.25f;
+        for (int n = 0; n <= 19; n++)
+        {
+            float[] pattern = [-0f, 0.25f, -0.25f, 0.2500001f, -1f, 3f, 0.1f, float.NaN];
+            var a = Enumerable.Range(0, n).Select(i => pattern[i % pattern.Length]).ToArray();
+            var b = (float[])a.Clone();
+            VectorKernels.ZeroSmall(a, Lim);
+            for (int i = 0; i < n; i++)
+            {
+                if (Math.Abs(b[i]) <= Lim) Assert.Equal(0, BitConverter.SingleToInt32Bits(a[i])); // +0 exactly
+                else Assert.Equal(BitConverter.SingleToInt32Bits(b[i]), BitConverter.SingleToInt32Bits(a[i]));
+            }
+        }
+    }
 }

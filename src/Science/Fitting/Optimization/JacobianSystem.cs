@@ -255,7 +255,11 @@ internal sealed class JacobianSystem : ILinearOperator
     /// </summary>
     private void DropTinyAndTrim(int column, double scale, int firstValue)
     {
+        // |val/s| ≤ 1e-8 ⇔ (double)|val| ≤ 1e-8·s; as a float test: |val| ≤ the largest
+        // float not above that limit (float → double is exact and monotone).
         double limit = DropThreshold * scale;
+        float flim = (float)limit;
+        if (flim > limit) flim = MathF.BitDecrement(flim);
         int writeBlock = _columnStart[column];
         int writeValue = firstValue;
         for (int b = _columnStart[column]; b < _blockCount; b++)
@@ -266,17 +270,16 @@ internal sealed class JacobianSystem : ILinearOperator
             for (int r = 0; r < blk.Height; r++)
             {
                 var row = vals.Slice(r * blk.Width, blk.Width);
-                for (int c = 0; c < row.Length; c++)
-                {
-                    if (scale > 0 && Math.Abs((double)row[c]) <= limit) row[c] = 0f;
-                    if (row[c] != 0f)
-                    {
-                        if (c < minX) minX = c;
-                        if (c > maxX) maxX = c;
-                        if (r < minY) minY = r;
-                        maxY = r;
-                    }
-                }
+                VectorKernels.ZeroSmall(row, flim);
+                // Every zero is now +0, so "non-zero" is "bit pattern ≠ 0".
+                var bits = MemoryMarshal.Cast<float, int>(row);
+                int first = bits.IndexOfAnyExcept(0);
+                if (first < 0) continue;
+                int last = bits.LastIndexOfAnyExcept(0);
+                if (first < minX) minX = first;
+                if (last > maxX) maxX = last;
+                if (r < minY) minY = r;
+                maxY = r;
             }
             if (maxX < 0) continue; // all zero: the block adds nothing anywhere
             int tw = maxX - minX + 1, th = maxY - minY + 1;

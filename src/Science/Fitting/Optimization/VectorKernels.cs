@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tract7dt.Science.Fitting.Optimization;
 
@@ -12,6 +13,11 @@ namespace Tract7dt.Science.Fitting.Optimization;
 /// </summary>
 internal static class VectorKernels
 {
+    /// <summary>4 floats to 4 doubles (exact): one vcvtps2pd on AVX, lane-wise elsewhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Widen(Vector128<float> f) =>
+        Avx.IsSupported ? Avx.ConvertToVector256Double(f) : Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+
     /// <summary>dst[i] += w · (double)src[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AxpyWiden(double w, ReadOnlySpan<float> src, Span<double> dst)
@@ -26,7 +32,7 @@ internal static class VectorKernels
             for (; i <= n - 4; i += 4)
             {
                 var f = Vector128.LoadUnsafe(ref s, (nuint)i);
-                var x = Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+                var x = Widen(f);
                 var y = Vector256.LoadUnsafe(ref d, (nuint)i);
                 (y + x * wv).StoreUnsafe(ref d, (nuint)i);
             }
@@ -49,7 +55,7 @@ internal static class VectorKernels
             for (; i <= n - 4; i += 4)
             {
                 var f = Vector128.LoadUnsafe(ref s, (nuint)i);
-                var x = Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+                var x = Widen(f);
                 sum += x * Vector256.LoadUnsafe(ref d, (nuint)i);
             }
             acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
@@ -72,7 +78,7 @@ internal static class VectorKernels
         for (; i <= n - 4; i += 4)
         {
             var f = Vector128.LoadUnsafe(ref a, (nuint)i);
-            var x = Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+            var x = Widen(f);
             s += x * Vector256.LoadUnsafe(ref b, (nuint)i);
         }
         sum = s;
@@ -90,7 +96,7 @@ internal static class VectorKernels
         for (; i <= n - 4; i += 4)
         {
             var f = Vector128.LoadUnsafe(ref src, (nuint)i);
-            var x = Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+            var x = Widen(f);
             var y = Vector256.LoadUnsafe(ref dst, (nuint)i);
             (y + x * wv).StoreUnsafe(ref dst, (nuint)i);
         }
@@ -121,7 +127,7 @@ internal static class VectorKernels
             val.StoreUnsafe(ref d, (nuint)i);
             // val − val is 0 for finite values and NaN for NaN and ±∞.
             bad |= ~Vector128.Equals(val - val, Vector128<float>.Zero);
-            var x = Vector256.Create(Vector128.WidenLower(val), Vector128.WidenUpper(val));
+            var x = Widen(val);
             sum += x * x;
         }
         double acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
@@ -158,7 +164,7 @@ internal static class VectorKernels
             var c = Vector128.ConditionalSelect(Vector128.Equals(w, Vector128<float>.Zero), Vector128<float>.Zero,
                 (Vector128.LoadUnsafe(ref dr, (nuint)i) - Vector128.LoadUnsafe(ref mr, (nuint)i)) * w);
             c.StoreUnsafe(ref cr, (nuint)i);
-            var x = Vector256.Create(Vector128.WidenLower(c), Vector128.WidenUpper(c));
+            var x = Widen(c);
             sum += x * x;
         }
         double acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
@@ -169,6 +175,23 @@ internal static class VectorKernels
             acc += (double)c * c;
         }
         return acc;
+    }
+
+    /// <summary>a[i] = +0 where |a[i]| ≤ limit (so every zero becomes +0), else unchanged. A NaN limit changes nothing.</summary>
+    public static void ZeroSmall(Span<float> a, float limit)
+    {
+        int n = a.Length;
+        int i = 0;
+        ref float d = ref MemoryMarshal.GetReference(a);
+        var lim = Vector256.Create(limit);
+        for (; i <= n - 8; i += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref d, (nuint)i);
+            Vector256.ConditionalSelect(Vector256.LessThanOrEqual(Vector256.Abs(v), lim), Vector256<float>.Zero, v)
+                .StoreUnsafe(ref d, (nuint)i);
+        }
+        for (; i < n; i++)
+            if (Math.Abs(a[i]) <= limit) a[i] = 0f;
     }
 
     /// <summary>a[i] *= f.</summary>
