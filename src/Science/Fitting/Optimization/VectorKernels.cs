@@ -65,23 +65,31 @@ internal static class VectorKernels
     }
 
     /// <summary>
-    /// Adds Σ (double)a[i]·b[i] over n elements into running partial sums: 4 lanes by
-    /// index mod 4 in <paramref name="sum"/>, the n mod 4 tail elements in
-    /// <paramref name="tail"/>. Lets a caller sum several short rows with one final
-    /// reduction, in an order fixed by the row lengths alone.
+    /// Adds Σ (double)a[i]·b[i] over n elements into running partial sums: elements 8k..8k+3
+    /// go to the lanes of <paramref name="sum0"/>, 8k+4..8k+7 to <paramref name="sum1"/> (two
+    /// independent chains, so the adds do not wait on each other), a last group of 4 to
+    /// <paramref name="sum0"/>, the n mod 4 tail to <paramref name="tail"/>. Lets a caller sum
+    /// several short rows with one final reduction, in an order fixed by the row lengths alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void DotWidenAccumulate(ref float a, ref double b, int n, ref Vector256<double> sum, ref double tail)
+    public static void DotWidenAccumulate(ref float a, ref double b, int n,
+        ref Vector256<double> sum0, ref Vector256<double> sum1, ref double tail)
     {
         int i = 0;
-        var s = sum;
-        for (; i <= n - 4; i += 4)
+        var s0 = sum0;
+        var s1 = sum1;
+        for (; i <= n - 8; i += 8)
         {
-            var f = Vector128.LoadUnsafe(ref a, (nuint)i);
-            var x = Widen(f);
-            s += x * Vector256.LoadUnsafe(ref b, (nuint)i);
+            s0 += Widen(Vector128.LoadUnsafe(ref a, (nuint)i)) * Vector256.LoadUnsafe(ref b, (nuint)i);
+            s1 += Widen(Vector128.LoadUnsafe(ref a, (nuint)(i + 4))) * Vector256.LoadUnsafe(ref b, (nuint)(i + 4));
         }
-        sum = s;
+        if (i <= n - 4)
+        {
+            s0 += Widen(Vector128.LoadUnsafe(ref a, (nuint)i)) * Vector256.LoadUnsafe(ref b, (nuint)i);
+            i += 4;
+        }
+        sum0 = s0;
+        sum1 = s1;
         double t = tail;
         for (; i < n; i++) t += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
         tail = t;
@@ -93,12 +101,17 @@ internal static class VectorKernels
     {
         int i = 0;
         var wv = Vector256.Create(w);
-        for (; i <= n - 4; i += 4)
+        for (; i <= n - 8; i += 8)
         {
-            var f = Vector128.LoadUnsafe(ref src, (nuint)i);
-            var x = Widen(f);
-            var y = Vector256.LoadUnsafe(ref dst, (nuint)i);
-            (y + x * wv).StoreUnsafe(ref dst, (nuint)i);
+            var y0 = Vector256.LoadUnsafe(ref dst, (nuint)i) + Widen(Vector128.LoadUnsafe(ref src, (nuint)i)) * wv;
+            var y1 = Vector256.LoadUnsafe(ref dst, (nuint)(i + 4)) + Widen(Vector128.LoadUnsafe(ref src, (nuint)(i + 4))) * wv;
+            y0.StoreUnsafe(ref dst, (nuint)i);
+            y1.StoreUnsafe(ref dst, (nuint)(i + 4));
+        }
+        if (i <= n - 4)
+        {
+            (Vector256.LoadUnsafe(ref dst, (nuint)i) + Widen(Vector128.LoadUnsafe(ref src, (nuint)i)) * wv).StoreUnsafe(ref dst, (nuint)i);
+            i += 4;
         }
         for (; i < n; i++) Unsafe.Add(ref dst, i) += w * Unsafe.Add(ref src, i);
     }
