@@ -253,6 +253,22 @@ public sealed class FitKernelBench : IBenchmark
                 two = Math.Min(two, (c1 - c0) / itsTwo);
                 one = Math.Min(one, (c2 - c1) / its);
             }
+            // Roofline: one streaming read of the stored values plus a read-modify-write of u,
+            // the memory traffic one LSQR iteration cannot avoid.
+            double stream = double.MaxValue;
+            var vals = sys.Values.ToArray();
+            var ubuf = new double[sys.Rows];
+            float sink = 0;
+            for (int r = 0; r < Reps; r++)
+            {
+                double c0 = Cpu();
+                var acc = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int i = 0; i + 8 <= vals.Length; i += 8) acc += System.Runtime.Intrinsics.Vector256.Create(vals, i);
+                sink += System.Runtime.Intrinsics.Vector256.Sum(acc);
+                VectorKernels.Scale(ubuf, 0.5);
+                stream = Math.Min(stream, Cpu() - c0);
+            }
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{nb} bands] roofline (read the values once + r/w u): {stream:F2} ms (checksum {sink:G3})"));
             double xmax = x1.Max(Math.Abs), diff = 0;
             for (int j = 0; j < np; j++) diff = Math.Max(diff, Math.Abs(x1[j] - x2[j]) / xmax);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

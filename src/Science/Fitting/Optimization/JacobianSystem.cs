@@ -157,8 +157,10 @@ internal sealed class JacobianSystem : ILinearOperator
         if (need > Array.MaxLength)
             throw new Errors.Tract7dtException(Errors.ErrorCodes.FitProblemShape,
                 $"Fit problem: {need} derivative values exceed one array; split the patch into smaller patches.");
-        if (_values.Length < need) _values = new float[need];
-        if (_blocks.Length < blocks) _blocks = new Block[blocks];
+        // 25 % headroom: galaxy patch sizes drift between steps, and an exact fit would
+        // reallocate on every small growth.
+        if (_values.Length < need) _values = new float[Grow(need)];
+        if (_blocks.Length < blocks) _blocks = new Block[Grow(blocks)];
 
         _blockCount = 0;
         _valueCount = 0;
@@ -359,7 +361,7 @@ internal sealed class JacobianSystem : ILinearOperator
         }
         for (int q = 0; q < bands; q++) _bandStart[q + 1] += _bandStart[q];
         int total = _bandStart[bands];
-        if (_bandBlocks.Length < total) _bandBlocks = new int[Math.Max(total, _bandBlocks.Length * 2)];
+        if (_bandBlocks.Length < total) _bandBlocks = new int[Grow(total)];
         Span<int> fill = bands <= 4096 ? stackalloc int[bands] : new int[bands];
         _bandStart.AsSpan(0, bands).CopyTo(fill);
         for (int b = 0; b < _blockCount; b++)
@@ -371,8 +373,8 @@ internal sealed class JacobianSystem : ILinearOperator
         }
 
         // Pass-order copy of the values (every stored value appears exactly once).
-        if (_entryOffset.Length < total) _entryOffset = new int[Math.Max(total, _entryOffset.Length * 2)];
-        if (_bandValues.Length < _valueCount) _bandValues = new float[_valueCount];
+        if (_entryOffset.Length < total) _entryOffset = new int[Grow(total)];
+        if (_bandValues.Length < _valueCount) _bandValues = new float[Grow(_valueCount)];
         int at = 0;
         for (int q = 0; q < bands; q++)
         {
@@ -393,6 +395,8 @@ internal sealed class JacobianSystem : ILinearOperator
     private int BandRows(int image) => Math.Max(1, BandPixels / Math.Max(1, _width[image]));
 
     private static int CeilDiv(int a, int b) => (a + b - 1) / b;
+
+    private static int Grow(long need) => (int)Math.Min(Array.MaxLength, need + need / 4);
 
     /// <summary>
     /// u ← f·u + A·v, then <paramref name="atu"/> ← Aᵀu, in one band-by-band pass (see the
