@@ -42,7 +42,9 @@ public sealed record OptimizerStep(double DLnP, double[] Direction, double Alpha
 /// columns anywhere (sources with no usable pixels) just get X = 0 (#4).</para>
 /// <para>Work reuse (no change to any number): the best candidate's lnP and χ become the
 /// next call's lnP0 and right-hand side when the parameters have not been changed in
-/// between. All buffers persist across calls; one instance serves one thread.</para>
+/// between; a line-search candidate bit-identical to p0 or to the previous candidate
+/// (bound-clamped repeats) reuses the known lnP instead of rendering again. All buffers
+/// persist across calls; one instance serves one thread.</para>
 /// </remarks>
 public sealed class ConstrainedOptimizer
 {
