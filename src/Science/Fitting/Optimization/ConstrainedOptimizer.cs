@@ -42,7 +42,9 @@ public sealed record OptimizerStep(double DLnP, double[] Direction, double Alpha
 /// columns anywhere (sources with no usable pixels) just get X = 0 (#4).</para>
 /// <para>Work reuse (no change to any number): the best candidate's lnP and χ become the
 /// next call's lnP0 and right-hand side when the parameters have not been changed in
-/// between. All buffers persist across calls; one instance serves one thread.</para>
+/// between; a line-search candidate bit-identical to p0 or to the previous candidate
+/// (bound-clamped repeats) reuses the known lnP instead of rendering again. All buffers
+/// persist across calls; one instance serves one thread.</para>
 /// </remarks>
 public sealed class ConstrainedOptimizer
 {
@@ -51,7 +53,8 @@ public sealed class ConstrainedOptimizer
     private List<DerivativePatch>[] _derivs = Array.Empty<List<DerivativePatch>>();
     private double[] _p0 = Array.Empty<double>(), _cand = Array.Empty<double>(), _best = Array.Empty<double>();
     private double[] _lower = Array.Empty<double>(), _upper = Array.Empty<double>(), _maxStep = Array.Empty<double>();
-    private double[] _y = Array.Empty<double>();
+    private double[] _y = Array.Empty<double>(), _prev = Array.Empty<double>();
+    private long _evaluatedCandidates, _reusedCandidates;
     private float[][] _chiBest = Array.Empty<float[]>(), _chiTrial = Array.Empty<float[]>();
     private float[] _model = Array.Empty<float>();
 
@@ -71,6 +74,17 @@ public sealed class ConstrainedOptimizer
 
     private long _tDerivs, _tBuild, _tLsqr, _tSearch;
     private static double Seconds(long ticks) => ticks / (double)System.Diagnostics.Stopwatch.Frequency;
+
+    /// <summary>
+    /// Line-search candidates of this instance so far: rendered, and skipped because they
+    /// were bit-identical to p0 or to the previous candidate (their lnP was known).
+    /// Diagnostics only.
+    /// </summary>
+    public (long Evaluated, long Reused) CandidateCounts => (_evaluatedCandidates, _reusedCandidates);
+
+    private static bool BitEqual(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(a)
+            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(b));
 
     /// <summary>Forgets the cached lnP/χ (call if the problem's data changed behind our back).</summary>
     public void Reset() => _cacheValid = false;
@@ -137,6 +151,7 @@ public sealed class ConstrainedOptimizer
         var cand = _cand.AsSpan(0, np);
         var best = _best.AsSpan(0, np);
         p0.CopyTo(best);
+        var prev = _prev.AsSpan(0, np);
         double bestLnP = lnP0, bestAlpha = 0;
         bool improved = false;
         if (_searchDir.Length < np) _searchDir = new double[np];
@@ -147,14 +162,41 @@ public sealed class ConstrainedOptimizer
         for (int pass = capped ? 0 : 1; pass < 2 && !improved; pass++)
         {
             ReadOnlySpan<double> dir = pass == 0 ? searchDir : direction.AsSpan(0, np);
+            double prevLnP = double.NaN;
+            bool havePrev = false;
             foreach (double a in StepCandidates.Alphas)
             {
                 double eff = StepCandidates.EffectiveAlpha(a, p0, dir, _lower.AsSpan(0, np), _upper.AsSpan(0, np),
                     _maxStep.AsSpan(0, np), out bool limited);
                 if (!(eff >= StepCandidates.MinAlpha)) break;
                 StepCandidates.Candidate(eff, p0, dir, _lower.AsSpan(0, np), _upper.AsSpan(0, np), cand);
-                problem.SetParameters(cand);
-                double l = LogProb(problem, _chiTrial);
+
+                // lnP is a deterministic function of the parameter vector, so a candidate that is
+                // bit-identical to p0 (α·X below the parameters' last bit) or to the previous
+                // candidate (bound-clamped repeats: a larger α shrunk to the same bound) has the
+                // lnP already known and is not rendered again. Such a reused value can never be
+                // accepted (it is ≤ best: best ≥ lnP0, and best ≥ the previous candidate's lnP
+                // once that was processed), so the χ buffers stay consistent.
+                double l;
+                if (BitEqual(cand, p0))
+                {
+                    l = lnP0;
+                    _reusedCandidates++;
+                }
+                else if (havePrev && BitEqual(cand, prev))
+                {
+                    l = prevLnP;
+                    _reusedCandidates++;
+                }
+                else
+                {
+                    problem.SetParameters(cand);
+                    l = LogProb(problem, _chiTrial);
+                    cand.CopyTo(prev);
+                    prevLnP = l;
+                    havePrev = true;
+                    _evaluatedCandidates++;
+                }
                 if (!double.IsFinite(l)) break;
                 if (l < bestLnP - 1) break;
                 if (l > bestLnP)
@@ -251,28 +293,9 @@ public sealed class ConstrainedOptimizer
         return double.IsNaN(l) ? double.NegativeInfinity : l;
     }
 
-    /// <summary>χ = (D − M)·E in f32 (0 where E = 0); returns Σ χ² in f64.</summary>
-    internal static double ChiImage(ReadOnlySpan<float> data, ReadOnlySpan<float> e, ReadOnlySpan<float> model, Span<float> chi)
-    {
-        double s0 = 0, s1 = 0;
-        int i = 0;
-        for (; i + 1 < chi.Length; i += 2)
-        {
-            float c0 = e[i] != 0f ? (data[i] - model[i]) * e[i] : 0f;
-            float c1 = e[i + 1] != 0f ? (data[i + 1] - model[i + 1]) * e[i + 1] : 0f;
-            chi[i] = c0;
-            chi[i + 1] = c1;
-            s0 += (double)c0 * c0;
-            s1 += (double)c1 * c1;
-        }
-        for (; i < chi.Length; i++)
-        {
-            float c0 = e[i] != 0f ? (data[i] - model[i]) * e[i] : 0f;
-            chi[i] = c0;
-            s0 += (double)c0 * c0;
-        }
-        return s0 + s1;
-    }
+    /// <summary>χ = (D − M)·E in f32 (0 where E = 0); returns Σ χ² in f64 (fixed lane order).</summary>
+    internal static double ChiImage(ReadOnlySpan<float> data, ReadOnlySpan<float> e, ReadOnlySpan<float> model, Span<float> chi) =>
+        VectorKernels.ChiRow(data, e, model, chi);
 
     private void FillRhs(IFitProblem problem)
     {
@@ -309,7 +332,7 @@ public sealed class ConstrainedOptimizer
         {
             _p0 = new double[np]; _cand = new double[np]; _best = new double[np];
             _lower = new double[np]; _upper = new double[np]; _maxStep = new double[np];
-            _y = new double[np];
+            _y = new double[np]; _prev = new double[np];
         }
         int ni = problem.ImageCount;
         if (_chiBest.Length != ni)

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Tract7dt.Science.Fitting.Optimization;
 
 /// <summary>
@@ -16,9 +20,23 @@ namespace Tract7dt.Science.Fitting.Optimization;
 /// <item>Column scaling (s_j = sqrt(c_j)) is kept as a separate factor applied in f64
 /// in the products, so the stored values stay the reference's f32 numbers; scaled
 /// values with |val/s_j| ≤ 1e-8 are zeroed, as the reference drops them.</item>
+/// <item>Zero rows and columns at a block's edges (pixels with E = 0, values dropped as
+/// tiny) are trimmed off after scaling, and a block left empty is removed: zeros add
+/// exactly 0 to every product.</item>
 /// </list>
-/// All buffers are kept and grown, never shrunk, so rebuilding the system each
-/// iteration allocates nothing once the sizes have settled.
+/// <para>Products in one pass (<see cref="ScaleMultiplyAddTranspose"/>): each image's
+/// rows are cut into bands of about <see cref="BandPixels"/> pixels, and for each band the
+/// blocks that cross it are listed once per build. LSQR's "u ← f·u + A·v; Aᵀu" then runs
+/// band by band: the band's slice of u and the crossing block rows stay in cache between
+/// the A·v and the Aᵀu halves, so each stored value comes from memory once per LSQR
+/// iteration and u is read and written once. Every u element still receives its
+/// contributions in column order, as in <see cref="MultiplyAdd"/>; the Aᵀu sums run over
+/// (image, band, block, row) in a fixed order. Nothing depends on the machine. The pass
+/// reads a second, pass-ordered copy of the values (built once per build), so memory is
+/// read strictly sequentially; the column-ordered copy serves the variances and tests.</para>
+/// <para>All buffers are kept and grown (with 25 % headroom), never shrunk, so rebuilding
+/// the system each iteration allocates nothing once the sizes have settled. Memory: 8 bytes
+/// per stored value (two f32 copies) plus 8 bytes per row for the right-hand side.</para>
 /// </remarks>
 internal sealed class JacobianSystem : ILinearOperator
 {
@@ -26,6 +44,8 @@ internal sealed class JacobianSystem : ILinearOperator
     internal struct Block
     {
         public int Image;
+        /// <summary>The column (parameter) the block belongs to.</summary>
+        public int Column;
         public int X0, Y0, Width, Height;
         /// <summary>Global row of the block's first pixel.</summary>
         public int Row0;
@@ -50,6 +70,27 @@ internal sealed class JacobianSystem : ILinearOperator
     private int[] _height = Array.Empty<int>();
     private int _blockCount;
     private int _valueCount;
+
+    // Band index: band k of the whole system covers rows [_bandRow0[k], _bandRow0[k+1]) of
+    // image _bandImage[k] and is crossed by blocks _bandBlocks[_bandStart[k] .. _bandStart[k+1]).
+    private int[] _bandRow0 = new int[1];
+    private int[] _bandImage = Array.Empty<int>();
+    private int[] _bandStart = new int[1];
+    private int[] _bandBlocks = Array.Empty<int>();
+    // Copy of the values in pass order: for band k, each crossing block's rows inside the band,
+    // one block after the other; entry q's rows start at _bandValues[_entryOffset[q]]. The
+    // one-pass product then reads memory strictly sequentially (hardware prefetch works; the
+    // column-ordered layout jumped between hundreds of short runs per band).
+    private float[] _bandValues = Array.Empty<float>();
+    private int[] _entryOffset = Array.Empty<int>();
+    private int _bandCount;
+    private double[] _colWeight = Array.Empty<double>();
+
+    /// <summary>
+    /// Target pixels per band of the one-pass products: 4096 f64 = 32 KiB of u (an L1-sized
+    /// slice); the band's block values (a few times that) stay in L2 between the two halves.
+    /// </summary>
+    internal const int BandPixels = 4096;
 
     /// <summary>Number of columns (free parameters).</summary>
     public int Columns { get; private set; }
@@ -103,7 +144,26 @@ internal sealed class JacobianSystem : ILinearOperator
             _norm = new double[nParams];
             _scale = new double[nParams];
             _invScale = new double[nParams];
+            _colWeight = new double[nParams];
         }
+
+        // Size the value buffer once (clipped patch areas) instead of growing it by doubling.
+        long need = 0, blocks = 0;
+        foreach (var list in perParameter)
+            foreach (var patch in list)
+            {
+                int w = _width[patch.Image], h = _height[patch.Image];
+                long cw = Math.Min(patch.X0 + patch.Width, w) - Math.Max(patch.X0, 0);
+                long ch = Math.Min(patch.Y0 + patch.Height, h) - Math.Max(patch.Y0, 0);
+                if (cw > 0 && ch > 0) { need += cw * ch; blocks++; }
+            }
+        if (need > Array.MaxLength)
+            throw new Errors.Tract7dtException(Errors.ErrorCodes.FitProblemShape,
+                $"Fit problem: {need} derivative values exceed one array; split the patch into smaller patches.");
+        // 25 % headroom: galaxy patch sizes drift between steps, and an exact fit would
+        // reallocate on every small growth.
+        if (_values.Length < need) _values = new float[Grow(need)];
+        if (_blocks.Length < blocks) _blocks = new Block[Grow(blocks)];
 
         _blockCount = 0;
         _valueCount = 0;
@@ -112,21 +172,20 @@ internal sealed class JacobianSystem : ILinearOperator
         for (int j = 0; j < nParams; j++)
         {
             _columnStart[j] = _blockCount;
+            int firstValue = _valueCount;
             double norm = 0;
             foreach (var patch in perParameter[j])
-                norm += AddBlock(problem, patch);
+                norm += AddBlock(problem, patch, j);
             _norm[j] = norm;
-            _columnStart[j + 1] = _blockCount;
             double s = Math.Sqrt(norm);
             _scale[j] = s;
             _invScale[j] = s > 0 ? 1.0 / s : 0.0;
-            if (s > 0)
-            {
-                any = true;
-                DropTiny(j, s);
-            }
+            if (s > 0) any = true;
+            DropTinyAndTrim(j, s, firstValue);
+            _columnStart[j + 1] = _blockCount;
         }
         IsEmpty = !any;
+        BuildBands(nImages);
     }
 
     /// <summary>Excludes column j from the products (its scale factor becomes 0) until the next build.</summary>
@@ -182,7 +241,7 @@ internal sealed class JacobianSystem : ILinearOperator
         }
     }
 
-    private double AddBlock(IFitProblem problem, DerivativePatch patch)
+    private double AddBlock(IFitProblem problem, DerivativePatch patch, int column)
     {
         int n = patch.Image;
         int w = _width[n], h = _height[n];
@@ -196,45 +255,212 @@ internal sealed class JacobianSystem : ILinearOperator
 
         ReadOnlySpan<float> e = problem.InverseError(n);
         float[] src = patch.Values;
+        if (src.Length < patch.Width * patch.Height)
+            throw new ArgumentException($"Derivative patch of image {n} has {src.Length} values for {patch.Width}×{patch.Height}.");
         double norm = 0;
+        bool nonFinite = false;
         int off = _valueCount;
         for (int y = y0; y < y1; y++)
         {
-            int srcRow = (y - patch.Y0) * patch.Width - patch.X0;
-            int eRow = y * w;
-            int dst = off + (y - y0) * bw - x0;
-            for (int x = x0; x < x1; x++)
-            {
-                float ev = e[eRow + x];
-                float val = 0f;
-                if (ev != 0f)
-                {
-                    val = src[srcRow + x] * ev;
-                    if (!float.IsFinite(val)) HasNonFinite = true;
-                    norm += (double)val * val;
-                }
-                _values[dst + x] = val;
-            }
+            norm += VectorKernels.WeightRow(src.AsSpan((y - patch.Y0) * patch.Width + (x0 - patch.X0), bw),
+                e.Slice(y * w + x0, bw), _values.AsSpan(off + (y - y0) * bw, bw), ref nonFinite);
         }
+        if (nonFinite) HasNonFinite = true;
         _blocks[_blockCount++] = new Block
         {
-            Image = n, X0 = x0, Y0 = y0, Width = bw, Height = bh,
+            Image = n, Column = column, X0 = x0, Y0 = y0, Width = bw, Height = bh,
             Row0 = _rowOffset[n] + y0 * w + x0, Stride = w, ValueOffset = off,
         };
         _valueCount = need;
         return norm;
     }
 
-    private void DropTiny(int column, double scale)
+    /// <summary>
+    /// Zeroes the scaled values |val/s| ≤ 1e-8 of the column's blocks (the reference drops
+    /// them), then trims each block to the bounding box of its non-zero values and compacts
+    /// the column's values and blocks in place (every block only moves towards the front).
+    /// </summary>
+    private void DropTinyAndTrim(int column, double scale, int firstValue)
     {
+        // |val/s| ≤ 1e-8 ⇔ (double)|val| ≤ 1e-8·s; as a float test: |val| ≤ the largest
+        // float not above that limit (float → double is exact and monotone).
         double limit = DropThreshold * scale;
-        for (int b = _columnStart[column]; b < _columnStart[column + 1]; b++)
+        float flim = (float)limit;
+        if (flim > limit) flim = MathF.BitDecrement(flim);
+        int writeBlock = _columnStart[column];
+        int writeValue = firstValue;
+        for (int b = _columnStart[column]; b < _blockCount; b++)
+        {
+            Block blk = _blocks[b];
+            var vals = _values.AsSpan(blk.ValueOffset, blk.Width * blk.Height);
+            int minX = blk.Width, maxX = -1, minY = blk.Height, maxY = -1;
+            for (int r = 0; r < blk.Height; r++)
+            {
+                var row = vals.Slice(r * blk.Width, blk.Width);
+                VectorKernels.ZeroSmall(row, flim);
+                // Every zero is now +0, so "non-zero" is "bit pattern ≠ 0".
+                var bits = MemoryMarshal.Cast<float, int>(row);
+                int first = bits.IndexOfAnyExcept(0);
+                if (first < 0) continue;
+                int last = bits.LastIndexOfAnyExcept(0);
+                if (first < minX) minX = first;
+                if (last > maxX) maxX = last;
+                if (r < minY) minY = r;
+                maxY = r;
+            }
+            if (maxX < 0) continue; // all zero: the block adds nothing anywhere
+            int tw = maxX - minX + 1, th = maxY - minY + 1;
+            for (int r = 0; r < th; r++)
+                vals.Slice((minY + r) * blk.Width + minX, tw).CopyTo(_values.AsSpan(writeValue + r * tw, tw));
+            blk.Row0 += minY * blk.Stride + minX;
+            blk.X0 += minX;
+            blk.Y0 += minY;
+            blk.Width = tw;
+            blk.Height = th;
+            blk.ValueOffset = writeValue;
+            _blocks[writeBlock++] = blk;
+            writeValue += tw * th;
+        }
+        _blockCount = writeBlock;
+        _valueCount = writeValue;
+    }
+
+    /// <summary>Cuts every image into row bands and lists, per band, the blocks crossing it (in column order).</summary>
+    private void BuildBands(int nImages)
+    {
+        int bands = 0;
+        for (int n = 0; n < nImages; n++)
+            if (_width[n] > 0 && _height[n] > 0) bands += CeilDiv(_height[n], BandRows(n));
+        if (_bandImage.Length < bands) _bandImage = new int[bands];
+        if (_bandRow0.Length < bands + 1) _bandRow0 = new int[bands + 1];
+        if (_bandStart.Length < bands + 1) _bandStart = new int[bands + 1];
+
+        // Band k of image n starts at _firstBand[n] + y / rows.
+        int k = 0;
+        Span<int> firstBand = nImages <= 256 ? stackalloc int[nImages] : new int[nImages];
+        for (int n = 0; n < nImages; n++)
+        {
+            firstBand[n] = k;
+            if (_width[n] <= 0 || _height[n] <= 0) continue;
+            int rows = BandRows(n);
+            for (int y = 0; y < _height[n]; y += rows)
+            {
+                _bandImage[k] = n;
+                _bandRow0[k] = y;
+                k++;
+            }
+        }
+        _bandCount = bands;
+
+        // Counting sort of (band, block) pairs by band; blocks are visited in column order,
+        // so each band's list is in column order.
+        Array.Clear(_bandStart, 0, bands + 1);
+        for (int b = 0; b < _blockCount; b++)
         {
             ref readonly Block blk = ref _blocks[b];
-            var vals = _values.AsSpan(blk.ValueOffset, blk.Width * blk.Height);
-            for (int i = 0; i < vals.Length; i++)
-                if (Math.Abs((double)vals[i]) <= limit) vals[i] = 0f;
+            int rows = BandRows(blk.Image);
+            int k0 = firstBand[blk.Image] + blk.Y0 / rows, k1 = firstBand[blk.Image] + (blk.Y0 + blk.Height - 1) / rows;
+            for (int q = k0; q <= k1; q++) _bandStart[q + 1]++;
         }
+        for (int q = 0; q < bands; q++) _bandStart[q + 1] += _bandStart[q];
+        int total = _bandStart[bands];
+        if (_bandBlocks.Length < total) _bandBlocks = new int[Grow(total)];
+        Span<int> fill = bands <= 4096 ? stackalloc int[bands] : new int[bands];
+        _bandStart.AsSpan(0, bands).CopyTo(fill);
+        for (int b = 0; b < _blockCount; b++)
+        {
+            ref readonly Block blk = ref _blocks[b];
+            int rows = BandRows(blk.Image);
+            int k0 = firstBand[blk.Image] + blk.Y0 / rows, k1 = firstBand[blk.Image] + (blk.Y0 + blk.Height - 1) / rows;
+            for (int q = k0; q <= k1; q++) _bandBlocks[fill[q]++] = b;
+        }
+
+        // Pass-order copy of the values (every stored value appears exactly once).
+        if (_entryOffset.Length < total) _entryOffset = new int[Grow(total)];
+        if (_bandValues.Length < _valueCount) _bandValues = new float[Grow(_valueCount)];
+        int at = 0;
+        for (int q = 0; q < bands; q++)
+        {
+            int n = _bandImage[q];
+            int y0 = _bandRow0[q], y1 = Math.Min(_height[n], y0 + BandRows(n));
+            for (int e = _bandStart[q]; e < _bandStart[q + 1]; e++)
+            {
+                ref readonly Block blk = ref _blocks[_bandBlocks[e]];
+                int r0 = Math.Max(y0, blk.Y0) - blk.Y0, r1 = Math.Min(y1, blk.Y0 + blk.Height) - blk.Y0;
+                int len = (r1 - r0) * blk.Width;
+                _entryOffset[e] = at;
+                _values.AsSpan(blk.ValueOffset + r0 * blk.Width, len).CopyTo(_bandValues.AsSpan(at, len));
+                at += len;
+            }
+        }
+    }
+
+    private int BandRows(int image) => Math.Max(1, BandPixels / Math.Max(1, _width[image]));
+
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
+
+    private static int Grow(long need) => (int)Math.Min(Array.MaxLength, need + need / 4);
+
+    /// <summary>
+    /// u ← f·u + A·v, then <paramref name="atu"/> ← Aᵀu, in one band-by-band pass (see the
+    /// type's remarks); returns ‖u‖² of the new u, summed band by band in row order.
+    /// </summary>
+    public double ScaleMultiplyAddTranspose(double f, ReadOnlySpan<double> v, Span<double> u, Span<double> atu)
+    {
+        int nc = Columns;
+        var weight = _colWeight.AsSpan(0, nc);
+        for (int j = 0; j < nc; j++) weight[j] = v[j] * _invScale[j];
+        atu.Slice(0, nc).Clear();
+        // Bounds were validated when the blocks were built (each lies inside its image's
+        // rows); the inner loops use refs to skip per-row slicing.
+        if (u.Length < Rows || v.Length < nc || atu.Length < nc)
+            throw new ArgumentException("ScaleMultiplyAddTranspose: vector lengths do not match the system.");
+        ref float val0 = ref MemoryMarshal.GetArrayDataReference(_bandValues);
+        ref double u0 = ref MemoryMarshal.GetReference(u);
+        double uu = 0;
+        for (int k = 0; k < _bandCount; k++)
+        {
+            int n = _bandImage[k];
+            int w = _width[n];
+            int y0 = _bandRow0[k], y1 = Math.Min(_height[n], y0 + BandRows(n));
+            var seg = u.Slice(_rowOffset[n] + y0 * w, (y1 - y0) * w);
+            VectorKernels.Scale(seg, f);
+            int e0 = _bandStart[k], e1 = _bandStart[k + 1];
+
+            // A·v: the band's slice of u gets each crossing block's rows, in column order.
+            for (int e = e0; e < e1; e++)
+            {
+                ref readonly Block blk = ref _blocks[_bandBlocks[e]];
+                double wj = weight[blk.Column];
+                if (wj == 0.0) continue;
+                int r0 = Math.Max(y0, blk.Y0) - blk.Y0, r1 = Math.Min(y1, blk.Y0 + blk.Height) - blk.Y0;
+                int src = _entryOffset[e];
+                for (int r = r0; r < r1; r++, src += blk.Width)
+                    VectorKernels.AxpyWiden(wj, ref Unsafe.Add(ref val0, src),
+                        ref Unsafe.Add(ref u0, blk.Row0 + r * blk.Stride), blk.Width);
+            }
+            uu += VectorKernels.SumSquares(seg);
+
+            // Aᵀu over the same (now final) slice, while it and the block rows are in cache.
+            // Per block and band: 2 × 4 lane sums over all its rows plus a tail sum, reduced once.
+            for (int e = e0; e < e1; e++)
+            {
+                ref readonly Block blk = ref _blocks[_bandBlocks[e]];
+                if (_invScale[blk.Column] == 0.0) continue;
+                int r0 = Math.Max(y0, blk.Y0) - blk.Y0, r1 = Math.Min(y1, blk.Y0 + blk.Height) - blk.Y0;
+                int src = _entryOffset[e];
+                var sum0 = Vector256<double>.Zero;
+                var sum1 = Vector256<double>.Zero;
+                double tail = 0;
+                for (int r = r0; r < r1; r++, src += blk.Width)
+                    VectorKernels.DotWidenAccumulate(ref Unsafe.Add(ref val0, src),
+                        ref Unsafe.Add(ref u0, blk.Row0 + r * blk.Stride), blk.Width, ref sum0, ref sum1, ref tail);
+                var sum = sum0 + sum1;
+                atu[blk.Column] += ((sum[0] + sum[1]) + (sum[2] + sum[3])) + tail;
+            }
+        }
+        for (int j = 0; j < nc; j++) atu[j] *= _invScale[j];
+        return uu;
     }
 
     private void EnsureImages(int n)

@@ -11,6 +11,22 @@ internal interface ILinearOperator
 
     /// <summary>x += Aᵀ·u (u of length Rows, x of length Columns).</summary>
     void MultiplyTransposeAdd(ReadOnlySpan<double> u, Span<double> x);
+
+    /// <summary>
+    /// One bidiagonalisation half-step of LSQR in a single call: u ← f·u + A·v, then
+    /// <paramref name="atu"/> ← Aᵀu (overwritten) for the new u. Returns ‖u‖² of the new u.
+    /// The default composes the two products; an operator may fuse them into one pass over
+    /// its values (each stored value is then read once per LSQR iteration instead of twice).
+    /// </summary>
+    double ScaleMultiplyAddTranspose(double f, ReadOnlySpan<double> v, Span<double> u, Span<double> atu)
+    {
+        VectorKernels.Scale(u, f);
+        MultiplyAdd(v, u);
+        double uu = VectorKernels.SumSquares(u);
+        atu.Clear();
+        MultiplyTransposeAdd(u, atu);
+        return uu;
+    }
 }
 
 /// <summary>Why LSQR stopped (the istop codes of Paige &amp; Saunders).</summary>
@@ -39,12 +55,21 @@ public enum LsqrStop
 /// recurrences and stopping tests of tractor-core.md §6.3 (those of SciPy's lsqr, which
 /// the Tractor calls). The work vectors are kept between calls.
 /// </summary>
+/// <remarks>
+/// One rearrangement, exact in real arithmetic: u is kept un-normalised (ũ, with
+/// u = ũ/β held as a pending factor), so that "u ← A v − α u; β = ‖u‖; u ← u/β;
+/// v ← Aᵀu − β v" becomes "ũ ← A v − (α/β_prev) ũ; β = ‖ũ‖; v ← (Aᵀũ)/β − β v". Then
+/// A·v and Aᵀũ need the same ũ and can be formed in one pass over A
+/// (<see cref="ILinearOperator.ScaleMultiplyAddTranspose"/>), and the two full-length
+/// scalings of u disappear. Results differ from the textbook order by rounding only.
+/// </remarks>
 internal sealed class Lsqr
 {
     private const double Eps = 2.220446049250313e-16;
     private double[] _u = Array.Empty<double>();
     private double[] _v = Array.Empty<double>();
     private double[] _w = Array.Empty<double>();
+    private double[] _atu = Array.Empty<double>();
 
     /// <summary>atol (default 1e-6, as the Tractor).</summary>
     public double ATol { get; init; } = 1e-6;
@@ -72,26 +97,29 @@ internal sealed class Lsqr
         if (b.Length != m || x.Length != n)
             throw new ArgumentException("LSQR: b must have Rows and x Columns elements.");
         if (_u.Length < m) _u = new double[m];
-        if (_v.Length < n) { _v = new double[n]; _w = new double[n]; }
+        if (_v.Length < n) { _v = new double[n]; _w = new double[n]; _atu = new double[n]; }
         var u = _u.AsSpan(0, m);
         var v = _v.AsSpan(0, n);
         var w = _w.AsSpan(0, n);
+        var atu = _atu.AsSpan(0, n);
         x.Clear();
         Iterations = 0;
         Stop = LsqrStop.ZeroSolution;
 
+        // u holds ũ; the normalised u is ũ·uScale.
         b.CopyTo(u);
-        double bnorm = Norm(u);
+        double bnorm = Math.Sqrt(VectorKernels.SumSquares(u));
         double beta = bnorm;
-        double alpha = 0;
+        double alpha = 0, uScale = 1;
         v.Clear();
         if (beta > 0)
         {
-            Scale(u, 1.0 / beta);
+            uScale = 1.0 / beta;
             a.MultiplyTransposeAdd(u, v);
+            VectorKernels.Scale(v, uScale);
             alpha = Norm(v);
         }
-        if (alpha > 0) Scale(v, 1.0 / alpha);
+        if (alpha > 0) VectorKernels.Scale(v, 1.0 / alpha);
         v.CopyTo(w);
         if (alpha * beta == 0) return;
 
@@ -102,18 +130,19 @@ internal sealed class Lsqr
         while (itn < iterationLimit)
         {
             itn++;
-            // Bidiagonalisation: u ← A v − α u, v ← Aᵀu − β v.
-            Scale(u, -alpha);
-            a.MultiplyAdd(v, u);
-            beta = Norm(u);
+            // Bidiagonalisation: ũ ← A v − α u (u = ũ·uScale), β = ‖ũ‖, v ← Aᵀũ/β − β v.
+            beta = Math.Sqrt(a.ScaleMultiplyAddTranspose(-alpha * uScale, v, u, atu));
             if (beta > 0)
             {
-                Scale(u, 1.0 / beta);
+                uScale = 1.0 / beta;
                 anorm = Math.Sqrt(anorm * anorm + alpha * alpha + beta * beta);
-                Scale(v, -beta);
-                a.MultiplyTransposeAdd(u, v);
+                for (int j = 0; j < n; j++) v[j] = atu[j] * uScale - beta * v[j];
                 alpha = Norm(v);
-                if (alpha > 0) Scale(v, 1.0 / alpha);
+                if (alpha > 0) VectorKernels.Scale(v, 1.0 / alpha);
+            }
+            else
+            {
+                uScale = 1; // ũ = 0: u is not normalised (reference), and stays 0.
             }
 
             // Plane rotation eliminating β.
@@ -197,24 +226,5 @@ internal sealed class Lsqr
         }
     }
 
-    private static double Norm(ReadOnlySpan<double> a)
-    {
-        // Scaled two-norm is not needed here: values are χ-sized and O(1) after scaling.
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i <= a.Length - 4; i += 4)
-        {
-            s0 += a[i] * a[i];
-            s1 += a[i + 1] * a[i + 1];
-            s2 += a[i + 2] * a[i + 2];
-            s3 += a[i + 3] * a[i + 3];
-        }
-        for (; i < a.Length; i++) s0 += a[i] * a[i];
-        return Math.Sqrt((s0 + s1) + (s2 + s3));
-    }
-
-    private static void Scale(Span<double> a, double f)
-    {
-        for (int i = 0; i < a.Length; i++) a[i] *= f;
-    }
+    private static double Norm(ReadOnlySpan<double> a) => Math.Sqrt(VectorKernels.SumSquares(a));
 }
