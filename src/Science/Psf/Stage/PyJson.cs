@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Tract7dt.Science.Catalog;
-
 namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
@@ -11,7 +7,7 @@ namespace Tract7dt.Science.Psf.Stage;
 /// <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>, non-ASCII as <c>\uXXXX</c>.
 /// Values: null, bool, int/long, double/float, string, <see cref="PyJson"/>, or a list of those.
 /// </summary>
-public sealed class PyJson
+public sealed class PyJson : IEnumerable<(string Key, object? Value)>
 {
     private readonly List<(string Key, object? Value)> _items = new();
 
@@ -28,88 +24,12 @@ public sealed class PyJson
     public object? this[string key] => _items.FirstOrDefault(i => i.Key == key).Value;
 
     /// <summary>The object's text (no trailing newline, as <c>json.dump</c>).</summary>
-    public override string ToString()
-    {
-        var sb = new StringBuilder();
-        WriteValue(sb, this, 0);
-        return sb.ToString();
-    }
+    public override string ToString() => IO.PythonJson.Write(_items);
+
+    public IEnumerator<(string Key, object? Value)> GetEnumerator() => _items.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>A JSON array of objects, Python-style.</summary>
-    public static string Array(IEnumerable<PyJson> items)
-    {
-        var sb = new StringBuilder();
-        WriteValue(sb, items.Cast<object?>().ToList(), 0);
-        return sb.ToString();
-    }
-
-    private static void WriteValue(StringBuilder sb, object? v, int indent)
-    {
-        switch (v)
-        {
-            case null: sb.Append("null"); break;
-            case bool b: sb.Append(b ? "true" : "false"); break;
-            case string s: WriteString(sb, s); break;
-            case int i: sb.Append(i.ToString(CultureInfo.InvariantCulture)); break;
-            case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
-            case float f: WriteValue(sb, (double)f, indent); break;
-            case double d:
-                sb.Append(double.IsNaN(d) ? "NaN" : double.IsPositiveInfinity(d) ? "Infinity"
-                    : double.IsNegativeInfinity(d) ? "-Infinity" : FloatText.Repr(d));
-                break;
-            case PyJson o:
-                if (o._items.Count == 0) { sb.Append("{}"); break; }
-                sb.Append("{\n");
-                for (int k = 0; k < o._items.Count; k++)
-                {
-                    sb.Append(' ', indent + 2);
-                    WriteString(sb, o._items[k].Key);
-                    sb.Append(": ");
-                    WriteValue(sb, o._items[k].Value, indent + 2);
-                    if (k < o._items.Count - 1) sb.Append(',');
-                    sb.Append('\n');
-                }
-                sb.Append(' ', indent).Append('}');
-                break;
-            case System.Collections.IEnumerable list:
-                var items = list.Cast<object?>().ToList();
-                if (items.Count == 0) { sb.Append("[]"); break; }
-                sb.Append("[\n");
-                for (int k = 0; k < items.Count; k++)
-                {
-                    sb.Append(' ', indent + 2);
-                    WriteValue(sb, items[k], indent + 2);
-                    if (k < items.Count - 1) sb.Append(',');
-                    sb.Append('\n');
-                }
-                sb.Append(' ', indent).Append(']');
-                break;
-            default:
-                WriteString(sb, Convert.ToString(v, CultureInfo.InvariantCulture) ?? "");
-                break;
-        }
-    }
-
-    private static void WriteString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                default:
-                    if (c < 0x20 || c > 0x7e) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        sb.Append('"');
-    }
+    public static string Array(IEnumerable<PyJson> items) => IO.PythonJson.Write(items.Select(o => o._items).ToList());
 }
