@@ -4,8 +4,7 @@ public static partial class ErrorCodes
 {
     /// <summary>The merge base catalog has neither an <c>ID</c> column nor RA/DEC key columns.</summary>
     public const string MergeKeyMissing = "T7D500";
-    /// <summary><c>patches/patches.json</c> is missing or not the BuildPatches format.</summary>
-    public const string MergePatchList = "T7D501";
+    // T7D501 (patches.json unreadable at merge) is retired: the one patch-list reader reports T7D301.
     /// <summary>A per-patch fit table cannot be used (no key column, unreadable).</summary>
     public const string MergeFitTable = "T7D502";
     /// <summary><c>state/catalog_state.json</c> is unreadable or names a missing catalog.</summary>

@@ -8,7 +8,6 @@ using Tract7dt.Science.Merge;
 using Tract7dt.Science.Patches;
 using Tract7dt.Science.Pipeline.State;
 using Tract7dt.Science.Wcs;
-using PatchListFile = Tract7dt.Science.Merge.PatchListFile; // merge of wip/mergezp + wip/patchstage: both define PatchListFile
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
@@ -142,7 +141,7 @@ public sealed class MergeStage : IKeyedStage
         var layout = context.Layout;
         var cfg = context.Config.Merge;
         string baseCatalog = BaseCatalog.Resolve(layout);
-        var patches = Merge.PatchListFile.Read(layout.PatchesJson);
+        var patches = Patches.PatchList.Read(layout.PatchesJson);
         var plan = _patchFitPlan(context);
         var items = plan?.ToDictionary(i => i.Id, StringComparer.Ordinal);
         if (plan is null)
