@@ -61,7 +61,7 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Equal(1, rc);
         Assert.Contains(code, err);
         Assert.Contains(Path.GetFileName(fits), err);
-        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("tract7dt: error", StringComparison.Ordinal)));
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("tract7dt: error", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(sim, "work", "state", "frames.json")), "LoadInputs must write nothing on bad input");
     }
 
