@@ -29,7 +29,9 @@ public sealed record PatchRunRecord(string Patch, string Status, int ReturnCode,
 public sealed partial class RunPatchesStage : IKeyedStage
 {
     /// <summary>Bump when a fit's numbers or files would change.</summary>
-    public const string Algorithm = "RunPatches/1";
+    /// <remarks>History: 2 = per-source max-step cap with fallback to the reference rule, and
+    /// the one-pass banded LSQR (different rounding); bump whenever a fit's numbers change.</remarks>
+    public const string Algorithm = "RunPatches/2";
 
     private const string Component = "tract7dt.run_patches";
 
