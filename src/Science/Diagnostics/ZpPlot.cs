@@ -34,11 +34,34 @@ public static class ZpPlot
         var kept = Enumerable.Range(0, zp.Used.Count).Where(i => zp.Kept[i]).Select(i => zp.Used[i]).ToArray();
         var clipped = Enumerable.Range(0, zp.Used.Count).Where(i => !zp.Kept[i]).Select(i => zp.Used[i]).ToArray();
 
+        // The y range follows the used stars (kept and clipped), not the non-converged ones: a few
+        // badly fitted stars 5–10 mag off would otherwise squash the calibration into a line.
+        // Points outside are drawn at the edge as triangles and counted in the legend.
+        var usedZp = zp.Used.Select(s => s.Zp).Where(double.IsFinite).ToArray();
+        double half = Math.Max(0.15, 1.15 * (usedZp.Length > 0 ? usedZp.Max(z => Math.Abs(z - zp.ZpMedian)) : 0));
+        if (double.IsFinite(zp.ZpErrMad)) half = Math.Max(half, 6 * zp.ZpErrMad);
+        double yLo = zp.ZpMedian - half, yHi = zp.ZpMedian + half;
         if (zp.NonConverged.Count > 0)
         {
-            var m = plot.Add.Markers(zp.NonConverged.Select(s => s.GaiaMag).ToArray(), zp.NonConverged.Select(s => s.Zp).ToArray(),
+            var inside = zp.NonConverged.Where(s => s.Zp >= yLo && s.Zp <= yHi).ToArray();
+            var outside = zp.NonConverged.Where(s => !(s.Zp >= yLo && s.Zp <= yHi)).ToArray();
+            var m = plot.Add.Markers(inside.Select(s => s.GaiaMag).ToArray(), inside.Select(s => s.Zp).ToArray(),
                 MarkerShape.FilledDiamond, 7, grey60.WithAlpha(0.6));
-            m.LegendText = $"non-converged (N={zp.NonConverged.Count})";
+            m.LegendText = outside.Length == 0
+                ? $"non-converged (N={zp.NonConverged.Count})"
+                : $"non-converged (N={zp.NonConverged.Count}, {outside.Length} off scale)";
+            if (outside.Length > 0)
+            {
+                var up = outside.Where(s => s.Zp > yHi).ToArray();
+                var down = outside.Where(s => !(s.Zp > yHi)).ToArray();
+                double pad = 0.03 * (yHi - yLo);
+                if (up.Length > 0)
+                    plot.Add.Markers(up.Select(s => s.GaiaMag).ToArray(), up.Select(_ => yHi - pad).ToArray(),
+                        MarkerShape.FilledTriangleUp, 7, grey60.WithAlpha(0.6));
+                if (down.Length > 0)
+                    plot.Add.Markers(down.Select(s => s.GaiaMag).ToArray(), down.Select(_ => yLo + pad).ToArray(),
+                        MarkerShape.FilledTriangleDown, 7, grey60.WithAlpha(0.6));
+            }
         }
         if (clipped.Length > 0)
         {
@@ -77,7 +100,8 @@ public static class ZpPlot
         plot.Legend.BackgroundColor = Colors.White.WithAlpha(0.7);
         plot.Axes.Margins(0.08, 0.15);
         plot.Axes.AutoScale();
-        var all = zp.Used.Concat(zp.NonConverged).Select(s => (s.GaiaMag, s.Zp)).ToArray();
+        plot.Axes.SetLimitsY(yLo, yHi);
+        var all = zp.Used.Concat(zp.NonConverged).Select(s => (s.GaiaMag, Math.Clamp(s.Zp, yLo, yHi))).ToArray();
         plot.ShowLegend(EmptiestCorner(all, zp.ZpMedian));
         PlotFiles.SavePng(plot, path, WidthInches, HeightInches, dpi);
     }
