@@ -179,11 +179,11 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
     }
 
     [Fact]
-    public void Changing_zp_clip_sigma_reruns_only_ComputeZp()
+    public void Changing_zp_clip_sigma_reruns_only_ComputeZp_also_as_its_own_target()
     {
         tile.Restore();
         GraphTile.SetConfig(tile.Config, "zp", "clip_sigma", "2.5");
-        var log = Build();
+        var log = Build("-t:ComputeZp");
         Assert.Equal(["ComputeZp"], log.Rebuilt());
         Assert.Equal(["all"], log.Stale["ComputeZp"]);
     }
