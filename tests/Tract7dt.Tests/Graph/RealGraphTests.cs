@@ -209,6 +209,28 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
     }
 
     [Fact]
+    public void Changing_a_scheduling_key_reruns_nothing()
+    {
+        tile.Restore();
+        GraphTile.SetConfig(tile.Config, "patch_run", "max_workers", "1");
+        GraphTile.SetConfig(tile.Config, "epsf", "max_workers", "1");
+        var q = MsBuildRunner.RunReal(tile.Config, "-question");
+        Assert.True(q.ExitCode == 0, q.Output);
+    }
+
+    [Fact]
+    public void Changing_epsf_ngrid_rekeys_every_epsf_cell_because_its_meta_records_it()
+    {
+        tile.Restore();
+        var before = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config));
+        GraphTile.SetConfig(tile.Config, "epsf", "ngrid", "1");
+        var after = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config));
+        Assert.Equal(before.Select(i => i.Id), after.Select(i => i.Id));
+        Assert.All(before.Zip(after), p => Assert.NotEqual(p.First.Key, p.Second.Key));
+        Assert.All(after, i => Assert.Contains("config epsf.ngrid = 1", i.Manifest));
+    }
+
+    [Fact]
     public void Touching_every_input_and_output_reruns_nothing()
     {
         tile.Restore();
