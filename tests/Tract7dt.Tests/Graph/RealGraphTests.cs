@@ -30,7 +30,11 @@ public sealed class RealBuiltTile : IDisposable
         Layout = GraphTile.Context(Config).Layout;
 
         First = MsBuildRunner.RunReal(Config);
-        if (First.ExitCode != 0) throw new InvalidOperationException("first build failed:\n" + First.Output);
+        if (First.ExitCode != 0)
+        {
+            Directory.Delete(_root, true); // xunit does not dispose a fixture whose constructor threw
+            throw new InvalidOperationException("first build failed:\n" + First.Output);
+        }
         FirstBuild = BuildLog.Parse(First.Output);
         FinalCatalog = File.ReadAllBytes(Layout.FinalCatalog);
         Snapshot = Path.Combine(_root, "built");
