@@ -5,9 +5,9 @@ namespace Tract7dt.Tests.Graph;
 
 /// <summary>
 /// Runs <c>dotnet msbuild examples/Run.proj</c> from this repository against a config, with
-/// the tasks assembly of the test output folder (already built, so no nested build) and the
-/// stand-in stages of <see cref="FakePipeline"/> as a stage plugin. No node reuse: nothing
-/// outlives a test.
+/// the tasks assembly of the test output folder (already built, so no nested build) and,
+/// unless <c>realStages</c> is set, the stand-in stages of <see cref="FakePipeline"/> as a
+/// stage plugin. No node reuse: nothing outlives a test.
 /// </summary>
 internal static class MsBuildRunner
 {
@@ -20,7 +20,8 @@ internal static class MsBuildRunner
 
     public sealed record Result(int ExitCode, string Output);
 
-    public static ProcessStartInfo StartInfo(string configPath, IEnumerable<string> extraArgs, IDictionary<string, string>? env = null)
+    public static ProcessStartInfo StartInfo(string configPath, IEnumerable<string> extraArgs, IDictionary<string, string>? env = null,
+        bool realStages = false)
     {
         string bin = AppContext.BaseDirectory;
         var psi = new ProcessStartInfo("dotnet")
@@ -35,10 +36,12 @@ internal static class MsBuildRunner
             "msbuild", RunProj, "-nologo", "-nodeReuse:false", "-v:n",
             "-p:Config=" + configPath,
             "-p:Tract7dtBuildTasks=false",
-            "-p:Tract7dtTasksDll=" + Path.Combine(bin, "Tract7dt.Tasks.dll"),
+            "-p:Tract7dtTasksDll=" + (realStages ? TasksBuildDll() : Path.Combine(bin, "Tract7dt.Tasks.dll")),
+        }.Concat(realStages ? [] : new[]
+        {
             "-p:Tract7dtStagePluginPath=" + Path.Combine(bin, "Tract7dt.Tests.dll"),
             "-p:Tract7dtStagePluginType=" + typeof(FakePipeline).FullName,
-        }.Concat(extraArgs))
+        }).Concat(extraArgs))
             psi.ArgumentList.Add(a);
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
@@ -51,9 +54,16 @@ internal static class MsBuildRunner
         return psi;
     }
 
-    public static Result Run(string configPath, params string[] extraArgs)
+    /// <summary>Runs msbuild with the stand-in stages.</summary>
+    public static Result Run(string configPath, params string[] extraArgs) => Run(StartInfo(configPath, extraArgs), extraArgs);
+
+    /// <summary>Runs msbuild with the real (registered) science stages.</summary>
+    public static Result RunReal(string configPath, params string[] extraArgs) =>
+        Run(StartInfo(configPath, extraArgs, realStages: true), extraArgs);
+
+    private static Result Run(ProcessStartInfo psi, string[] extraArgs)
     {
-        using var p = Process.Start(StartInfo(configPath, extraArgs))!;
+        using var p = Process.Start(psi)!;
         var output = new StringBuilder();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -64,6 +74,22 @@ internal static class MsBuildRunner
         }
         output.Append(stdout.Result).Append(stderr.Result);
         return new Result(p.ExitCode, output.ToString());
+    }
+
+    /// <summary>
+    /// The tasks assembly in its own build folder (src/Tasks/bin/&lt;Configuration&gt;/&lt;tfm&gt;,
+    /// built as a reference of this test project). The real stages need it there: only that
+    /// folder has Tract7dt.Tasks.deps.json, through which the task host finds SkiaSharp's
+    /// native library (runtimes/&lt;rid&gt;/native) for the plots; the copy in the test output
+    /// folder has no deps file of its own and fails at the first plot.
+    /// </summary>
+    private static string TasksBuildDll()
+    {
+        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string dll = Path.Combine(RepoRoot, "src", "Tasks", "bin", bin.Parent!.Name, bin.Name, "Tract7dt.Tasks.dll");
+        if (!File.Exists(dll) || !File.Exists(Path.ChangeExtension(dll, ".deps.json")))
+            throw new InvalidOperationException($"{dll} (with its .deps.json) not found; build src/Tasks in this configuration first.");
+        return dll;
     }
 
     private static string FindRepoRoot()

@@ -36,7 +36,9 @@ public sealed class BuildEpsfStage : IKeyedStage
     /// <summary>The <c>epsf.*</c> keys a cell's outputs depend on (scheduling keys excluded).</summary>
     public static readonly string[] CellConfigKeys = PipelineConfig.AllKeys
         .Where(k => k.StartsWith("epsf.", StringComparison.Ordinal)
-            && k is not ("epsf.parallel_bands" or "epsf.max_workers" or "epsf.skip_empty_epsf_patches" or "epsf.ngrid"))
+            // epsf.ngrid (patches per cell) changes no ePSF pixel, but each cell's meta.json
+            // records it in "cfg", so a key without it would leave that record stale.
+            && k is not ("epsf.parallel_bands" or "epsf.max_workers" or "epsf.skip_empty_epsf_patches"))
         .Append("plotting.dpi").ToArray();
 
 #pragma warning disable CA2255 // registration from the stage's own file, as the framework asks

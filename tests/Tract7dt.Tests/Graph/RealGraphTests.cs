@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Tract7dt.Science.Pipeline;
+using Tract7dt.Science.Pipeline.Stages;
+using Tract7dt.Science.Simulation;
+using Xunit;
+
+namespace Tract7dt.Tests.Graph;
+
+/// <summary>
+/// A small simulated tile (3 bands, 300 × 300 px, 30 sources; 2 × 2 ePSF cells with 2 × 2
+/// patches each) built once from scratch by <c>dotnet msbuild</c> with the real stages, and a
+/// snapshot of the result. Every scenario restores the snapshot into the same folder: keys
+/// record the resolved (absolute) input paths, so a copy elsewhere would be a different tile.
+/// </summary>
+public sealed class RealBuiltTile : IDisposable
+{
+    private readonly string _root;
+
+    public RealBuiltTile()
+    {
+        _root = Directory.CreateTempSubdirectory("t7d-graph-real").FullName;
+        TileDir = Path.Combine(_root, "tile");
+        Simulator.Run(new SimulationOptions(TileDir, SimulationPreset.Tiny, Width: 300, Height: 300, Sources: 30));
+        Config = Path.Combine(TileDir, "config.yaml");
+        // Four ePSF cells per band and several patches, so "which items rebuilt" has content.
+        GraphTile.SetConfig(Config, "epsf", "epsf_ngrid", "2");
+        GraphTile.SetConfig(Config, "epsf", "ngrid", "2");
+        Layout = GraphTile.Context(Config).Layout;
+
+        First = MsBuildRunner.RunReal(Config);
+        if (First.ExitCode != 0)
+        {
+            Directory.Delete(_root, true); // xunit does not dispose a fixture whose constructor threw
+            throw new InvalidOperationException("first build failed:\n" + First.Output);
+        }
+        FirstBuild = BuildLog.Parse(First.Output);
+        FinalCatalog = File.ReadAllBytes(Layout.FinalCatalog);
+        Snapshot = Path.Combine(_root, "built");
+        GraphTile.CopyTree(TileDir, Snapshot);
+    }
+
+    /// <summary>The tile's folder (inputs, config, work dir); scenarios edit it after <see cref="Restore"/>.</summary>
+    public string TileDir { get; }
+
+    public string Config { get; }
+
+    public WorkDirLayout Layout { get; }
+
+    internal MsBuildRunner.Result First { get; }
+
+    internal BuildLog FirstBuild { get; }
+
+    /// <summary>The final catalog of the uninterrupted first build.</summary>
+    public byte[] FinalCatalog { get; }
+
+    private string Snapshot { get; }
+
+    /// <summary>Puts the tile back exactly as the first build left it (contents and dates).</summary>
+    public void Restore()
+    {
+        Directory.Delete(TileDir, true);
+        GraphTile.CopyTree(Snapshot, TileDir);
+    }
+
+    public void Dispose() => Directory.Delete(_root, true);
+}
+
+/// <summary>
+/// What one msbuild run's plan said, parsed from the graph's per-stage lines
+/// ("<c>Stage: N item(s), U up to date, B to build</c>" or "<c>Stage: all N item(s) up to
+/// date</c>") and per-item lines ("<c>Stage item: reason</c>", normal verbosity).
+/// </summary>
+internal sealed class BuildLog
+{
+    private static readonly Regex Summary = new(
+        @"^\s*(?<stage>[A-Za-z]+): (?:all (?<n>\d+) item\(s\) up to date|(?<n>\d+) item\(s\), (?<u>\d+) up to date, (?<b>\d+) to build)\s*$",
+        RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
+    private static readonly Regex ItemLine = new(
+        @"^\s*(?<stage>[A-Za-z]+) (?<item>[A-Za-z0-9_./+-]+): (?<reason>.+?)\s*$",
+        RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
+    /// <summary>The build's console output.</summary>
+    public string Output { get; private init; } = "";
+
+    /// <summary>Stage → (items planned, items to build), for every stage the build planned.</summary>
+    public Dictionary<string, (int Items, int ToBuild)> Stages { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Stage → ids of the items it rebuilt.</summary>
+    public Dictionary<string, List<string>> Stale { get; } = new(StringComparer.Ordinal);
+
+    public static BuildLog Parse(string output)
+    {
+        var log = new BuildLog { Output = output };
+        var stages = Enum.GetNames<StageId>().ToHashSet(StringComparer.Ordinal);
+        foreach (Match m in Summary.Matches(output))
+        {
+            string stage = m.Groups["stage"].Value;
+            if (!stages.Contains(stage)) continue;
+            int n = int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+            int b = m.Groups["b"].Success ? int.Parse(m.Groups["b"].Value, CultureInfo.InvariantCulture) : 0;
+            Assert.False(log.Stages.ContainsKey(stage), $"stage {stage} planned twice in one build");
+            log.Stages[stage] = (n, b);
+            log.Stale[stage] = [];
+        }
+        foreach (Match m in ItemLine.Matches(output))
+            if (stages.Contains(m.Groups["stage"].Value) && log.Stale.TryGetValue(m.Groups["stage"].Value, out var list))
+                list.Add(m.Groups["item"].Value);
+        foreach (var (stage, (_, b)) in log.Stages)
+            Assert.True(log.Stale[stage].Count == b, $"{stage}: {b} to build but {log.Stale[stage].Count} item lines:\n{output}");
+        return log;
+    }
+
+    /// <summary>Stages that rebuilt at least one item, in pipeline order.</summary>
+    public List<string> Rebuilt() =>
+        Enum.GetNames<StageId>().Where(s => Stages.TryGetValue(s, out var c) && c.ToBuild > 0).ToList();
+
+    public int Items(string stage) => Stages[stage].Items;
+
+    public int ToBuild(string stage) => Stages[stage].ToBuild;
+}
+
+/// <summary>
+/// The seven scenarios of GitHub issue "The build graph", run by <c>dotnet msbuild
+/// examples/Run.proj</c> against the real stages on a small simulated tile. Each test
+/// restores the built tile, changes one thing, rebuilds and checks from the graph's log
+/// exactly which stage items were rebuilt (tests of one class run one after another, so
+/// sharing the tile's folder is safe).
+/// </summary>
+public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuiltTile>
+{
+    private static readonly string[] AllStages = Enum.GetNames<StageId>();
+
+    private BuildLog Build(params string[] args)
+    {
+        var r = MsBuildRunner.RunReal(tile.Config, args);
+        Assert.True(r.ExitCode == 0, r.Output);
+        var log = BuildLog.Parse(r.Output);
+        Assert.Equal(AllStages, log.Stages.Keys.OrderBy(s => Array.IndexOf(AllStages, s)));
+        return log;
+    }
+
+    private List<string> PatchTags() => tile.FirstBuild.Stale["RunPatches"];
+
+    [Fact]
+    public void First_build_plans_every_item_of_every_stage_and_several_cells_and_patches()
+    {
+        var first = tile.FirstBuild;
+        Assert.Equal(AllStages, first.Rebuilt());
+        foreach (var (stage, (n, b)) in first.Stages) Assert.True(n == b, $"{stage}: {b} of {n} built from scratch");
+        Assert.Equal(3 * 4, first.Items("BuildEpsf"));               // 3 bands × 2 × 2 cells
+        Assert.InRange(first.Items("RunPatches"), 3, 16);             // ≤ 2² × 2² patches, empty ones pruned
+        Assert.Equal(first.Items("BuildPatchInputs"), first.Items("RunPatches"));
+        Assert.NotEmpty(tile.FinalCatalog);
+    }
+
+    [Fact]
+    public void Second_build_does_nothing_question_passes_and_every_item_is_up_to_date()
+    {
+        tile.Restore();
+        var q = MsBuildRunner.RunReal(tile.Config, "-question");
+        Assert.True(q.ExitCode == 0, q.Output);
+
+        var log = Build();
+        Assert.Empty(log.Rebuilt());
+        foreach (var stage in AllStages)
+            Assert.Contains($"{stage}: all {tile.FirstBuild.Items(stage)} item(s) up to date", log.Output);
+        Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+    }
+
+    [Fact]
+    public void Changing_n_opt_iters_refits_every_patch_and_nothing_upstream()
+    {
+        tile.Restore();
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        Assert.NotEqual(0, MsBuildRunner.RunReal(tile.Config, "-question").ExitCode);
+
+        var log = Build();
+        Assert.Equal(["RunPatches", "Merge", "ComputeZp"], log.Rebuilt());
+        Assert.Equal(PatchTags(), log.Stale["RunPatches"]);
+    }
+
+    [Fact]
+    public void Changing_zp_clip_sigma_reruns_only_ComputeZp_also_as_its_own_target()
+    {
+        tile.Restore();
+        GraphTile.SetConfig(tile.Config, "zp", "clip_sigma", "2.5");
+        var log = Build("-t:ComputeZp");
+        Assert.Equal(["ComputeZp"], log.Rebuilt());
+        Assert.Equal(["all"], log.Stale["ComputeZp"]);
+    }
+
+    [Fact]
+    public void Editing_one_bands_pixels_rebuilds_its_epsf_cells_and_the_patches_reading_them_only()
+    {
+        tile.Restore();
+        GraphTile.EditPixels(tile.TileDir, "m550");
+        var log = Build();
+        // LoadInputs (white stack, frames.json) and AugmentGaia (reads the white stack) must
+        // rerun; BuildPatches must not: patch geometry comes from the catalog and the crop.
+        Assert.Equal(["LoadInputs", "AugmentGaia", "BuildEpsf", "BuildPatchInputs", "RunPatches", "Merge", "ComputeZp"],
+            log.Rebuilt());
+
+        // Only m550's four cells; the other bands' ePSFs are kept.
+        Assert.Equal(tile.FirstBuild.Stale["BuildEpsf"].Where(i => i.StartsWith("m550/", StringComparison.Ordinal)).ToList(),
+            log.Stale["BuildEpsf"]);
+        Assert.Equal(4, log.ToBuild("BuildEpsf"));
+        // Every payload holds a window of every band, so every patch reads m550.
+        Assert.Equal(PatchTags(), log.Stale["BuildPatchInputs"]);
+        Assert.Equal(PatchTags(), log.Stale["RunPatches"]);
+    }
+
+    [Fact]
+    public void Changing_a_scheduling_key_reruns_nothing()
+    {
+        tile.Restore();
+        GraphTile.SetConfig(tile.Config, "patch_run", "max_workers", "1");
+        GraphTile.SetConfig(tile.Config, "epsf", "max_workers", "1");
+        var q = MsBuildRunner.RunReal(tile.Config, "-question");
+        Assert.True(q.ExitCode == 0, q.Output);
+    }
+
+    [Fact]
+    public void Changing_epsf_ngrid_rekeys_every_epsf_cell_because_its_meta_records_it()
+    {
+        tile.Restore();
+        var before = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config));
+        GraphTile.SetConfig(tile.Config, "epsf", "ngrid", "1");
+        var after = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config));
+        Assert.Equal(before.Select(i => i.Id), after.Select(i => i.Id));
+        Assert.All(before.Zip(after), p => Assert.NotEqual(p.First.Key, p.Second.Key));
+        Assert.All(after, i => Assert.Contains("config epsf.ngrid = 1", i.Manifest));
+    }
+
+    [Fact]
+    public void Touching_every_input_and_output_reruns_nothing()
+    {
+        tile.Restore();
+        var later = DateTime.UtcNow.AddMinutes(5);
+        foreach (var f in Directory.EnumerateFiles(tile.TileDir, "*", SearchOption.AllDirectories))
+            File.SetLastWriteTimeUtc(f, later);
+
+        // -question fails as soon as a target would run or a plan would write, re-date or
+        // remove a key file or stamp; passing means the build does nothing.
+        var q = MsBuildRunner.RunReal(tile.Config, "-question");
+        Assert.True(q.ExitCode == 0, q.Output);
+        var log = BuildLog.Parse(q.Output);
+        Assert.Empty(log.Rebuilt());
+        Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+    }
+
+    [Fact]
+    public void Deleting_one_patch_output_refits_only_that_patch()
+    {
+        tile.Restore();
+        string tag = PatchTags()[1];
+        File.Delete(tile.Layout.PatchFitCsv(tag));
+        var log = Build();
+        // The refit writes the same bytes, so Merge's key (the fit tables' content) is unchanged.
+        Assert.Equal(["RunPatches"], log.Rebuilt());
+        Assert.Equal([tag], log.Stale["RunPatches"]);
+        Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+    }
+
+    [Fact]
+    public void A_build_killed_during_RunPatches_resumes_to_a_byte_identical_final_catalog()
+    {
+        tile.Restore();
+        var tags = PatchTags();
+        // Drop every fit and what follows from them, as if the build had never got past
+        // BuildPatchInputs; upstream stays built.
+        foreach (var t in tags) Directory.Delete(tile.Layout.PatchOutDir(t), true);
+        File.Delete(MergeStage.MergedCatalogPath(tile.Layout));
+        File.Delete(tile.Layout.FinalCatalog);
+
+        var psi = MsBuildRunner.StartInfo(tile.Config, [], realStages: true);
+        List<string> doneBeforeKill;
+        using (var p = Process.Start(psi)!)
+        {
+            p.OutputDataReceived += (_, _) => { };
+            p.ErrorDataReceived += (_, _) => { };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow + MsBuildRunner.Timeout;
+            while ((doneBeforeKill = FittedPatches(tags)).Count == 0)
+            {
+                Assert.False(p.HasExited, "the build ended before it could be killed");
+                Assert.True(DateTime.UtcNow < deadline, "RunPatches did not start");
+                Thread.Sleep(20);
+            }
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+        }
+        doneBeforeKill = FittedPatches(tags);
+        Assert.InRange(doneBeforeKill.Count, 1, tags.Count - 1);
+        Assert.False(File.Exists(tile.Layout.FinalCatalog));
+
+        var log = Build();
+        Assert.Equal(["RunPatches", "Merge", "ComputeZp"], log.Rebuilt());
+        Assert.Equal(tags.Except(doneBeforeKill).ToList(), log.Stale["RunPatches"]); // finished fits kept
+        Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+    }
+
+    /// <summary>Patches whose stamp exists (a stamp is written last, after the fit's outputs).</summary>
+    private List<string> FittedPatches(List<string> tags) =>
+        tags.Where(t => File.Exists(RunPatchesStage.StampPath(tile.Layout, t))).ToList();
+}
