@@ -157,8 +157,10 @@ public sealed class MergeStage : IKeyedStage
                 continue; // filtered out by merge.pattern, as the original's glob would
             if (items is not null)
             {
-                if (!items.TryGetValue(tag, out var item)) why = "not planned by RunPatches (no payload)";
-                else if (!Stamp.IsUpToDate(item.StampPath, item.Key, context.Hasher, out string reason)) why = "stamp: " + reason;
+                // No payload, so RunPatches plans nothing: the patch owns no source
+                // (patch_inputs.skip_empty_patch) and there is nothing to merge or to mark.
+                if (!items.TryGetValue(tag, out var item)) continue;
+                if (!Stamp.IsUpToDate(item.StampPath, item.Key, context.Hasher, out string reason)) why = "stamp: " + reason;
                 else if (!StampRecords(item.StampPath, csv)) why = "its stamp does not record " + Path.GetFileName(csv);
             }
             else if (!File.Exists(csv)) why = "no fit table";
