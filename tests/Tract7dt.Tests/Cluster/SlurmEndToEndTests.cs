@@ -15,7 +15,7 @@ namespace Tract7dt.Tests.Cluster;
 /// <see cref="RunPatchesStage.WorkerCommandPrefix"/> finds without <c>TRACT7DT_CLI</c>).
 /// </summary>
 [Collection(SlurmCollection.Name)]
-public sealed class SlurmEndToEndTests(TinyTile tile) : IClassFixture<TinyTile>
+public sealed class SlurmEndToEndTests(TinyTile tile)
 {
     /// <summary>Longest wait for a condition on the cluster (scheduling passes are 1 s apart; a patch fits in ~2 s).</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
@@ -111,8 +111,7 @@ public sealed class SlurmEndToEndTests(TinyTile tile) : IClassFixture<TinyTile>
     {
         string config = tile.NewCopy("corrupt");
         string work = Path.Join(Path.GetDirectoryName(config)!, "work");
-        var prep = Cli.Run("build-patch-inputs", "--config", config);
-        Assert.True(prep.Rc == 0, prep.Err);
+        Cli.Prepare(config);
         var payloads = Directory.GetFiles(Path.Join(work, "patch_payloads"), "*.payload.fits").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(TinyTile.PatchCount, payloads.Count);
         string bad = payloads[1];

@@ -91,6 +91,17 @@ internal static class Cli
         return (rc, o.ToString(), e.ToString());
     }
 
+    /// <summary>Every stage before RunPatches, locally: <c>run-epsf</c> then <c>build-patch-inputs</c>
+    /// (which alone would leave the patches without ePSFs).</summary>
+    public static void Prepare(string config)
+    {
+        foreach (string command in new[] { "run-epsf", "build-patch-inputs" })
+        {
+            var r = Run(command, "--config", config);
+            if (r.Rc != 0) throw new Xunit.Sdk.XunitException($"{command} failed ({r.Rc}):\n{r.Err}");
+        }
+    }
+
     /// <summary>The item counts of the "Submitted Slurm array N: K item(s)" lines of a log, in order.</summary>
     public static List<int> Submissions(string log) =>
         Regex.Matches(log, @"Submitted Slurm array [0-9]+: ([0-9]+) item\(s\)")
