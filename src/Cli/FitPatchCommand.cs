@@ -58,10 +58,6 @@ internal sealed class FitPatchCommand : ICommand
     };
 
     /// <summary>
-    /// With the Slurm executor, patches that failed every attempt make the command exit
-    /// non-zero (after Merge and ZP ran on the rest), naming each patch and its Slurm log.
-    /// </summary>
-    /// <summary>
     /// After a command that fitted patches: when any patch failed (locally or on Slurm), the
     /// command ends with one error listing them, after the merge has written the catalog
     /// (its sources are marked <c>fit_status = patch_failed</c>), so scripts notice.

@@ -1,7 +1,9 @@
 using Microsoft.Build.Framework;
+using Tract7dt.Science.Config;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Logging;
 using Tract7dt.Science.Pipeline;
+using Tract7dt.Science.Pipeline.Stages;
 
 namespace Tract7dt.Tasks;
 
@@ -80,25 +82,56 @@ public sealed class BuildPatchInputs : StageTask
     protected override string Component => "tract7dt.patch_inputs";
 }
 
-/// <summary>Stage 5: one fit per patch, on the local worker pool.</summary>
+/// <summary>Stage 5: one fit per patch, on the local worker pool or as one Slurm job array.</summary>
 public sealed class RunPatches : StageTask
 {
     /// <summary>
-    /// <c>local</c> (default) or a cluster executor. Empty means <c>cluster.executor</c> from
-    /// the config. Only the local executor exists yet; <c>slurm</c> is reserved for the
-    /// cluster issue and fails with T7D004 rather than silently running locally.
+    /// <c>local</c> or <c>slurm</c> (<c>/p:Executor=…</c>); empty means <c>cluster.executor</c>
+    /// from the config. Only where the fits run changes, never their numbers or keys.
     /// </summary>
     public string Executor { get; set; } = "";
+
+    /// <summary>
+    /// The <c>tract7dt</c> executable the Slurm array tasks run (<c>/p:Tract7dtCli=…</c>; the
+    /// targets default it to the built CLI of this repository). Empty: the
+    /// <c>TRACT7DT_CLI</c> environment variable, else the stage's own default.
+    /// </summary>
+    public string Cli { get; set; } = "";
 
     public override StageId Stage => StageId.RunPatches;
     protected override string Component => "tract7dt.run_patches";
 
+    protected override PipelineConfig AdjustConfig(PipelineConfig config) => Executor switch
+    {
+        "" => config,
+        "local" => config with { Cluster = config.Cluster with { Executor = ClusterExecutor.Local } },
+        "slurm" => config with { Cluster = config.Cluster with { Executor = ClusterExecutor.Slurm } },
+        _ => throw new Tract7dtException(ErrorCodes.ClusterBadRequest,
+            $"/p:Executor={Executor} is not an executor; use /p:Executor=local or /p:Executor=slurm (or leave it empty for cluster.executor)."),
+    };
+
+    protected override void ExecuteCore(Log log)
+    {
+        // The stage reads the worker path from TRACT7DT_CLI; set it for this run only, so an
+        // in-process build (tests, node reuse) keeps its environment.
+        string? previous = Environment.GetEnvironmentVariable(RunPatchesStage.CliPathVariable);
+        if (Cli.Length > 0) Environment.SetEnvironmentVariable(RunPatchesStage.CliPathVariable, Path.GetFullPath(Cli));
+        try
+        {
+            base.ExecuteCore(log);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(RunPatchesStage.CliPathVariable, previous);
+        }
+    }
+
     protected override void BeforeRun(StageContext context)
     {
-        string executor = Executor.Length > 0 ? Executor : context.Config.Cluster.Executor.ToString().ToLowerInvariant();
-        if (!string.Equals(executor, "local", StringComparison.Ordinal))
-            throw new Tract7dtException(ErrorCodes.NotBuiltYet,
-                $"Executor '{executor}' (from {(Executor.Length > 0 ? "/p:Executor" : "cluster.executor")}) is not built yet; use /p:Executor=local.");
+        if (context.Config.Cluster.Executor != ClusterExecutor.Slurm || Cli.Length == 0 || File.Exists(Path.GetFullPath(Cli))) return;
+        throw new Tract7dtException(ErrorCodes.ClusterBadRequest,
+            $"The tract7dt executable for the Slurm tasks is missing: {Path.GetFullPath(Cli)}. Build it (dotnet build src/Cli -c Release) " +
+            "or pass /p:Tract7dtCli=<its path on the shared filesystem>.");
     }
 }
 

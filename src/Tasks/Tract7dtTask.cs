@@ -68,8 +68,12 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
                 $"Config file not found: {Path.GetFullPath(ConfigFile)}. Pass /p:Config=path/to/config.yaml, or write a template with 'tract7dt dump-config'.");
         var (config, warnings) = ConfigLoader.Load(ConfigFile);
         foreach (var w in warnings) Log.LogWarning(w);
+        config = AdjustConfig(config);
         return new StageContext(config, new MSBuildLogSink(Log), cancellation: Cancellation);
     }
+
+    /// <summary>Task properties that override config values (e.g. RunPatches' <c>Executor</c>); none by default.</summary>
+    protected virtual PipelineConfig AdjustConfig(PipelineConfig config) => config;
 
     private static readonly HashSet<string> Loaded = new(StringComparer.Ordinal);
 

@@ -56,7 +56,7 @@ public sealed class SlurmClusterFixture : IDisposable
 }
 
 [CollectionDefinition(Name)]
-public sealed class SlurmCollection : ICollectionFixture<SlurmClusterFixture>
+public sealed class SlurmCollection : ICollectionFixture<SlurmClusterFixture>, ICollectionFixture<TinyTile>
 {
     public const string Name = "slurm cluster";
 }

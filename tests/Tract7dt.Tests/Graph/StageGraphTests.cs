@@ -182,14 +182,14 @@ public sealed class StageGraphTests : IDisposable
     }
 
     [Fact]
-    public void RunPatches_task_refuses_a_reserved_executor_rather_than_running_locally()
+    public void RunPatches_task_refuses_an_unknown_executor_rather_than_running_locally()
     {
         var engine = new MockEngine();
-        var task = new RunPatches { BuildEngine = engine, ConfigFile = _config, Executor = "slurm", Items = [] };
+        var task = new RunPatches { BuildEngine = engine, ConfigFile = _config, Executor = "pbs", Items = [] };
         Assert.False(task.Execute());
         var error = Assert.Single(engine.Errors);
-        Assert.Equal(ErrorCodes.NotBuiltYet, error.Code);
-        Assert.Contains("slurm", error.Message);
+        Assert.Equal(ErrorCodes.ClusterBadRequest, error.Code);
+        Assert.Contains("/p:Executor=pbs", error.Message);
     }
 
     /// <summary>A build engine that records errors (the STYLE's mock-engine habit).</summary>
