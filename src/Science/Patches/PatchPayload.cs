@@ -95,7 +95,7 @@ public sealed class PatchPayload
         h.Set("HALO_PIX", (long)Patch.HaloPix, "halo [pix]");
         SetBox(h, "BASE", Patch.Base, "base box (white frame, half-open)");
         SetBox(h, "ROI", Patch.Roi, "ROI box (white frame, half-open)");
-        h.Set("NSOURCES", (long)Catalog.RowCount, "sources owned by the patch");
+        h.Set("NSOURCES", (long)Catalog.RowCount, "catalogue rows: owned, then nuisance");
         h.Set("NBANDS", (long)Bands.Count, "bands, image order");
         h.Set("CATFILE", Path.GetFileName(csvPath), "patch catalogue (CSV beside this file)");
         h.Set("CATHASH", catHash, "XxHash128 of the catalogue CSV");

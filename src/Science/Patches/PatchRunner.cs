@@ -91,7 +91,12 @@ public static class PatchRunner
         string dir = Path.Join(outRoot, tag);
         Directory.CreateDirectory(Path.Join(dir, "cutouts"));
         log.Info($"Starting patch run: {tag}  (multi_band_simultaneous={(s.Fit.MultiBand ? "True" : "False")})");
-        var meta = BaseMeta(def, payload.Catalog.RowCount);
+        int owned = OwnedRows(payload.Catalog, payloadPath);
+        int nuisance = payload.Catalog.RowCount - owned;
+        if (nuisance > 0)
+            log.Info(string.Create(CultureInfo.InvariantCulture,
+                $"Modelling {nuisance} saturation-excluded source(s) in the ROI as fixed-position point sources (not reported)"));
+        var meta = BaseMeta(def, owned);
         string metaPath = Path.Join(dir, "meta.json");
         IO.AtomicFile.WriteAllText(metaPath, PatchJson.Indented(meta) + "\n");
 
@@ -105,7 +110,10 @@ public static class PatchRunner
         // Fit.
         var bands = payload.Bands.Select((b, k) => new PatchBand(b.Band, b.Image, b.SigmaSky,
             b.Bad.Select(v => v != 0).ToArray(), choices[k].Psf)).ToList();
-        var cat = ToFitCatalog(payload.Catalog);
+        var cat = ToFitCatalog(payload.Catalog) with
+        {
+            Nuisance = nuisance == 0 ? null : Enumerable.Range(0, payload.Catalog.RowCount).Select(i => i >= owned).ToArray(),
+        };
         var fit = s.Fit with { X0Roi = def.Roi.X0, Y0Roi = def.Roi.Y0 };
         var problems = new List<IFitProblem>();
         PatchModelFactory capture = (imgs, srcs) =>
@@ -142,8 +150,10 @@ public static class PatchRunner
         meta.Add("algorithm", Pipeline.Stages.RunPatchesStage.Algorithm);
         IO.AtomicFile.WriteAllText(metaPath, PatchJson.Indented(meta) + "\n");
 
-        // The result table.
-        var table = ResultTable(payload.Catalog, def, audit, result.Table);
+        // The result table: owned rows only (nuisance rows are modelled, never reported).
+        var fitTable = nuisance == 0 ? result.Table : result.Table.Head(owned);
+        var ownedCatalog = nuisance == 0 ? payload.Catalog : PatchSources.Head(payload.Catalog, owned);
+        var table = ResultTable(ownedCatalog, def, audit, fitTable);
         string csv = Path.Join(dir, tag + "_cat_fit.csv");
         SourceTableCsv.Write(table, csv);
         log.Info($"Wrote: {csv}");
@@ -152,7 +162,9 @@ public static class PatchRunner
         // Diagnostics.
         if (!s.Diagnostics.NoPatchOverview || !s.Diagnostics.NoCutouts)
         {
-            var views = Diagnostics.PatchViews.From(payload, problems, result.Table, fit.MultiBand);
+            // The model images include the nuisance sources; the markers and montages only the owned ones.
+            var shown = nuisance == 0 ? payload : new PatchPayload(def, payload.Bands, ownedCatalog);
+            var views = Diagnostics.PatchViews.From(shown, problems, fitTable, fit.MultiBand);
             if (!s.Diagnostics.NoPatchOverview)
             {
                 string ov = Path.Join(dir, "patch_overview.png");
@@ -175,7 +187,27 @@ public static class PatchRunner
             }
         }
         log.Info($"Done patch run: {tag}");
-        return new PatchRunResult(tag, payload.Catalog.RowCount, outputs, result.Outcomes);
+        return new PatchRunResult(tag, owned, outputs, result.Outcomes);
+    }
+
+    /// <summary>
+    /// Rows of the payload catalogue the patch owns and reports: those with <c>excluded_any</c>
+    /// not true. BuildPatchInputs appends the nuisance rows (saturation-excluded stars in the
+    /// ROI, <c>excluded_any</c> = True) after them; a nuisance row before an owned one means
+    /// the payload was not written by BuildPatchInputs.
+    /// </summary>
+    public static int OwnedRows(SourceTable catalog, string payloadPath)
+    {
+        int ex = catalog.IndexOf("excluded_any");
+        if (ex < 0) return catalog.RowCount;
+        int owned = 0;
+        while (owned < catalog.RowCount && !PatchSources.IsTrue(catalog.Columns[ex].FormatCell(owned))) owned++;
+        for (int i = owned; i < catalog.RowCount; i++)
+            if (!PatchSources.IsTrue(catalog.Columns[ex].FormatCell(i)))
+                throw new Errors.Tract7dtException(Errors.ErrorCodes.PayloadInvalid,
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Patch payload {payloadPath} cannot be used: catalogue row {i + 1} is fitted (excluded_any is not True) but follows an excluded nuisance row. Rerun 'tract7dt build-patch-inputs' to rebuild it."));
+        return owned;
     }
 
     /// <summary>The payload meta (outputs.md §9.4 first version).</summary>

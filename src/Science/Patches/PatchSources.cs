@@ -12,14 +12,32 @@ namespace Tract7dt.Science.Patches;
 /// </summary>
 public sealed class PatchSources
 {
-    private PatchSources(SourceTable active, double[] x, double[] y, int totalRows, bool exactRaDecNames)
+    private PatchSources(SourceTable active, double[] x, double[] y, int totalRows, bool exactRaDecNames,
+        SourceTable saturated, double[] satX, double[] satY)
     {
         Active = active;
         X = x;
         Y = y;
         TotalRows = totalRows;
         ExactRaDecNames = exactRaDecNames;
+        Saturated = saturated;
+        SaturatedX = satX;
+        SaturatedY = satY;
     }
+
+    /// <summary>
+    /// Rows excluded by the saturation cut only (<c>excluded_saturation</c> true,
+    /// <c>excluded_crop</c> not true), every input column as text: never fitted for output,
+    /// but their unsaturated wings lie in neighbouring patches, which model them as
+    /// nuisance point sources (see <see cref="NuisanceRowsIn"/>).
+    /// </summary>
+    public SourceTable Saturated { get; }
+
+    /// <summary>x_pix_white of each <see cref="Saturated"/> row (NaN when RA/DEC are not finite).</summary>
+    public double[] SaturatedX { get; }
+
+    /// <summary>y_pix_white of each <see cref="Saturated"/> row.</summary>
+    public double[] SaturatedY { get; }
 
     /// <summary>Active rows, every input column as text, in catalog order.</summary>
     public SourceTable Active { get; }
@@ -65,24 +83,37 @@ public sealed class PatchSources
     public static PatchSources FromTable(SourceTable table, TanWcs wcs, string label)
     {
         var keep = new List<int>();
-        int ex = table.IndexOf("excluded_any");
+        var saturated = new List<int>();
+        int ex = table.IndexOf("excluded_any"), exSat = table.IndexOf("excluded_saturation"), exCrop = table.IndexOf("excluded_crop");
         for (int r = 0; r < table.RowCount; r++)
+        {
             if (ex < 0 || !IsTrue(table.Columns[ex].FormatCell(r))) keep.Add(r);
+            else if (exSat >= 0 && IsTrue(table.Columns[exSat].FormatCell(r))
+                     && (exCrop < 0 || !IsTrue(table.Columns[exCrop].FormatCell(r)))) saturated.Add(r);
+        }
         var active = Subset(table, keep);
         string? ra = FindColumn(active, "ra"), dec = FindColumn(active, "dec");
         if (ra is null || dec is null)
             throw new Tract7dtException(ErrorCodes.PatchCatalogNoRaDec,
                 $"Catalog {label} must have RA and DEC columns (case-insensitive); found: {string.Join(", ", table.ColumnNames)}.");
-        var raV = active.Numeric(ra);
-        var decV = active.Numeric(dec);
-        var x = new double[active.RowCount];
-        var y = new double[active.RowCount];
+        var (x, y) = Project(active, ra, dec, wcs);
+        var sat = Subset(table, saturated);
+        var (sx, sy) = Project(sat, ra, dec, wcs);
+        return new PatchSources(active, x, y, table.RowCount, ra == "RA" && dec == "DEC", sat, sx, sy);
+    }
+
+    private static (double[] X, double[] Y) Project(SourceTable t, string ra, string dec, TanWcs wcs)
+    {
+        var raV = t.Numeric(ra);
+        var decV = t.Numeric(dec);
+        var x = new double[t.RowCount];
+        var y = new double[t.RowCount];
         for (int i = 0; i < x.Length; i++)
         {
             if (double.IsFinite(raV[i]) && double.IsFinite(decV[i])) (x[i], y[i]) = wcs.SkyToPixel(raV[i], decV[i]);
             else x[i] = y[i] = double.NaN;
         }
-        return new PatchSources(active, x, y, table.RowCount, ra == "RA" && dec == "DEC");
+        return (x, y);
     }
 
     /// <summary>Indices (into <see cref="Active"/>) of the rows whose position lies in <paramref name="box"/> (half-open).</summary>
@@ -95,14 +126,30 @@ public sealed class PatchSources
     }
 
     /// <summary>
+    /// Indices (into <see cref="Saturated"/>) of the saturation-excluded rows whose position
+    /// lies in <paramref name="box"/> (half-open): the patch's nuisance sources.
+    /// </summary>
+    public List<int> NuisanceRowsIn(PixelBox box)
+    {
+        var rows = new List<int>();
+        for (int i = 0; i < SaturatedX.Length; i++)
+            if (double.IsFinite(SaturatedX[i]) && double.IsFinite(SaturatedY[i]) && box.Contains(SaturatedX[i], SaturatedY[i])) rows.Add(i);
+        return rows;
+    }
+
+    /// <summary>
     /// The patch catalogue (§2.2 step 6): the given active rows with every column, then
     /// <c>x_pix_white</c>, <c>y_pix_white</c>, <c>x_pix_patch</c>, <c>y_pix_patch</c>.
+    /// The optional <paramref name="nuisanceRows"/> (into <see cref="Saturated"/>) follow the
+    /// owned rows; they keep <c>excluded_any</c> = True, which is how the patch fit tells
+    /// them apart (modelled, never reported).
     /// </summary>
-    public SourceTable PatchTable(IReadOnlyList<int> rows, PixelBox roi)
+    public SourceTable PatchTable(IReadOnlyList<int> rows, PixelBox roi, IReadOnlyList<int>? nuisanceRows = null)
     {
-        var t = Subset(Active, rows);
-        var xw = rows.Select(i => X[i]).ToArray();
-        var yw = rows.Select(i => Y[i]).ToArray();
+        nuisanceRows ??= [];
+        var t = nuisanceRows.Count == 0 ? Subset(Active, rows) : Concat(Subset(Active, rows), Subset(Saturated, nuisanceRows));
+        var xw = rows.Select(i => X[i]).Concat(nuisanceRows.Select(i => SaturatedX[i])).ToArray();
+        var yw = rows.Select(i => Y[i]).Concat(nuisanceRows.Select(i => SaturatedY[i])).ToArray();
         t.Set(new DoubleColumn("x_pix_white", xw));
         t.Set(new DoubleColumn("y_pix_white", yw));
         t.Set(new DoubleColumn("x_pix_patch", xw.Select(v => v - roi.X0).ToArray()));
@@ -125,6 +172,25 @@ public sealed class PatchSources
         var s = cell.Trim();
         return s.Equals("true", StringComparison.OrdinalIgnoreCase) || s == "1" || s == "1.0";
     }
+
+    /// <summary>Rows of <paramref name="a"/> then rows of <paramref name="b"/>; both have the same columns.</summary>
+    private static SourceTable Concat(SourceTable a, SourceTable b)
+    {
+        var r = new SourceTable(a.RowCount + b.RowCount);
+        for (int c = 0; c < a.Columns.Count; c++)
+        {
+            var ca = a.Columns[c];
+            var cb = b[ca.Name];
+            var v = new string[a.RowCount + b.RowCount];
+            for (int i = 0; i < a.RowCount; i++) v[i] = ca.FormatCell(i);
+            for (int i = 0; i < b.RowCount; i++) v[a.RowCount + i] = cb.FormatCell(i);
+            r.Add(new TextColumn(ca.Name, v));
+        }
+        return r;
+    }
+
+    /// <summary>The first <paramref name="n"/> rows of <paramref name="t"/> (every column as text).</summary>
+    public static SourceTable Head(SourceTable t, int n) => Subset(t, Enumerable.Range(0, n).ToArray());
 
     private static SourceTable Subset(SourceTable t, IReadOnlyList<int> rows)
     {

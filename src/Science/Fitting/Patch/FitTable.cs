@@ -33,6 +33,23 @@ public sealed class FitTable
         return a;
     }
 
+    /// <summary>A new table with the first <paramref name="rows"/> rows of every column (same order).</summary>
+    public FitTable Head(int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, RowCount);
+        var t = new FitTable(rows);
+        for (int c = 0; c < _columns.Count; c++)
+        {
+            var a = Array.CreateInstance(_columns[c].GetType().GetElementType()!, rows);
+            Array.Copy(_columns[c], a, rows);
+            t._index[_names[c]] = c;
+            t._names.Add(_names[c]);
+            t._columns.Add(a);
+        }
+        return t;
+    }
+
     public double[] Doubles(string name) => (double[])_columns[_index[name]];
     public bool[] Bools(string name) => (bool[])_columns[_index[name]];
     public int[] Ints(string name) => (int[])_columns[_index[name]];

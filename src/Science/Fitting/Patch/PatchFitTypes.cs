@@ -29,10 +29,12 @@ public sealed record PatchImage(string Band, int Width, int Height, float[] Data
 /// <summary>
 /// Initial state of one source (stages.md §4.5): position in patch pixels, one flux per
 /// image (in the order of the images given to the factory), and for galaxies the soft
-/// ellipse (logre [ln px], ee1, ee2) and Sérsic index.
+/// ellipse (logre [ln px], ee1, ee2) and Sérsic index. <paramref name="FixedPosition"/>: the
+/// factory keeps X and Y fixed (nuisance sources at their catalogue position; only the
+/// fluxes of such a source are free).
 /// </summary>
 public sealed record SourceInit(SourceKind Kind, double X, double Y, double[] Flux,
-    double LogRe, double Ee1, double Ee2, double SersicN);
+    double LogRe, double Ee1, double Ee2, double SersicN, bool FixedPosition = false);
 
 /// <summary>
 /// Builds the forward model of one fit: sky per image (free, starting at 0), sources in
@@ -55,8 +57,13 @@ public delegate IFitProblem PatchModelFactory(IReadOnlyList<PatchImage> images, 
 /// <param name="Ell">Column <c>ELL</c> (1 − b/a), or null.</param>
 /// <param name="Theta">Column <c>THETA</c> [deg, counter-clockwise from +x, SExtractor THETA_IMAGE], or null.</param>
 /// <param name="Re">Column <c>Re</c> [pix], or null.</param>
+/// <param name="Nuisance">Per row, true for a nuisance source (a saturation-excluded star
+/// whose wings lie in the patch): modelled as a point source at its catalogue position with
+/// free fluxes, whatever its TYPE, so that its light is not absorbed by neighbours or the
+/// sky; its result row is not reported. Null: no nuisance rows.</param>
 public sealed record PatchCatalog(double[] X, double[] Y, string?[]? Type,
-    IReadOnlyDictionary<string, double[]>? Flux, double[]? Ell, double[]? Theta, double[]? Re)
+    IReadOnlyDictionary<string, double[]>? Flux, double[]? Ell, double[]? Theta, double[]? Re,
+    bool[]? Nuisance = null)
 {
     public int Count => X.Length;
 }

@@ -312,7 +312,7 @@ public static class PatchFitter
                 throw new Tract7dtException(ErrorCodes.PatchFitInput, $"Patch catalogue column '{name}' has {l} values for {n} sources; every column must have one value per row.");
         }
         Len("y", cat.Y.Length); Len("TYPE", cat.Type?.Length); Len("ELL", cat.Ell?.Length);
-        Len("THETA", cat.Theta?.Length); Len("Re", cat.Re?.Length);
+        Len("THETA", cat.Theta?.Length); Len("Re", cat.Re?.Length); Len("nuisance", cat.Nuisance?.Length);
         if (cat.Flux is not null) foreach (var kv in cat.Flux) Len("FLUX_" + kv.Key, kv.Value.Length);
         string gm = s.GalModel.ToLowerInvariant();
         if (gm is not ("exp" or "dev" or "sersic" or "star"))

@@ -9,7 +9,8 @@ public static class PatchModelFactories
 {
     /// <summary>
     /// Builds a <see cref="PatchModel"/> (pixel scale 1″/px, pipeline shape bounds, every sky
-    /// free from 0). Each image's <see cref="PatchImage.Psf"/> must be an <see cref="IPsf"/>.
+    /// free from 0; sources with <see cref="SourceInit.FixedPosition"/> have their position
+    /// frozen). Each image's <see cref="PatchImage.Psf"/> must be an <see cref="IPsf"/>.
     /// </summary>
     public static readonly PatchModelFactory Tractor = (images, sources) =>
     {
@@ -40,6 +41,10 @@ public static class PatchModelFactories
                 : new FitSource(type, s.X, s.Y, flux, new EllipseESoft(s.LogRe, s.Ee1, s.Ee2),
                     type == SourceType.Sersic ? s.SersicN : 3.0);
         }
-        return new PatchModel(fitImages, fitSources);
+        var model = new PatchModel(fitImages, fitSources);
+        if (!sources.Any(s => s.FixedPosition)) return model;
+        // Nuisance sources: position held at the catalogue value, fluxes free.
+        return model.WithFree(p => !(p.Source >= 0 && sources[p.Source].FixedPosition
+                                     && p.Kind is ParameterKind.PositionX or ParameterKind.PositionY));
     };
 }

@@ -79,7 +79,9 @@ public static class SourceInitializer
                 }
                 flux[k] = Math.Max(f, s.EpsFlux);
             }
-            var kind = cat.Type is null ? KindOf(s.GalModel, s.GalModel) : KindOf(cat.Type[i] ?? "NAN", s.GalModel);
+            bool nuisance = cat.Nuisance is not null && cat.Nuisance[i];
+            var kind = nuisance ? SourceKind.Star
+                : cat.Type is null ? KindOf(s.GalModel, s.GalModel) : KindOf(cat.Type[i] ?? "NAN", s.GalModel);
             double q = 0.8;
             if (cat.Ell is not null) q = Math.Clamp(1 - Finite(cat.Ell[i]), 0.1, 1.0);
             double phi = 0;
@@ -96,7 +98,7 @@ public static class SourceInitializer
             }
             var (logre, ee1, ee2) = kind == SourceKind.Star ? (double.NaN, double.NaN, double.NaN) : SoftEllipse(re, q, phi);
             result[i] = new SourceInit(kind, cat.X[i], cat.Y[i], flux, logre, ee1, ee2,
-                kind == SourceKind.Sersic ? s.SersicNInit : double.NaN);
+                kind == SourceKind.Sersic ? s.SersicNInit : double.NaN, FixedPosition: nuisance);
         }
         return result;
     }

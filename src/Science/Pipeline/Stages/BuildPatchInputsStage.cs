@@ -20,7 +20,8 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class BuildPatchInputsStage : IKeyedStage
 {
     /// <summary>Bump when the payload bytes would change.</summary>
-    public const string Algorithm = "BuildPatchInputs/1";
+    /// <remarks>2: saturation-excluded sources inside the ROI travel as nuisance rows (README "Differences" #18).</remarks>
+    public const string Algorithm = "BuildPatchInputs/2";
 
     private const string Component = "tract7dt.patch_inputs";
 
@@ -64,7 +65,9 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         {
             var rows = sources.RowsIn(p.Base);
             if (rows.Count == 0 && cfg.PatchInputs.SkipEmptyPatch) continue;
-            var table = sources.PatchTable(rows, p.Roi);
+            // Saturated stars are never reported, but their wings reach the neighbours: the
+            // fit models those in the ROI as fixed-position point sources (PatchRunner).
+            var table = sources.PatchTable(rows, p.Roi, sources.NuisanceRowsIn(p.Roi));
             var sw = new StringWriter();
             SourceTableCsv.Write(table, sw);
             var key = new StageKeyBuilder(Algorithm)

@@ -30,8 +30,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
 {
     /// <summary>Bump when a fit's numbers or files would change.</summary>
     /// <remarks>History: 2 = per-source max-step cap with fallback to the reference rule, and
-    /// the one-pass banded LSQR (different rounding); bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/2";
+    /// the one-pass banded LSQR (different rounding); 3 = saturation-excluded stars in the ROI
+    /// modelled as fixed-position nuisance point sources; bump whenever a fit's numbers change.</remarks>
+    public const string Algorithm = "RunPatches/3";
 
     private const string Component = "tract7dt.run_patches";
 
