@@ -18,7 +18,14 @@ public sealed class SlurmClusterFixture : IDisposable
     public SlurmClusterFixture()
     {
         if (SlurmClient.MissingTools().Count > 0) return;
-        if (NodeReady()) return;
+        if (NodeReady())
+        {
+            // A cluster that was already up may still hold arrays of an earlier, interrupted test
+            // run; they would keep the single node busy and starve these tests. Cancel those only
+            // (test job names start with "t7d-"; the pipeline's own name "tract7dt" is left alone).
+            CancelLeftoverTestJobs();
+            return;
+        }
         string ci = Path.Join(RepoRoot(), ".ci", "slurm");
         var (rc, output) = Run("bash", Path.Join(ci, "start.sh"));
         if (rc != 0) throw new InvalidOperationException($".ci/slurm/start.sh failed ({rc}):\n{output}");
@@ -36,6 +43,15 @@ public sealed class SlurmClusterFixture : IDisposable
     public void Dispose()
     {
         if (_stopScript is not null) Run("bash", _stopScript);
+    }
+
+    private static void CancelLeftoverTestJobs()
+    {
+        var (rc, output) = Run("squeue", "-h", "-o", "%A|%j");
+        if (rc != 0) return;
+        var ids = output.Split('\n').Select(l => l.Split('|')).Where(f => f.Length == 2 && f[1].Trim().StartsWith("t7d-", StringComparison.Ordinal))
+            .Select(f => f[0].Trim()).Distinct().ToArray();
+        if (ids.Length > 0) Run("scancel", ids);
     }
 
     private static bool NodeReady()
