@@ -42,24 +42,11 @@ internal sealed class ConfigValues
         _ => throw new InvalidOperationException($"Unexpected config value type {v.GetType()}."),
     };
 
+    /// <summary>A JSON string literal (the one escaping rule of <see cref="IO.PythonJson"/>).</summary>
     private static string Quote(string s)
     {
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < ' ') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
+        var sb = new StringBuilder(s.Length + 2);
+        IO.PythonJson.WriteString(sb, s);
+        return sb.ToString();
     }
 }
