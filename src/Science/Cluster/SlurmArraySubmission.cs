@@ -31,20 +31,6 @@ public sealed record SlurmArraySubmission(string ScriptPath, IReadOnlyList<int> 
     /// <summary>Further sbatch arguments, passed verbatim before the script path.</summary>
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 
-    /// <summary>A submission with the resources of <paramref name="cluster"/>.</summary>
-    public static SlurmArraySubmission FromConfig(ClusterConfig cluster, string scriptPath, IReadOnlyList<int> indices,
-        string jobName, string outputPattern, string workingDirectory) =>
-        new(scriptPath, indices, jobName, outputPattern, workingDirectory)
-        {
-            Partition = cluster.Partition,
-            Account = cluster.Account,
-            TimeLimit = cluster.TimeLimit,
-            Memory = cluster.MemPerTask,
-            CpusPerTask = cluster.CpusPerTask,
-            MaxSimultaneous = cluster.MaxSimultaneous,
-            ExtraArgs = cluster.ExtraSbatchArgs,
-        };
-
     /// <summary>The sbatch argument list (one argument per element, no shell quoting needed).</summary>
     public IReadOnlyList<string> SbatchArguments()
     {
