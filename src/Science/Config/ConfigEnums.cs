@@ -32,6 +32,23 @@ public enum PsfFallbackModel
     [ConfigName("gaussian_mixture")] GaussianMixture,
 }
 
+/// <summary>
+/// <c>epsf.smoothing_kernel</c> (ours, not the original's): the kernel the ePSF builder smooths
+/// its estimate with after every residual update.
+/// </summary>
+public enum EpsfSmoothingKernel
+{
+    /// <summary>Quartic when <c>oversamp</c> ≥ 2, none at <c>oversamp</c> 1, where the 5×5
+    /// kernel spans 5 image pixels and widens a 3.5-px PSF by about 5%.</summary>
+    [ConfigName("auto")] Auto,
+    /// <summary>photutils' default 5×5 degree-4 kernel, always (the original's behaviour).</summary>
+    [ConfigName("quartic")] Quartic,
+    /// <summary>photutils' 5×5 degree-2 kernel.</summary>
+    [ConfigName("quadratic")] Quadratic,
+    /// <summary>No smoothing.</summary>
+    [ConfigName("none")] None,
+}
+
 /// <summary><c>epsf.psfstar_mode</c>: where PSF stars come from.</summary>
 public enum PsfStarMode
 {

@@ -23,6 +23,7 @@ internal static class ConfigSchema
     public static readonly string[] PsfModels = ["pixelized", "hybrid", "gaussian_mixture_from_stamp"];
     public static readonly string[] PsfFallbackModels = ["moffat", "ncircular_gaussian", "gaussian_mixture"];
     public static readonly string[] PsfStarModes = ["sep", "sep+gaia", "gaia"];
+    public static readonly string[] EpsfSmoothingKernels = ["auto", "quartic", "quadratic", "none"];
     /// <summary>Python logging level names accepted (case-insensitive).</summary>
     public static readonly string[] LogLevels = ["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL", "NOTSET"];
     public static readonly string[] Executors = ["local", "slurm"];
@@ -102,6 +103,8 @@ internal static class ConfigSchema
         I("epsf.gaia_seed_sat_r", 5, min: 0);
         F("epsf.gaia_seed_sat_div", 1.3, min: 0, exclusive: true, finite: true);
         I("epsf.oversamp", 1, min: 1);
+        // Ours (README, differences): photutils' quartic kernel at oversampling 1 widens the ePSF.
+        Add(new("epsf.smoothing_kernel", ConfigKind.String, "auto") { Choices = EpsfSmoothingKernels });
         I("epsf.maxiters", 30, min: 1);
         B("epsf.do_clip", true);
         I("epsf.recenter_boxsize", 9, min: 3);

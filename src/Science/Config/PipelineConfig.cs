@@ -253,6 +253,10 @@ public sealed record EpsfConfig
     public double GaiaSeedSatDiv { get; init; }
     /// <summary><c>oversamp</c>: ePSF oversampling (≥ 1).</summary>
     public int Oversamp { get; init; }
+
+    /// <summary><c>smoothing_kernel</c> (ours): the builder's smoothing kernel; <c>auto</c> = quartic
+    /// when oversampled, none at oversampling 1.</summary>
+    public EpsfSmoothingKernel SmoothingKernel { get; init; }
     /// <summary><c>maxiters</c>: ePSF builder iterations (≥ 1).</summary>
     public int Maxiters { get; init; }
     /// <summary><c>do_clip</c>: 5σ clipping in the builder.</summary>

@@ -100,6 +100,13 @@ public static partial class BandPsfSelector
         if (use)
         {
             var stamp = LoadStamp(npy, out int w, out int h);
+            int oversampling = ReadOversampling(epsfMeta, band, log);
+            if (oversampling > 1)
+            {
+                stamp = Decimate(stamp, w, h, oversampling, out w, out h);
+                log.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"[PSF] {band}: ePSF oversampled {oversampling}x; sampled at whole image pixels -> {w}x{h}"));
+            }
             string model = ConfigName(s.Model);
             var audit = new PsfAudit(npy, true, true, null, nstars, m, model);
             string cacheKey = string.Create(CultureInfo.InvariantCulture,
@@ -165,6 +172,55 @@ public static partial class BandPsfSelector
             throw;
         }
     }
+
+    /// <summary>
+    /// <c>cfg.oversamp</c> of the cell's meta.json; 1 when the file or the key is absent (an
+    /// ePSF written by hand is taken as sampled at image pixels).
+    /// </summary>
+    public static int ReadOversampling(string epsfMeta, string band, Log log)
+    {
+        if (!File.Exists(epsfMeta)) return 1;
+        try
+        {
+            var match = OversampPattern().Match(File.ReadAllText(epsfMeta));
+            return match.Success ? Math.Max(1, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)) : 1;
+        }
+        catch (Exception e) when (e is IOException or FormatException or OverflowException or UnauthorizedAccessException)
+        {
+            log.Warn($"[PSF] {band}: cannot read the oversampling from {epsfMeta}: {e.Message}; the ePSF is taken as sampled at image pixels");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// An ePSF built with oversampling o, as the image-pixel PSF. The ePSF is the
+    /// pixel-integrated PSF tabulated every 1/o pixel, so a star centred on a pixel puts
+    /// E[c + k·o] into the pixel k away: every o-th value from the centre, not an o×o block
+    /// sum (that would integrate over the pixel a second time). Renormalised to unit sum.
+    /// The original hands the oversampled array to the fit as if it were image pixels (a PSF
+    /// o times too wide; README, differences).
+    /// </summary>
+    public static float[] Decimate(float[] stamp, int width, int height, int oversampling, out int outWidth, out int outHeight)
+    {
+        int cx = (width - 1) / 2, cy = (height - 1) / 2;
+        int rx = cx / oversampling, ry = cy / oversampling;
+        outWidth = 2 * rx + 1;
+        outHeight = 2 * ry + 1;
+        var d = new float[outWidth * outHeight];
+        double sum = 0;
+        for (int j = -ry; j <= ry; j++)
+            for (int i = -rx; i <= rx; i++)
+            {
+                float v = stamp[(cy + j * oversampling) * width + cx + i * oversampling];
+                d[(j + ry) * outWidth + i + rx] = v;
+                sum += v;
+            }
+        if (sum > 0) for (int k = 0; k < d.Length; k++) d[k] = (float)(d[k] / sum);
+        return d;
+    }
+
+    [GeneratedRegex("\"oversamp\"\\s*:\\s*(\\d+)")]
+    private static partial Regex OversampPattern();
 
     /// <summary>The ePSF stamp: non-finite values → 0, divided by its sum when the sum is &gt; 0.</summary>
     public static float[] LoadStamp(string npy, out int width, out int height)

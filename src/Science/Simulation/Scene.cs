@@ -28,15 +28,26 @@ public sealed record BandSetup(
     /// <summary>The flux the pipeline measures for a true flux of 1: 10^(−0.4·(ZP_AUTO − ZpTrue)).</summary>
     public double ExpectedFluxFactor => RawPerTrueFlux * PipelineScale;
 
-    /// <summary>The true PSF at pixel (x, y) of a W×H image.</summary>
+    /// <summary>
+    /// The true PSF at pixel (x, y) of a W×H image. The optics vary over a whole 7DT frame
+    /// (<see cref="FrameWidth"/>×<see cref="FrameHeight"/>), and a smaller image is the
+    /// centre of such a frame: u, v ∈ [−1, 1] span the full frame, so a 600-px field sees
+    /// about 6% of the frame's PSF gradient, as a real cut-out would.
+    /// </summary>
     public MoffatPsf PsfAt(double x, double y, int width, int height)
     {
-        double u = (x - 0.5 * width) / (0.5 * width), v = (y - 0.5 * height) / (0.5 * height);
+        double u = (x - 0.5 * width) / (0.5 * Math.Max(width, FrameWidth)), v = (y - 0.5 * height) / (0.5 * Math.Max(height, FrameHeight));
         double fwhm = Math.Clamp(Fwhm0 * (1 + FwhmGx * u + FwhmGy * v + 0.05 * (u * u + v * v)), 2.5, 4.0);
         double beta = Beta0 + BetaG * u;
         double e = Math.Clamp(Ell0 + EllG * (u - v), 0.0, 0.08);
         return new MoffatPsf(fwhm, beta, e, Angle0 + 0.6 * u - 0.4 * v);
     }
+
+    /// <summary>Width of a full 7DT frame, pixels: the scale of the PSF's variation.</summary>
+    public const int FrameWidth = 9576;
+
+    /// <summary>Height of a full 7DT frame, pixels.</summary>
+    public const int FrameHeight = 6388;
 
     /// <summary>Residual sky at pixel (x, y), ADU.</summary>
     public double SkyAt(double x, double y, int width, int height)

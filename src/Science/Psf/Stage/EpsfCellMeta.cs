@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Tract7dt.Science.Psf.Epsf;
 
 namespace Tract7dt.Science.Psf.Stage;
 
@@ -108,7 +109,14 @@ public static partial class EpsfCellMeta
             .Add("save_patch_background_diagnostics", c.SavePatchBackgroundDiagnostics)
             .Add("save_star_local_background_diagnostics", c.SaveStarLocalBackgroundDiagnostics)
             .Add("diagnostics_show_colorbar", c.DiagnosticsShowColorbar).Add("save_growth_curve", c.SaveGrowthCurve)
-            .Add("save_residual_diagnostics", c.SaveResidualDiagnostics).Add("residual_diag_max_stars", c.ResidualDiagMaxStars);
+            .Add("save_residual_diagnostics", c.SaveResidualDiagnostics).Add("residual_diag_max_stars", c.ResidualDiagMaxStars)
+            // ours, after the original's keys: the kernel actually used (auto resolved)
+            .Add("smoothing_kernel", s.Smoothing switch
+            {
+                EpsfSmoothing.Quartic => "quartic",
+                EpsfSmoothing.Quadratic => "quadratic",
+                _ => "none",
+            });
     }
 
     /// <summary>
