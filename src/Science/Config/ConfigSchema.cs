@@ -107,6 +107,8 @@ internal static class ConfigSchema
         Add(new("epsf.smoothing_kernel", ConfigKind.String, "auto") { Choices = EpsfSmoothingKernels });
         I("epsf.maxiters", 30, min: 1);
         B("epsf.do_clip", true);
+        // Ours (README, differences): SEP candidates less concentrated than the stellar locus are not PSF stars.
+        B("epsf.reject_extended", true);
         I("epsf.recenter_boxsize", 9, min: 3);
         I("epsf.final_psf_size", 55, min: 1);
         I("epsf.save_star_montage_max", 100, min: 0);

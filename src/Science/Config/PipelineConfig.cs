@@ -261,6 +261,10 @@ public sealed record EpsfConfig
     public int Maxiters { get; init; }
     /// <summary><c>do_clip</c>: 5σ clipping in the builder.</summary>
     public bool DoClip { get; init; }
+
+    /// <summary><c>reject_extended</c> (ours): keep SEP candidates whose light concentration falls
+    /// 10% below the cell's stellar locus out of the fill pass (<see cref="Psf.Stage.ExtendedSourceFilter"/>).</summary>
+    public bool RejectExtended { get; init; }
     /// <summary><c>recenter_boxsize</c>: recentring box (pixels, odd ≥ 3).</summary>
     public int RecenterBoxsize { get; init; }
     /// <summary><c>final_psf_size</c>: side of the final ePSF stamp (pixels).</summary>

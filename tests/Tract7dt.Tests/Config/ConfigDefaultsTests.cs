@@ -102,8 +102,8 @@ public class ConfigDefaultsTests
     [Fact]
     public void KeyEnumerationIsCompleteAndOrdered()
     {
-        // 136 keys of the original (config.md §1) + 11 of the cluster section + epsf.smoothing_kernel.
-        Assert.Equal(136 + 11 + 1, PipelineConfig.AllKeys.Count);
+        // 136 keys of the original (config.md §1) + 11 of the cluster section + epsf.smoothing_kernel and epsf.reject_extended.
+        Assert.Equal(136 + 11 + 2, PipelineConfig.AllKeys.Count);
         Assert.Equal("inputs.tile_name", PipelineConfig.AllKeys[0]);
         Assert.Equal(PipelineConfig.AllKeys.Count, PipelineConfig.AllKeys.Distinct().Count());
         int i = PipelineConfig.AllKeys.ToList().IndexOf("checks.require_wcs_alignment");

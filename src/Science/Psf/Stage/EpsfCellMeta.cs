@@ -24,7 +24,8 @@ public static partial class EpsfCellMeta
             .Add("x0", box.X0).Add("x1", box.X1).Add("y0", box.Y0).Add("y1", box.Y1)
             .Add("epsf_ngrid", c.EpsfNgrid).Add("psfstar_mode", s.ModeName)
             .Add("gaia_snap_to_sep", c.GaiaSnapToSep).Add("gaia_mag_min", c.GaiaMagMin).Add("gaia_mag_max", c.GaiaMagMax)
-            .Add("nstars_seed", r.NStarsSeed).Add("nstars_sel", r.Stars.Count);
+            .Add("nstars_seed", r.NStarsSeed).Add("nstars_sel", r.Stars.Count)
+            .Add("ncand_extended", r.NCandidatesExtended); // ours: SEP candidates taken as galaxies
         if (!r.IsOk)
         {
             m.Add("nstars_extract", r.NStarsExtract).Add("nstars_used", 0).Add("epsf_shape", null)
@@ -111,6 +112,7 @@ public static partial class EpsfCellMeta
             .Add("diagnostics_show_colorbar", c.DiagnosticsShowColorbar).Add("save_growth_curve", c.SaveGrowthCurve)
             .Add("save_residual_diagnostics", c.SaveResidualDiagnostics).Add("residual_diag_max_stars", c.ResidualDiagMaxStars)
             // ours, after the original's keys: the kernel actually used (auto resolved)
+            .Add("reject_extended", c.RejectExtended)
             .Add("smoothing_kernel", s.Smoothing switch
             {
                 EpsfSmoothing.Quartic => "quartic",

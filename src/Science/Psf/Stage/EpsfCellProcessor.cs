@@ -74,6 +74,9 @@ public sealed class EpsfCellResult
 
     public required int NStarsSeed { get; init; }
 
+    /// <summary>SEP candidates kept out of the fill pass as extended (<see cref="ExtendedSourceFilter"/>).</summary>
+    public int NCandidatesExtended { get; init; }
+
     public required IReadOnlyList<PsfStar> Stars { get; init; }
 
     /// <summary>Stamps as cut (before the local background), in star order.</summary>
@@ -128,12 +131,18 @@ public static class EpsfCellProcessor
         float[]? bkgMap = null;
         CellBackgroundRecord bkg;
         StarCandidates candidates;
+        int extended = 0; // variant B has no background-subtracted cell to measure concentration on
         if (cfg.BackgroundSubtractPatch)
         {
             selected = new float[n];
             bkgMap = new float[n];
             bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, new float[n]);
             candidates = PsfStarSelector.CandidatesVariantA(selected, input.Sigma, input.Bad, w, h, s, input.SaturationScaled);
+            if (cfg.RejectExtended)
+            {
+                double r = input.ForcedRadius is double rf && double.IsFinite(rf) && rf > 0 ? rf : PsfStarSelector.DefaultForcedRadius;
+                candidates = ExtendedSourceFilter.Apply(candidates, selected, input.Bad, w, h, r, out extended);
+            }
         }
         else
         {
@@ -164,7 +173,7 @@ public static class EpsfCellProcessor
             IReadOnlyList<LocalBackgroundRecord>? rec = null, EpsfBuildResult? build = null) => new()
         {
             Input = input, Status = "fail", Error = error, BuilderFailed = builderFailed, Background = bkg, Selected = selected,
-            BackgroundMap = bkgMap, NStarsSeed = sx.Count, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
+            BackgroundMap = bkgMap, NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
             LocalRecords = rec ?? [], Build = build,
         };
 
@@ -225,7 +234,7 @@ public static class EpsfCellProcessor
         return new EpsfCellResult
         {
             Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap,
-            NStarsSeed = sx.Count, Stars = stars, RawStamps = raw, Stamps = stamps, LocalRecords = records,
+            NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw, Stamps = stamps, LocalRecords = records,
             Build = build, Product = product, Residual = residual, LocalDiag = diag,
         };
     }
