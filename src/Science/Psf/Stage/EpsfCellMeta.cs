@@ -9,7 +9,8 @@ namespace Tract7dt.Science.Psf.Stage;
 /// and a reader for the one field the patch fitter needs (<c>nstars_used</c>).
 /// </summary>
 /// <remarks>Beyond the original's keys, a successful cell ends with <c>epsf_fwhm_pix</c>
-/// (FWHM of the written ePSF in image pixels, <see cref="Epsf.EpsfPostProcess.Fwhm"/>) and every record
+/// (FWHM of the written ePSF in image pixels, <see cref="Epsf.EpsfPostProcess.Fwhm"/>), every record
+/// with <c>ncand_extended</c> (SEP candidates <see cref="ExtendedSourceFilter"/> kept out) and
 /// with <c>algorithm</c> (the stage's algorithm version, for provenance).</remarks>
 public static partial class EpsfCellMeta
 {
@@ -24,14 +25,13 @@ public static partial class EpsfCellMeta
             .Add("x0", box.X0).Add("x1", box.X1).Add("y0", box.Y0).Add("y1", box.Y1)
             .Add("epsf_ngrid", c.EpsfNgrid).Add("psfstar_mode", s.ModeName)
             .Add("gaia_snap_to_sep", c.GaiaSnapToSep).Add("gaia_mag_min", c.GaiaMagMin).Add("gaia_mag_max", c.GaiaMagMax)
-            .Add("nstars_seed", r.NStarsSeed).Add("nstars_sel", r.Stars.Count)
-            .Add("ncand_extended", r.NCandidatesExtended); // ours: SEP candidates taken as galaxies
+            .Add("nstars_seed", r.NStarsSeed).Add("nstars_sel", r.Stars.Count);
         if (!r.IsOk)
         {
             m.Add("nstars_extract", r.NStarsExtract).Add("nstars_used", 0).Add("epsf_shape", null)
              .Add("status", "fail").Add("error", r.Error).Add("patch_background", Background(r.Background));
             if (r.BuilderFailed) m.Add("local_star_background", LocalStar(r));
-            return m.Add("algorithm", algorithm);
+            return m.Add("ncand_extended", r.NCandidatesExtended).Add("algorithm", algorithm);
         }
         var p = r.Product!;
         m.Add("nstars_extract", r.NStarsExtract).Add("nstars_used", r.NStarsUsed)
@@ -48,6 +48,7 @@ public static partial class EpsfCellMeta
          .Add("cfg", Cfg(s))
          .Add("status", "ok")
          .Add("epsf_fwhm_pix", p.FwhmPix)
+         .Add("ncand_extended", r.NCandidatesExtended) // ours: SEP candidates kept out as galaxies
          .Add("algorithm", algorithm);
         return m;
     }
