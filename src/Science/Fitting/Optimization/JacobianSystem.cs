@@ -542,6 +542,17 @@ internal sealed class JacobianSystem : ILinearOperator
     /// </summary>
     internal const int SharedMinUses = 8;
 
+    /// <summary>Blocks whose values the products read from the shared store (diagnostics and tests).</summary>
+    internal int SharedBlockCount
+    {
+        get
+        {
+            int c = 0;
+            for (int b = 0; b < _blockCount; b++) if (_blocks[b].SharedRow0 >= 0) c++;
+            return c;
+        }
+    }
+
     private static int SharedStride(int width) => ((width + 3) & ~3) + 8;
 
     private static bool AllFinite(ReadOnlySpan<float> a)
