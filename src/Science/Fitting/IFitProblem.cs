@@ -10,8 +10,12 @@ namespace Tract7dt.Science.Fitting;
 /// <param name="Y0">Row of the patch's first pixel.</param>
 /// <param name="Width">Patch width in pixels.</param>
 /// <param name="Height">Patch height in pixels.</param>
-/// <param name="Values">Row-major values, length Width·Height, in counts per unit of the parameter.</param>
-public sealed record DerivativePatch(int Image, int X0, int Y0, int Width, int Height, float[] Values);
+/// <param name="Values">Row-major values, length Width·Height; times <paramref name="Scale"/> they
+/// are counts per unit of the parameter. One array may serve the patches of several images
+/// (bands that share a PSF see the same unit-flux shape): the optimizer then keeps it once.</param>
+/// <param name="Scale">Factor applied to <paramref name="Values"/> (e.g. the band's flux for a
+/// position or shape derivative whose shape is shared by the bands); 1 by default.</param>
+public sealed record DerivativePatch(int Image, int X0, int Y0, int Width, int Height, float[] Values, double Scale = 1.0);
 
 /// <summary>
 /// The contract between the forward model (sources, PSFs, images) and the optimizer.

@@ -215,6 +215,10 @@ public sealed class PatchModel : IFitProblem
             if (j < 0) continue;
             var img = _images[k];
             _ones ??= new float[_images.Length][];
+            // Images of one size share one array of ones (the optimizer then keeps it once).
+            if (_ones[k] is null)
+                for (int q = 0; q < _images.Length && _ones[k] is null; q++)
+                    if (_ones[q] is { } o && _images[q].Width == img.Width && _images[q].Height == img.Height) _ones[k] = o;
             var ones = _ones[k] ??= Enumerable.Repeat(1f, img.Width * img.Height).ToArray();
             perParameter[j].Add(new DerivativePatch(k, 0, 0, img.Width, img.Height, ones));
         }
@@ -333,15 +337,26 @@ public sealed class PatchModel : IFitProblem
             t == SourceType.Point ? 0 : _values[so + 2], t == SourceType.Sersic ? _values[so + 3] : 0);
         int jx = _freeOf[o], jy = _freeOf[o + 1];
         int cls = _renderClass[k];
+        // Derivative shapes are per unit flux and shared by the images of the render class; each
+        // image's patch carries its band's flux as the scale (DerivativePatch.Scale).
         if (t == SourceType.Point)
         {
-            if (jx >= 0) outp[jx].Add(Wrap(k, ImagePatch.ScaledDifference(
-                Stepped(cls, 0, t, key with { X = key.X + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
-            if (jy >= 0) outp[jy].Add(Wrap(k, ImagePatch.ScaledDifference(
-                Stepped(cls, 1, t, key with { Y = key.Y + PointStep }, k, null) ?? Empty(u0), u0, c / PointStep)));
+            if (jx >= 0) outp[jx].Add(Wrap(k, UnitDifference(cls, 0, t, key with { X = key.X + PointStep }, k, null, u0, 1 / PointStep), c));
+            if (jy >= 0) outp[jy].Add(Wrap(k, UnitDifference(cls, 1, t, key with { Y = key.Y + PointStep }, k, null, u0, 1 / PointStep), c));
             return;
         }
-        if (jx >= 0 || jy >= 0) GridPositionDerivatives(k, u0, c, jx, jy, outp);
+        if (jx >= 0 || jy >= 0)
+        {
+            if (!_steps.TryGetDifference(cls, 6, out var gx))
+            {
+                (gx, var gy) = GridPositionDerivatives(u0);
+                _steps.SetDifference(cls, 6, gx);
+                _steps.SetDifference(cls, 7, gy);
+            }
+            _steps.TryGetDifference(cls, 7, out var gyy);
+            if (jx >= 0) outp[jx].Add(Wrap(k, gx!, c));
+            if (jy >= 0) outp[jy].Add(Wrap(k, gyy!, c));
+        }
         var mask = new PixelBox(u0.X0, u0.Y0, u0.X0 + u0.W, u0.Y0 + u0.H);
         for (int q = 0; q < 3; q++)
         {
@@ -353,15 +368,25 @@ public sealed class PatchModel : IFitProblem
                 1 => key with { Ee1 = key.Ee1 + ShapeStep },
                 _ => key with { Ee2 = key.Ee2 + ShapeStep },
             };
-            var ui = Stepped(cls, 2 + q, t, stepped, k, mask);
-            outp[j].Add(Wrap(k, ImagePatch.ScaledDifference(ui ?? Empty(u0), u0, c / ShapeStep)));
+            outp[j].Add(Wrap(k, UnitDifference(cls, 2 + q, t, stepped, k, mask, u0, 1 / ShapeStep), c));
         }
         if (t == SourceType.Sersic && _freeOf[so + 3] >= 0)
         {
             double step = key.N + SersicStep > SersicMixture.MaxN ? -SersicStep : SersicStep;
-            var un = Stepped(cls, 5, t, key with { N = key.N + step }, k, null);
-            outp[_freeOf[so + 3]].Add(Wrap(k, ImagePatch.ScaledDifference(un ?? Empty(u0), u0, c / step)));
+            outp[_freeOf[so + 3]].Add(Wrap(k, UnitDifference(cls, 5, t, key with { N = key.N + step }, k, null, u0, 1 / step), c));
         }
+    }
+
+    /// <summary>
+    /// (stepped render − U0)/step in f32, per unit flux, once per (source, render class):
+    /// every image of the class gets the same array with its own flux as the scale.
+    /// </summary>
+    private ImagePatch UnitDifference(int cls, int slot, SourceType t, in SourceKey key, int image, PixelBox? mask, ImagePatch u0, double invStep)
+    {
+        if (_steps.TryGetDifference(cls, slot, out var d)) return d!;
+        d = ImagePatch.ScaledDifference(Stepped(cls, slot, t, key, image, mask) ?? Empty(u0), u0, invStep);
+        _steps.SetDifference(cls, slot, d);
+        return d;
     }
 
     /// <summary>
@@ -378,38 +403,42 @@ public sealed class PatchModel : IFitProblem
     }
 
     /// <summary>
-    /// Galaxy position derivatives: pixel-grid central differences of U0 with a zero border,
-    /// times the counts, in pixels (README fix #1: no ×CD⁻¹ factor, unlike the reference).
+    /// Galaxy position derivatives per unit flux: pixel-grid central differences of U0 with a
+    /// zero border, in pixels (README fix #1: no ×CD⁻¹ factor, unlike the reference); the
+    /// caller scales them by the counts.
     /// </summary>
-    private static void GridPositionDerivatives(int k, ImagePatch u0, double c, int jx, int jy, List<DerivativePatch>[] outp)
+    private static (ImagePatch Dx, ImagePatch Dy) GridPositionDerivatives(ImagePatch u0)
     {
         int w = u0.W, h = u0.H;
         var u = u0.Values;
-        var dx = jx >= 0 ? new float[w * h] : null;
-        var dy = jy >= 0 ? new float[w * h] : null;
+        var dx = new float[w * h];
+        var dy = new float[w * h];
         for (int r = 1; r < h - 1; r++)
             for (int col = 1; col < w - 1; col++)
             {
                 int i = r * w + col;
-                if (dx is not null) dx[i] = (float)(c * ((u[i - 1] - (double)u[i + 1]) / 2));
-                if (dy is not null) dy[i] = (float)(c * ((u[i - w] - (double)u[i + w]) / 2));
+                dx[i] = (float)((u[i - 1] - (double)u[i + 1]) / 2);
+                dy[i] = (float)((u[i - w] - (double)u[i + w]) / 2);
             }
-        if (dx is not null) outp[jx].Add(new DerivativePatch(k, u0.X0, u0.Y0, w, h, dx));
-        if (dy is not null) outp[jy].Add(new DerivativePatch(k, u0.X0, u0.Y0, w, h, dy));
+        return (new ImagePatch(u0.X0, u0.Y0, w, h, dx), new ImagePatch(u0.X0, u0.Y0, w, h, dy));
     }
 
     private static ImagePatch Empty(ImagePatch like) => new(like.X0, like.Y0, like.W, like.H, new float[like.W * like.H]);
 
-    private static DerivativePatch Wrap(int image, ImagePatch p) => new(image, p.X0, p.Y0, p.W, p.H, p.Values);
+    private static DerivativePatch Wrap(int image, ImagePatch p, double scale = 1.0) => new(image, p.X0, p.Y0, p.W, p.H, p.Values, scale);
 
     /// <summary>Stepped renders of the source being differentiated, per (render class, slot).</summary>
     private sealed class StepCache
     {
-        private const int Slots = 6;
+        private const int Slots = 6, DiffSlots = 8;
         private readonly ImagePatch?[] _patch;
         private readonly bool[] _valid;
-        public StepCache(int nclass) { _patch = new ImagePatch?[nclass * Slots]; _valid = new bool[nclass * Slots]; }
-        public void Reset() { Array.Clear(_valid); Array.Clear(_patch); }
+        private readonly ImagePatch?[] _diff;
+        public StepCache(int nclass) { _patch = new ImagePatch?[nclass * Slots]; _valid = new bool[nclass * Slots]; _diff = new ImagePatch?[nclass * DiffSlots]; }
+        public void Reset() { Array.Clear(_valid); Array.Clear(_patch); Array.Clear(_diff); }
+        /// <summary>Per-unit-flux derivative shapes (slots 0–5 as the stepped renders, 6/7: galaxy grid x/y).</summary>
+        public bool TryGetDifference(int cls, int slot, out ImagePatch? p) { p = _diff[cls * DiffSlots + slot]; return p is not null; }
+        public void SetDifference(int cls, int slot, ImagePatch p) => _diff[cls * DiffSlots + slot] = p;
         public bool TryGet(int cls, int slot, out ImagePatch? p) { p = _patch[cls * Slots + slot]; return _valid[cls * Slots + slot]; }
         public void Set(int cls, int slot, ImagePatch? p) { _patch[cls * Slots + slot] = p; _valid[cls * Slots + slot] = true; }
     }

@@ -157,6 +157,75 @@ public class FastPathTests
         for (int i = 0; i < u2.Length; i++) Assert.True(Math.Abs(u2[i] - ax[i]) <= ProductRelTol * uScale);
     }
 
+    /// <summary>
+    /// Shared arrays are weighted on the fly as Scale·(E·d) instead of (f32)(E·(f32)(Scale·d)):
+    /// two f32 roundings apart, ~2⁻²³ of each entry, plus the kept sub-1e-8 entries.
+    /// </summary>
+    private const double SharedRelTol = 1e-6;
+
+    [Theory]
+    [InlineData(11, 0.0)]
+    [InlineData(12, -0.6)]
+    public void Shared_derivative_arrays_give_the_same_products(int seed, double f)
+    {
+        // Ten 41×30 images (odd width: padding must stay in the row), E with zeros; one shape
+        // array (the "x" of a source) used on every image with a per-image scale, one unit
+        // array used by ten per-image "flux" columns, and a private column; the shared patches
+        // hang over the left edge and the bottom.
+        const int nImg = 10, w = 41, h = 30;
+        var rng = new Random(seed);
+        var ws = Enumerable.Repeat(w, nImg).ToArray();
+        var hs = Enumerable.Repeat(h, nImg).ToArray();
+        var e = new float[nImg][];
+        for (int n = 0; n < nImg; n++)
+        {
+            e[n] = new float[w * h];
+            for (int i = 0; i < e[n].Length; i++) e[n][i] = rng.Next(10) == 0 ? 0f : (float)(0.5 + rng.NextDouble());
+        }
+        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var shape = Values(13 * 9);
+        var unit = Values(13 * 9);
+        var cols = new List<DerivativePatch>[nImg + 2];
+        for (int j = 0; j < cols.Length; j++) cols[j] = new();
+        for (int n = 0; n < nImg; n++)
+        {
+            cols[0].Add(new DerivativePatch(n, -2, 24, 13, 9, shape, 100.0 + 37 * n));
+            cols[1 + n].Add(new DerivativePatch(n, -2, 24, 13, 9, unit));
+        }
+        cols[nImg + 1].Add(new DerivativePatch(3, 20, 5, 15, 11, Values(15 * 11), 3.5));
+        var p = new PatchesOnly(ws, hs, e);
+        var sys = new JacobianSystem();
+        sys.Build(p, cols);
+        Assert.Equal(2 * nImg, sys.SharedBlockCount);
+
+        // Dense reference: entries Scale·d·E / s_j in f64, s_j from the system's own norms.
+        var a = Matrix<double>.Build.Dense(sys.Rows, cols.Length);
+        for (int j = 0; j < cols.Length; j++)
+        {
+            double s = Math.Sqrt(sys.ColumnNormSquared[j]);
+            foreach (var d in cols[j])
+                for (int y = 0; y < d.Height; y++)
+                    for (int x = 0; x < d.Width; x++)
+                    {
+                        int ix = d.X0 + x, iy = d.Y0 + y;
+                        if (ix < 0 || iy < 0 || ix >= w || iy >= h) continue;
+                        a[d.Image * w * h + iy * w + ix, j] += d.Scale * d.Values[y * d.Width + x] * e[d.Image][iy * w + ix] / s;
+                    }
+        }
+        var v = Enumerable.Range(0, cols.Length).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        var u = Enumerable.Range(0, sys.Rows).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        var uExp = a * Vector<double>.Build.DenseOfArray(v) + f * Vector<double>.Build.DenseOfArray(u);
+        var atuExp = a.TransposeThisAndMultiply(uExp);
+        var atu = new double[cols.Length];
+        double uu = sys.ScaleMultiplyAddTranspose(f, v, u, atu);
+
+        double uScale = uExp.AbsoluteMaximum();
+        for (int i = 0; i < u.Length; i++) Assert.True(Math.Abs(u[i] - uExp[i]) <= SharedRelTol * uScale, $"u[{i}] {u[i]} vs {uExp[i]}");
+        Assert.Equal(uExp.DotProduct(uExp), uu, uu * SharedRelTol);
+        double aScale = atuExp.AbsoluteMaximum();
+        for (int j = 0; j < cols.Length; j++) Assert.True(Math.Abs(atu[j] - atuExp[j]) <= SharedRelTol * aScale, $"Aᵀu[{j}] {atu[j]} vs {atuExp[j]}");
+    }
+
     [Fact]
     public void Blocks_are_trimmed_to_their_non_zero_values()
     {

@@ -44,7 +44,7 @@ public class GoldenDerivativeTests(ITestOutputHelper log)
                 for (int q = 0; q < p.Width; q++)
                 {
                     int x = p.X0 + q, y = p.Y0 + r;
-                    if (x >= 0 && y >= 0 && x < GoldenSetup.Size && y < GoldenSetup.Size) img[y * GoldenSetup.Size + x] += p.Values[r * p.Width + q];
+                    if (x >= 0 && y >= 0 && x < GoldenSetup.Size && y < GoldenSetup.Size) img[y * GoldenSetup.Size + x] += (float)(p.Scale * p.Values[r * p.Width + q]);
                 }
         var (gold, _, _) = GoldenFits.Read(d.GetProperty("file").GetString()!);
         // README fix #1: the Tractor's galaxy position derivatives carry CD⁻¹ = 3600/pixscale;

@@ -166,7 +166,7 @@ public class PatchModelTests
                 for (int c = 0; c < p.Width; c++)
                 {
                     int x = p.X0 + c, y = p.Y0 + r;
-                    if (x >= 0 && y >= 0 && x < W && y < H) a[y * W + x] += p.Values[r * p.Width + c];
+                    if (x >= 0 && y >= 0 && x < W && y < H) a[y * W + x] += (float)(p.Scale * p.Values[r * p.Width + c]);
                 }
         return a;
     }

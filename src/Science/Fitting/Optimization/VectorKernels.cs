@@ -116,6 +116,194 @@ internal static class VectorKernels
         for (; i < n; i++) Unsafe.Add(ref dst, i) += w * Unsafe.Add(ref src, i);
     }
 
+    /// <summary>How the product kernels turn a stored f32 value into a matrix entry.</summary>
+    internal interface IEntryWeight
+    {
+        static abstract Vector256<float> Apply8(Vector256<float> d, ref float e, nuint i);
+        static abstract Vector128<float> Apply4(Vector128<float> d, ref float e, nuint i);
+        static abstract float Apply1(float d, ref float e, nint i);
+    }
+
+    /// <summary>The stored value is the entry (already weighted by E).</summary>
+    internal readonly struct Stored : IEntryWeight
+    {
+        public static Vector256<float> Apply8(Vector256<float> d, ref float e, nuint i) => d;
+        public static Vector128<float> Apply4(Vector128<float> d, ref float e, nuint i) => d;
+        public static float Apply1(float d, ref float e, nint i) => d;
+    }
+
+    /// <summary>The entry is E·d in f32 (a shared, unweighted derivative value times the pixel's inverse error).</summary>
+    internal readonly struct TimesInverseError : IEntryWeight
+    {
+        public static Vector256<float> Apply8(Vector256<float> d, ref float e, nuint i) => d * Vector256.LoadUnsafe(ref e, i);
+        public static Vector128<float> Apply4(Vector128<float> d, ref float e, nuint i) => d * Vector128.LoadUnsafe(ref e, i);
+        public static float Apply1(float d, ref float e, nint i) => d * Unsafe.Add(ref e, i);
+    }
+
+    /// <summary>
+    /// For r &lt; <paramref name="rows"/>, i &lt; <paramref name="width"/>:
+    /// dst[r·stride + i] = fma(w, entry, dst[r·stride + i]) with entry = src[r·srcStride + i]
+    /// (<see cref="Stored"/>) or that times e[r·stride + i] in f32 (<see cref="TimesInverseError"/>).
+    /// The block rows of the one-pass product, all in one call (a padded block has width ≡ 0
+    /// mod 4 and no scalar tail).
+    /// </summary>
+    /// <remarks>Element-wise, so the result does not depend on the vector width; the fused
+    /// multiply-add (exact in software where the CPU lacks FMA) rounds once.</remarks>
+    public static void AxpyWidenRows<TW>(double w, ref float src, int srcStride, ref float e, ref double dst, int width, int rows, int stride)
+        where TW : struct, IEntryWeight
+    {
+        bool wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+        var wv = Vector512.Create(w);
+        var wh = Vector256.Create(w);
+        for (int r = 0; r < rows; r++)
+        {
+            ref float s = ref Unsafe.Add(ref src, r * srcStride);
+            ref float er = ref Unsafe.Add(ref e, r * stride);
+            ref double d = ref Unsafe.Add(ref dst, r * stride);
+            int i = 0;
+            if (wide)
+            {
+                for (; i <= width - 8; i += 8)
+                {
+                    var x = Avx512F.ConvertToVector512Double(TW.Apply8(Vector256.LoadUnsafe(ref s, (nuint)i), ref er, (nuint)i));
+                    Vector512.FusedMultiplyAdd(x, wv, Vector512.LoadUnsafe(ref d, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+                }
+            }
+            for (; i <= width - 4; i += 4)
+                Vector256.FusedMultiplyAdd(Widen(TW.Apply4(Vector128.LoadUnsafe(ref s, (nuint)i), ref er, (nuint)i)), wh,
+                    Vector256.LoadUnsafe(ref d, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            for (; i < width; i++)
+                Unsafe.Add(ref d, i) = Math.FusedMultiplyAdd(w, TW.Apply1(Unsafe.Add(ref s, i), ref er, i), Unsafe.Add(ref d, i));
+        }
+    }
+
+    /// <summary>
+    /// Σ_r Σ_i entry(r, i)·u[r·stride + i] over a block's rows (entries as in
+    /// <see cref="AxpyWidenRows{TW}"/>), in an order fixed by width and rows alone. Row r goes
+    /// to accumulator set r mod 4 (independent chains, so the fused multiply-adds of
+    /// consecutive rows overlap instead of waiting on one another); within a set, element i of
+    /// a row goes to lane i mod 8 while whole groups of 8 remain and a last group of 4 to lanes
+    /// 0–3, each lane a chain of fused multiply-adds; the width mod 4 tail goes to one scalar
+    /// chain. Then the sets are added as (s0 + s1) + (s2 + s3) lane by lane, the lanes as
+    /// ((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7)), plus the tail. The same bits with or without AVX-512.
+    /// </summary>
+    public static double DotWidenRows<TW>(ref float src, int srcStride, ref float e, ref double u, int width, int rows, int stride)
+        where TW : struct, IEntryWeight
+    {
+        double tail = 0;
+        Vector256<double> lo, hi;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            var a0 = Vector512<double>.Zero;
+            var a1 = Vector512<double>.Zero;
+            var a2 = Vector512<double>.Zero;
+            var a3 = Vector512<double>.Zero;
+            int r = 0;
+            for (; r <= rows - 4; r += 4)
+            {
+                a0 = DotRow512<TW>(ref Unsafe.Add(ref src, r * srcStride), ref Unsafe.Add(ref e, r * stride), ref Unsafe.Add(ref u, r * stride), width, a0, ref tail);
+                a1 = DotRow512<TW>(ref Unsafe.Add(ref src, (r + 1) * srcStride), ref Unsafe.Add(ref e, (r + 1) * stride), ref Unsafe.Add(ref u, (r + 1) * stride), width, a1, ref tail);
+                a2 = DotRow512<TW>(ref Unsafe.Add(ref src, (r + 2) * srcStride), ref Unsafe.Add(ref e, (r + 2) * stride), ref Unsafe.Add(ref u, (r + 2) * stride), width, a2, ref tail);
+                a3 = DotRow512<TW>(ref Unsafe.Add(ref src, (r + 3) * srcStride), ref Unsafe.Add(ref e, (r + 3) * stride), ref Unsafe.Add(ref u, (r + 3) * stride), width, a3, ref tail);
+            }
+            if (r < rows) a0 = DotRow512<TW>(ref Unsafe.Add(ref src, r * srcStride), ref Unsafe.Add(ref e, r * stride), ref Unsafe.Add(ref u, r * stride), width, a0, ref tail);
+            if (r + 1 < rows) a1 = DotRow512<TW>(ref Unsafe.Add(ref src, (r + 1) * srcStride), ref Unsafe.Add(ref e, (r + 1) * stride), ref Unsafe.Add(ref u, (r + 1) * stride), width, a1, ref tail);
+            if (r + 2 < rows) a2 = DotRow512<TW>(ref Unsafe.Add(ref src, (r + 2) * srcStride), ref Unsafe.Add(ref e, (r + 2) * stride), ref Unsafe.Add(ref u, (r + 2) * stride), width, a2, ref tail);
+            var sum = (a0 + a1) + (a2 + a3);
+            lo = sum.GetLower();
+            hi = sum.GetUpper();
+        }
+        else
+        {
+            Span<Vector256<double>> acc = stackalloc Vector256<double>[8];
+            acc.Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                ref Vector256<double> l = ref acc[2 * (r & 3)];
+                ref Vector256<double> h = ref acc[2 * (r & 3) + 1];
+                ref float s = ref Unsafe.Add(ref src, r * srcStride);
+                ref float er = ref Unsafe.Add(ref e, r * stride);
+                ref double d = ref Unsafe.Add(ref u, r * stride);
+                int i = 0;
+                for (; i <= width - 8; i += 8)
+                {
+                    l = Vector256.FusedMultiplyAdd(Widen(TW.Apply4(Vector128.LoadUnsafe(ref s, (nuint)i), ref er, (nuint)i)), Vector256.LoadUnsafe(ref d, (nuint)i), l);
+                    h = Vector256.FusedMultiplyAdd(Widen(TW.Apply4(Vector128.LoadUnsafe(ref s, (nuint)(i + 4)), ref er, (nuint)(i + 4))), Vector256.LoadUnsafe(ref d, (nuint)(i + 4)), h);
+                }
+                if (i <= width - 4)
+                {
+                    l = Vector256.FusedMultiplyAdd(Widen(TW.Apply4(Vector128.LoadUnsafe(ref s, (nuint)i), ref er, (nuint)i)), Vector256.LoadUnsafe(ref d, (nuint)i), l);
+                    i += 4;
+                }
+                for (; i < width; i++) tail = Math.FusedMultiplyAdd(TW.Apply1(Unsafe.Add(ref s, i), ref er, i), Unsafe.Add(ref d, i), tail);
+            }
+            lo = (acc[0] + acc[2]) + (acc[4] + acc[6]);
+            hi = (acc[1] + acc[3]) + (acc[5] + acc[7]);
+        }
+        return (((lo[0] + lo[1]) + (lo[2] + lo[3])) + ((hi[0] + hi[1]) + (hi[2] + hi[3]))) + tail;
+    }
+
+    /// <summary>One row of <see cref="DotWidenRows{TW}"/> into one accumulator set (AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> DotRow512<TW>(ref float s, ref float e, ref double d, int width, Vector512<double> acc, ref double tail)
+        where TW : struct, IEntryWeight
+    {
+        int i = 0;
+        for (; i <= width - 8; i += 8)
+            acc = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Double(TW.Apply8(Vector256.LoadUnsafe(ref s, (nuint)i), ref e, (nuint)i)),
+                Vector512.LoadUnsafe(ref d, (nuint)i), acc);
+        if (i <= width - 4)
+        {
+            // Lanes 0–3 take this group after the row's groups of 8, as in the 256-bit path.
+            var lower = Vector256.FusedMultiplyAdd(Widen(TW.Apply4(Vector128.LoadUnsafe(ref s, (nuint)i), ref e, (nuint)i)),
+                Vector256.LoadUnsafe(ref d, (nuint)i), acc.GetLower());
+            acc = Vector512.Create(lower, acc.GetUpper());
+            i += 4;
+        }
+        for (; i < width; i++) tail = Math.FusedMultiplyAdd(TW.Apply1(Unsafe.Add(ref s, i), ref e, i), Unsafe.Add(ref d, i), tail);
+        return acc;
+    }
+
+    /// <summary>
+    /// As <see cref="WeightRow"/> for a patch whose counts per unit are scale·src:
+    /// dst[i] = (f32)(scale·src[i]) · e[i] in f32, 0 where e[i] = 0.
+    /// </summary>
+    public static double WeightRowScaled(ReadOnlySpan<float> src, double scale, ReadOnlySpan<float> e, Span<float> dst, ref bool nonFinite)
+    {
+        int n = dst.Length;
+        if (src.Length < n || e.Length < n) throw new ArgumentException("WeightRowScaled: spans shorter than the destination.");
+        int i = 0;
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float ev = ref MemoryMarshal.GetReference(e);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        var sc = Vector256.Create(scale);
+        var sum = Vector256<double>.Zero;
+        var bad = Vector128<float>.Zero;
+        for (; i <= n - 4; i += 4)
+        {
+            var w = Vector128.LoadUnsafe(ref ev, (nuint)i);
+            // (f32)(scale·src), as the scalar loop: the product in f64, rounded once to f32.
+            var scaled = Vector128.Narrow((Widen(Vector128.LoadUnsafe(ref s, (nuint)i)) * sc).GetLower(),
+                (Widen(Vector128.LoadUnsafe(ref s, (nuint)i)) * sc).GetUpper());
+            var val = Vector128.ConditionalSelect(Vector128.Equals(w, Vector128<float>.Zero), Vector128<float>.Zero, scaled * w);
+            val.StoreUnsafe(ref d, (nuint)i);
+            bad |= ~Vector128.Equals(val - val, Vector128<float>.Zero);
+            var x = Widen(val);
+            sum += x * x;
+        }
+        double acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        bool anyBad = bad != Vector128<float>.Zero;
+        for (; i < n; i++)
+        {
+            float val = e[i] != 0f ? (float)(scale * src[i]) * e[i] : 0f;
+            dst[i] = val;
+            if (!float.IsFinite(val)) anyBad = true;
+            acc += (double)val * val;
+        }
+        if (anyBad) nonFinite = true;
+        return acc;
+    }
+
     /// <summary>
     /// Weighted derivative row: dst[i] = src[i]·e[i] in f32, and 0 where e[i] = 0 (such
     /// pixels are absent, whatever src holds there). Returns Σ dst[i]² in f64 (4 lanes by
