@@ -3,17 +3,22 @@ using Tract7dt.Science.Logging;
 namespace Tract7dt.Cli;
 
 /// <summary>
-/// Progress on an interactive terminal: one status line on stderr redrawn in place
-/// (carriage return, text cut and padded to the terminal width − 1, at least 40 columns),
-/// ended by a newline; log lines printed meanwhile clear it first. When stderr is not a
-/// terminal, progress is logged instead, throttled (cli.md §7).
+/// Progress on an interactive terminal: a block of status lines on stderr redrawn in place
+/// (one line per <c>\n</c>-separated part of the message, e.g. the ePSF stage's overall line
+/// and one line per band worker; each cut to the terminal width − 1, at least 40 columns),
+/// ended by a newline; log lines printed meanwhile clear the block first and it is drawn
+/// again below them at the next report. When stderr is not a terminal, progress is logged
+/// instead, throttled (cli.md §7).
 /// </summary>
+/// <remarks>Redrawing uses ANSI cursor-up (<c>ESC[nA</c>), erase-line (<c>ESC[K</c>) and
+/// erase-below (<c>ESC[J</c>), which every terminal emulator in use understands.</remarks>
 internal sealed class TerminalProgress : Progress
 {
     private readonly TextWriter _err;
     private readonly TextLogSink _sink;
     private readonly object _gate = new();
     private string _current = "";
+    private int _drawnLines; // lines of the block now on screen (0 = none)
     private DateTime _lastDraw = DateTime.MinValue;
 
     private TerminalProgress(TextWriter err, TextLogSink sink)
@@ -56,15 +61,27 @@ internal sealed class TerminalProgress : Progress
     private void Draw()
     {
         int w = LineWidth;
-        string text = _current.Length > w ? _current[..w] : _current.PadRight(w);
-        _err.Write("\r" + text);
+        var lines = _current.Split('\n');
+        var sb = new System.Text.StringBuilder();
+        if (_drawnLines > 1) sb.Append("\x1b[").Append(_drawnLines - 1).Append('A');
+        sb.Append('\r');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string text = lines[i].Length > w ? lines[i][..w] : lines[i];
+            sb.Append(text).Append("\x1b[K");
+            if (i < lines.Length - 1) sb.Append('\n');
+        }
+        sb.Append("\x1b[J"); // a block that shrank leaves no stale lines below
+        _err.Write(sb.ToString());
         _err.Flush();
+        _drawnLines = lines.Length;
     }
 
     private void Clear()
     {
-        if (_current.Length == 0) return;
-        _err.Write("\r" + new string(' ', LineWidth) + "\r");
+        if (_drawnLines == 0) return;
+        _err.Write((_drawnLines > 1 ? $"\x1b[{_drawnLines - 1}A" : "") + "\r\x1b[J");
+        _drawnLines = 0;
     }
 
     public override void Dispose()

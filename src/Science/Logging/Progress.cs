@@ -38,7 +38,9 @@ public abstract class Progress : IDisposable
                 if (!force && _last != TimeSpan.MinValue && now - _last < interval) return;
                 _last = now;
             }
-            log.Info(message);
+            // a multi-line live block (ePSF workers) logs its first, overall line
+            int nl = message.IndexOf('\n');
+            log.Info(nl < 0 ? message : message[..nl]);
         }
     }
 

@@ -5,8 +5,9 @@ namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
 /// Progress of the band workers (stages.md 2.10, cosmetic only): one slot per worker
-/// (<c>[wNN band] [bar] pct% done/total ok= fail= rate= eta=</c> or <c>[wNN] idle</c>) joined
-/// into the stage's progress line, hand-off notices (<c>done b (ok/total ok, fail=f) -> start b2</c>),
+/// (<c>[wNN band] [bar] pct% done/total ok= fail= rate= eta=</c> or <c>[wNN] idle</c>), each its
+/// own line below the overall line (a terminal shows the block live; a log gets the overall
+/// line only), hand-off notices (<c>done b (ok/total ok, fail=f) -> start b2</c>),
 /// the per-band log line every 10 % of a band, and the overall
 /// <c>ePSF bands [bar] done/total running= band_fail= patch_ok= patch_fail= eta=</c>.
 /// Thread-safe.
@@ -90,10 +91,10 @@ public sealed class EpsfProgress : IDisposable
                 for (int i = 0; i < _slots.Length; i++)
                 {
                     var s = _slots[i];
-                    if (s.Band is null) { msg += $" | [w{i:00}] idle"; continue; }
+                    if (s.Band is null) { msg += $"\n  [w{i:00}] idle"; continue; }
                     double r = s.Clock.Elapsed.TotalSeconds > 0 ? s.Done / s.Clock.Elapsed.TotalSeconds : 0;
                     int pct = s.Total > 0 ? (int)Math.Round(100.0 * s.Done / s.Total) : 0;
-                    msg += $" | [w{i:00} {s.Band}] [{ProgressText.Bar(s.Done, s.Total, 20)}] {pct}% {s.Done}/{s.Total} ok={s.Ok} fail={s.Fail} " +
+                    msg += $"\n  [w{i:00} {s.Band}] [{ProgressText.Bar(s.Done, s.Total, 20)}] {pct}% {s.Done}/{s.Total} ok={s.Ok} fail={s.Fail} " +
                            $"rate={ProgressText.Rate(r)} eta={ProgressText.Eta(s.Total - s.Done, r)}";
                 }
         }
