@@ -154,7 +154,7 @@ public class PatchFitterTests
         Assert.False(o.HitMaxIters);
         string[] expected =
         [
-            "opt_niters", "opt_converged", "opt_hit_max_iters", "opt_last_dlnp", "x_pix_patch_fit", "y_pix_patch_fit",
+            "opt_niters", "opt_converged", "opt_hit_max_iters", "opt_last_dlnp", "opt_converged_patch", "x_pix_patch_fit", "y_pix_patch_fit",
             "x_pix_white_fit", "y_pix_white_fit", "RA_fit", "DEC_fit", "stype_fit", "sersic_n_fit", "re_pix_fit", "ab_fit",
             "phi_deg_fit", "ELL_fit", "Re_fit", "THETA_fit", "FLUX_g_fit", "FLUXERR_g_fit", "FLUX_r_fit", "FLUXERR_r_fit",
             "FLUX_i_fit", "FLUXERR_i_fit", "FLUXERR_g_cov", "FLUXERR_r_cov", "FLUXERR_i_cov", "fit_no_pixels",
@@ -195,7 +195,8 @@ public class PatchFitterTests
         Assert.Equal("stype_fit", t.ColumnNames[0]);
         Assert.Equal("x_pix_patch_g_fit", t.ColumnNames[1]);
         Assert.Equal("opt_last_dlnp_g", t.ColumnNames[19]);
-        Assert.Equal("x_pix_patch_i_fit", t.ColumnNames[22]);
+        Assert.Equal("opt_converged_patch_g", t.ColumnNames[20]);
+        Assert.Equal("x_pix_patch_i_fit", t.ColumnNames[23]);
         foreach (string b in new[] { "g", "i", "r" })
         {
             Assert.True(t.Bools($"opt_converged_{b}")[0]);
@@ -218,6 +219,35 @@ public class PatchFitterTests
         Assert.True(o.LastDlnp > 0);
         var none = PatchFitter.Fit(bands, W, H, cat, new PatchFitSettings { NOptIters = 0 }, GaussPatchModel.Factory).Outcomes[""];
         Assert.Equal((0, false, false), (none.NIters, none.Converged, none.HitMaxIters));
+    }
+
+    [Fact]
+    public void Convergence_is_per_source_beside_the_patch_wide_flag()
+    {
+        var (bands, cat) = Scene(seed: 3);
+        // Two steps from a start 0.3–0.5 px and 10–20 % off: the second step still moves every
+        // source by far more than 0.1σ, so no source has settled and the patch is not converged.
+        var two = PatchFitter.Fit(bands, W, H, cat, new PatchFitSettings { NOptIters = 2 }, GaussPatchModel.Factory);
+        Assert.False(two.Outcomes[""].Converged);
+        Assert.Equal([false, false, false], two.Table.Bools("opt_converged_patch"));
+        Assert.Equal([false, false, false], two.Table.Bools("opt_converged"));
+        Assert.Equal([true, true, true], two.Table.Bools("opt_hit_max_iters"));
+
+        // Run to convergence: each source's last move relative to its own error, by hand,
+        // agrees with the flag (the patch may or may not meet dlnp_stop by then).
+        var settings = new PatchFitSettings { NOptIters = 12 };
+        var res = PatchFitter.Fit(bands, W, H, cat, settings, GaussPatchModel.Factory);
+        var o = res.Outcomes[""];
+        Assert.NotNull(o.LastChange);
+        var conv = res.Table.Bools("opt_converged");
+        var patch = res.Table.Bools("opt_converged_patch");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(o.Converged, patch[i]);
+            Assert.True(conv[i] || !o.Converged);     // a converged patch converges every source
+            Assert.True(conv[i], $"source {i} has not settled after 12 steps");
+            Assert.False(res.Table.Bools("opt_hit_max_iters")[i]);
+        }
     }
 
     [Fact]

@@ -96,4 +96,6 @@ public sealed record PatchFitSettings
 }
 
 /// <summary>The optimizer loop's outcome for one fit (stages.md §4.7).</summary>
-public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp);
+/// <param name="LastChange">How much each parameter moved in the last step that improved lnP
+/// (null when none did); gives each source its own convergence (<see cref="PatchFitter.SettledFraction"/>).</param>
+public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp, double[]? LastChange = null);

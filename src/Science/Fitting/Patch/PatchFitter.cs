@@ -42,11 +42,11 @@ public static class PatchFitter
             var problem = factory(images, sources);
             var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace("", i, st));
             outcomes[""] = outcome;
-            var read = ReadBack(optimizer, problem, sources, images);
+            var read = ReadBack(optimizer, problem, sources, images, outcome);
             table.Column("opt_niters", 0).AsSpan().Fill(outcome.NIters);
-            table.Column("opt_converged", false).AsSpan().Fill(outcome.Converged);
-            table.Column("opt_hit_max_iters", false).AsSpan().Fill(outcome.HitMaxIters);
+            WriteConvergence(table, "", outcome, read.Settled);
             table.Column("opt_last_dlnp", double.NaN).AsSpan().Fill(outcome.LastDlnp);
+            table.Column("opt_converged_patch", false).AsSpan().Fill(outcome.Converged);
             WriteSourceColumns(table, read, "", settings, withRaDec: true, writeType: true);
             for (int k = 0; k < images.Length; k++)
             {
@@ -74,14 +74,14 @@ public static class PatchFitter
                 optimizer.Reset();
                 var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace(b, i, st));
                 outcomes[b] = outcome;
-                var read = ReadBack(optimizer, problem, sources, one);
+                var read = ReadBack(optimizer, problem, sources, one, outcome);
                 WriteSourceColumns(table, read, sfx, settings, withRaDec: true, writeType: false);
                 read.Flux[0].CopyTo(table.Column($"FLUX_{b}_fit", double.NaN), 0);
                 read.FluxErr[0].CopyTo(table.Column($"FLUXERR_{b}_fit", double.NaN), 0);
                 table.Column($"opt_niters_{b}", 0).AsSpan().Fill(outcome.NIters);
-                table.Column($"opt_converged_{b}", false).AsSpan().Fill(outcome.Converged);
-                table.Column($"opt_hit_max_iters_{b}", false).AsSpan().Fill(outcome.HitMaxIters);
+                WriteConvergence(table, sfx, outcome, read.Settled);
                 table.Column($"opt_last_dlnp_{b}", double.NaN).AsSpan().Fill(outcome.LastDlnp);
+                table.Column($"opt_converged_patch_{b}", false).AsSpan().Fill(outcome.Converged);
                 read.FluxErrCov[0].CopyTo(table.Column($"FLUXERR_{b}_cov", double.NaN), 0);
                 read.NoPixels.CopyTo(table.Column($"fit_no_pixels_{b}", false), 0);
                 for (int i = 0; i < rows; i++) stype[i] = SourceInitializer.Name(sources[i].Kind);
@@ -89,6 +89,15 @@ public static class PatchFitter
         }
         return new PatchFitResult(table, outcomes);
     }
+
+    /// <summary>
+    /// A source whose every parameter moved less than this fraction of its 1σ uncertainty in
+    /// the last improving step has converged, whatever the rest of the patch does (ours; the
+    /// reference's flag is the patch's: one faint galaxy whose shape keeps wandering at
+    /// dlnp ≈ 0.3 per step marks every star beside it non-converged, and the zero point
+    /// loses them).
+    /// </summary>
+    public const double SettledFraction = 0.1;
 
     /// <summary>
     /// The optimizer loop of §4.7: at most <c>n_opt_iters</c> calls; converged at the first
@@ -100,11 +109,23 @@ public static class PatchFitter
         bool converged = false;
         int niters = 0;
         double last = double.NaN;
+        int np = problem.ParameterCount;
+        var before = new double[np];
+        var after = new double[np];
+        double[]? lastChange = null;
         for (int it = 0; it < s.NOptIters; it++)
         {
+            problem.GetParameters(before);
             var step = optimizer.Step(problem);
             niters = it + 1;
             last = step.DLnP;
+            if (step.Status == StepStatus.Improved)
+            {
+                // the step actually taken (per-source caps and bounds included), not α·X
+                problem.GetParameters(after);
+                lastChange ??= new double[np];
+                for (int j = 0; j < np; j++) lastChange[j] = after[j] - before[j];
+            }
             trace?.Invoke(niters, step);
             if (step.DLnP < s.DlnpStop)
             {
@@ -114,7 +135,7 @@ public static class PatchFitter
         }
         int margin = Math.Max(0, s.FlagMaxIterMargin);
         bool hit = !converged && niters >= Math.Max(1, s.NOptIters - margin);
-        return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN);
+        return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN, lastChange);
     }
 
     /// <summary>Per-source values read back from the problem after the fit.</summary>
@@ -123,10 +144,13 @@ public static class PatchFitter
         public double[] X = [], Y = [], LogRe = [], Ee1 = [], Ee2 = [], N = [];
         public double[][] Flux = [], FluxErr = [], FluxErrCov = [];
         public bool[] NoPixels = [];
+        /// <summary>Per source: its own parameters had stopped moving (see <see cref="SettledFraction"/>).</summary>
+        public bool[] Settled = [];
         public SourceKind[] Kind = [];
     }
 
-    private static Readback ReadBack(ConstrainedOptimizer opt, IFitProblem problem, SourceInit[] sources, PatchImage[] images)
+    private static Readback ReadBack(ConstrainedOptimizer opt, IFitProblem problem, SourceInit[] sources, PatchImage[] images,
+        LoopOutcome outcome)
     {
         int ns = sources.Length, nb = images.Length, np = problem.ParameterCount;
         var r = new Readback
@@ -202,7 +226,36 @@ public static class PatchFitter
             // Reported as NaN errors, like the reference's warning path.
         }
         for (int i = 0; i < ns; i++) r.NoPixels[i] = !hasPixels[i];
+
+        // Per-source convergence: every parameter of the source moved less than SettledFraction
+        // of its own 1σ in the last improving step (a source with no step at all has settled).
+        r.Settled = new bool[ns];
+        Array.Fill(r.Settled, true);
+        if (outcome.LastChange is { } dp)
+            for (int j = 0; j < np; j++)
+            {
+                if (!TryParseName(problem.ParameterName(j), out int src, out _) || src < 0 || src >= ns) continue;
+                double sd = diag[j] > 0 && double.IsFinite(diag[j]) ? Math.Sqrt(diag[j]) : double.NaN;
+                if (dp[j] != 0 && !(Math.Abs(dp[j]) <= SettledFraction * sd)) r.Settled[src] = false;
+            }
+        for (int i = 0; i < ns; i++) r.Settled[i] &= !r.NoPixels[i];
         return r;
+    }
+
+    /// <summary>
+    /// <c>opt_converged[_b]</c> per source: the patch's loop converged, or the source itself
+    /// settled; <c>opt_hit_max_iters[_b]</c>: the loop ran to its cap and the source had not
+    /// settled. The reference's patch-wide flag goes to <c>opt_converged_patch[_b]</c> (ours).
+    /// </summary>
+    private static void WriteConvergence(FitTable table, string sfx, LoopOutcome outcome, bool[] settled)
+    {
+        var conv = table.Column($"opt_converged{sfx}", false);
+        var hit = table.Column($"opt_hit_max_iters{sfx}", false);
+        for (int i = 0; i < conv.Length; i++)
+        {
+            conv[i] = outcome.Converged || settled[i];
+            hit[i] = outcome.HitMaxIters && !settled[i];
+        }
     }
 
     private static void WriteSourceColumns(FitTable t, Readback r, string sfx, PatchFitSettings s, bool withRaDec, bool writeType)

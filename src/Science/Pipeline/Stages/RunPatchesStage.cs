@@ -31,8 +31,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// <summary>Bump when a fit's numbers or files would change.</summary>
     /// <remarks>History: 2 = per-source max-step cap with fallback to the reference rule, and
     /// the one-pass banded LSQR (different rounding); 3 = saturation-excluded stars in the ROI
-    /// modelled as fixed-position nuisance point sources; bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/3";
+    /// modelled as fixed-position nuisance point sources; 4 = per-source opt_converged and the
+    /// patch-wide opt_converged_patch; bump whenever a fit's numbers change.</remarks>
+    public const string Algorithm = "RunPatches/4";
 
     private const string Component = "tract7dt.run_patches";
 
