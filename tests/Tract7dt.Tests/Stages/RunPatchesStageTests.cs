@@ -43,9 +43,9 @@ public sealed class RunPatchesStageTests(PatchStageWorld world)
             int at = names.IndexOf("patch_tag");
             Assert.Equal(["patch_tag", "epsf_tag", "psf_min_epsf_nstars_for_use", "psf_used_epsf_band_count", "psf_fallback_band_count",
                 "psf_low_star_band_count", "psf_fallback_bands", "psf_low_star_bands", "psf_frozen_bands_for_optimizer",
-                "psf_fallback_reasons_json", "opt_niters", "opt_converged", "opt_hit_max_iters", "opt_last_dlnp",
+                "psf_fallback_reasons_json", "opt_niters", "opt_converged", "opt_hit_max_iters", "opt_last_dlnp", "opt_converged_patch",
                 "x_pix_patch_fit", "y_pix_patch_fit", "x_pix_white_fit", "y_pix_white_fit", "RA_fit", "DEC_fit", "stype_fit"],
-                names.Skip(at).Take(21));
+                names.Skip(at).Take(22));
             Assert.Contains("FLUX_m550_fit", names);
             Assert.Contains("FLUXERR_m700_fit", names);
             if (fit.RowCount == 0) continue;
