@@ -27,13 +27,16 @@ public sealed class BuildEpsfFixture : IDisposable
 
     /// <summary>
     /// A fresh work dir with its own config: the simulator's config with <paramref name="overrides"/>
-    /// (dotted <c>section.key</c> → YAML scalar text) applied, <c>plotting.dpi</c> 40 unless given.
+    /// (dotted <c>section.key</c> → YAML scalar text) applied, <c>plotting.dpi</c> 40 and
+    /// <c>epsf.star_local_bkg_subtract</c> true (the default) unless given.
     /// </summary>
     public (StageContext Ctx, MemoryLogSink Log) NewWork(params (string Key, string Value)[] overrides)
     {
         string work = "work_" + Interlocked.Increment(ref _work);
         var all = new List<(string, string)> { ("outputs.work_dir", "\"" + work + "\"") };
         if (!overrides.Any(o => o.Key == "plotting.dpi")) all.Add(("plotting.dpi", "40"));
+        // the stage's own default (the simulated config switches the per-star annulus off)
+        if (!overrides.Any(o => o.Key == "epsf.star_local_bkg_subtract")) all.Add(("epsf.star_local_bkg_subtract", "true"));
         all.AddRange(overrides);
         string yaml = ApplyOverrides(File.ReadAllText(Path.Combine(Dir, "config.yaml")), all);
         string cfgPath = Path.Combine(Dir, work + ".yaml");
