@@ -73,12 +73,18 @@ public sealed class FitBench : IBenchmark
         var bandCounts = args.Length > 0
             ? args[0].Split(',').Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray()
             : [5, 40];
+        // The pipeline's default sub-pixel shift (fourier) unless "lanczos3" (the Tractor's) is asked for.
+        Shift = args.Length > 1 && args[1] == "lanczos3" ? SubpixelShift.Lanczos3 : SubpixelShift.Fourier;
+        Console.WriteLine($"PSF sub-pixel shift: {Shift}");
         Console.WriteLine("| bands | params | steps | fit s | s/step | LSQR its/step | alloc MB (fit) | var s | chi2/pix | med gal pos err px | Tractor fit s | Tractor s/step | speed-up |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (int nb in bandCounts) RunOne(nb);
     }
 
     private const int W = 300, H = 300, NSrc = 100;
+
+    /// <summary>How the pixelized PSF is moved to sub-pixel positions (the data are rendered the same way).</summary>
+    internal static SubpixelShift Shift { get; set; } = SubpixelShift.Fourier;
 
     private static void RunOne(int nb)
     {
@@ -185,7 +191,7 @@ public sealed class FitBench : IBenchmark
             for (int xx = 0; xx < S; xx++)
                 v[yy * S + xx] = Math.Pow(1 + ((xx - C) * (xx - C) + (yy - C) * (yy - C)) / (Alpha * Alpha), -Beta);
         double sum = v.Sum();
-        return new PixelizedPsf(v.Select(a => (float)(a / sum)).ToArray(), S, S);
+        return new PixelizedPsf(v.Select(a => (float)(a / sum)).ToArray(), S, S, shift: Shift);
     }
 }
 
@@ -239,6 +245,9 @@ public sealed class FitKernelBench : IBenchmark
         var bandCounts = args.Length > 0
             ? args[0].Split(',').Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray()
             : [5, 40];
+        // The pipeline's default sub-pixel shift (fourier) unless "lanczos3" (the Tractor's) is asked for.
+        FitBench.Shift = args.Length > 1 && args[1] == "lanczos3" ? SubpixelShift.Lanczos3 : SubpixelShift.Fourier;
+        Console.WriteLine($"PSF sub-pixel shift: {FitBench.Shift}");
         const int Reps = 7;
         Console.WriteLine("| bands | params | rows | stored values | build CPU ms | LSQR its (two-pass / one-pass) | LSQR two-pass CPU ms/it | LSQR one-pass CPU ms/it | speed-up | max rel diff of X |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");

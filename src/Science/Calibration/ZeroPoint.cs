@@ -44,8 +44,12 @@ public static class ZeroPoint
     /// Clips the used stars and computes the band's zero point; null when no star is used or
     /// none survives the clipping.
     /// </summary>
+    /// <param name="refMagErr">Error of a reference magnitude [mag] (ours, <c>zp.ref_mag_err</c>): the
+    /// weights are 1/(σ_zp² + refMagErr²). With the photometric error alone (refMagErr = 0, the
+    /// original) a bright star's σ_zp of a few 1e-4 mag outweighs every other star by orders of
+    /// magnitude, and the weighted median is that one star's zero point, Gaia error and all.</param>
     public static BandZeroPoint? Compute(string band, IReadOnlyList<ZpStar> used, IReadOnlyList<ZpStar> nonConverged,
-        double clipSigma, int clipMaxIters)
+        double clipSigma, int clipMaxIters, double refMagErr = 0)
     {
         if (used.Count == 0) return null;
         var z = used.Select(s => s.Zp).ToArray();
@@ -55,7 +59,7 @@ public static class ZeroPoint
 
         var valid = keptIdx.Where(i => double.IsFinite(used[i].ZpErr) && used[i].ZpErr > 0).ToArray();
         double centre;
-        var weights = valid.Select(i => 1.0 / (used[i].ZpErr * used[i].ZpErr)).ToArray();
+        var weights = valid.Select(i => 1.0 / (used[i].ZpErr * used[i].ZpErr + refMagErr * refMagErr)).ToArray();
         if (valid.Length > 0 && weights.Sum() > 0)
             centre = RobustStats.WeightedMedian(valid.Select(i => z[i]).ToArray(), weights);
         else

@@ -37,8 +37,10 @@ public static partial class ZpCalibration
     /// <param name="merged">The merged catalog (needs <c>gaia_source_id</c>).</param>
     /// <param name="gaiaIds">GaiaXP <c>source_id</c> per row (text).</param>
     /// <param name="gaiaMag">GaiaXP <c>mag_&lt;b&gt;</c> column by band (absent bands missing).</param>
+    /// <param name="refMagErr">Error of each reference magnitude [mag], added in quadrature to the
+    /// photometric error in the zero point's weights (<c>zp.ref_mag_err</c>).</param>
     public static ZpPass Compute(SourceTable merged, IReadOnlyList<string> gaiaIds, Func<string, double[]?> gaiaMag,
-        double clipSigma, int clipMaxIters, Log log)
+        double clipSigma, int clipMaxIters, Log log, double refMagErr = 0)
     {
         var bands = FitBands(merged);
         if (!merged.Contains("gaia_source_id"))
@@ -91,7 +93,7 @@ public static partial class ZpCalibration
                 if (Value(i) is { } s) nonConv.Add(s);
             if (nonConv.Count > 0) log.Info($"[{b}] excluded {nonConv.Count} non-converged star(s) from ZP");
             if (used.Count == 0) { log.Info($"[{b}] no valid Gaia-matched stars; skipping band"); continue; }
-            var zp = ZeroPoint.Compute(b, used, nonConv, clipSigma, clipMaxIters);
+            var zp = ZeroPoint.Compute(b, used, nonConv, clipSigma, clipMaxIters, refMagErr);
             if (zp is null) { log.Info($"[{b}] every star was clipped; skipping band"); continue; }
             results.Add(zp);
             log.Info($"[{b}] ZP={F4(zp.ZpMedian)} +/- {F4(zp.ZpErrMad)} (MAD) | kept={zp.NKept} nonconv={nonConv.Count} clipped={zp.NClipped}");

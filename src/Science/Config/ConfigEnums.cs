@@ -49,6 +49,31 @@ public enum EpsfSmoothingKernel
     [ConfigName("none")] None,
 }
 
+/// <summary>
+/// <c>epsf.stack</c> (ours, not the original's): how the ePSF builder combines the stars'
+/// normalised residuals at each node.
+/// </summary>
+public enum EpsfStackStatistic
+{
+    /// <summary>Inverse-variance weighted mean of the 5σ-clipped values: the brightest stars
+    /// set the wings, whose summed noise becomes the ePSF's normalisation error.</summary>
+    [ConfigName("weighted_mean")] WeightedMean,
+    /// <summary>photutils' clipped median (the original's behaviour).</summary>
+    [ConfigName("median")] Median,
+}
+
+/// <summary>
+/// <c>patch_run.psf_subpixel_shift</c> (ours, not the original's): how a pixelized PSF is moved
+/// to a source's sub-pixel position.
+/// </summary>
+public enum PsfSubpixelShiftMode
+{
+    /// <summary>A phase ramp on the stamp's DFT (sinc interpolation).</summary>
+    [ConfigName("fourier")] Fourier,
+    /// <summary>The Tractor's Lanczos-3 filter (the original's behaviour).</summary>
+    [ConfigName("lanczos3")] Lanczos3,
+}
+
 /// <summary><c>epsf.psfstar_mode</c>: where PSF stars come from.</summary>
 public enum PsfStarMode
 {

@@ -24,6 +24,8 @@ internal static class ConfigSchema
     public static readonly string[] PsfFallbackModels = ["moffat", "ncircular_gaussian", "gaussian_mixture"];
     public static readonly string[] PsfStarModes = ["sep", "sep+gaia", "gaia"];
     public static readonly string[] EpsfSmoothingKernels = ["auto", "quartic", "quadratic", "none"];
+    public static readonly string[] EpsfStacks = ["weighted_mean", "median"];
+    public static readonly string[] PsfSubpixelShifts = ["fourier", "lanczos3"];
     /// <summary>Python logging level names accepted (case-insensitive).</summary>
     public static readonly string[] LogLevels = ["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL", "NOTSET"];
     public static readonly string[] Executors = ["local", "slurm"];
@@ -107,6 +109,8 @@ internal static class ConfigSchema
         Add(new("epsf.smoothing_kernel", ConfigKind.String, "auto") { Choices = EpsfSmoothingKernels });
         I("epsf.maxiters", 30, min: 1);
         B("epsf.do_clip", true);
+        // Ours (README, differences): the median stack lets the fainter stars' noisy wings set the ePSF's normalisation.
+        Add(new("epsf.stack", ConfigKind.String, "weighted_mean") { Choices = EpsfStacks });
         // Ours (README, differences): SEP candidates less concentrated than the stellar locus are not PSF stars.
         B("epsf.reject_extended", true);
         I("epsf.recenter_boxsize", 9, min: 3);
@@ -117,6 +121,8 @@ internal static class ConfigSchema
         I("epsf.background_filtersize", 9);
         F("epsf.background_source_mask_sigma", 3.0);
         I("epsf.background_mask_dilate", 1, min: 0);
+        // Ours (README, differences): the PSF stars' wings raise the cell background around them.
+        B("epsf.background_star_subtract", true);
         B("epsf.star_local_bkg_subtract", true);
         F("epsf.star_local_bkg_annulus_rin_pix", 20.0, min: 0, finite: true);
         F("epsf.star_local_bkg_annulus_rout_pix", 30.0, min: 0, finite: true);
@@ -154,6 +160,8 @@ internal static class ConfigSchema
         F("patch_run.re_fallback_pix", 3.0, min: 0, exclusive: true, finite: true);
         Add(new("patch_run.psf_model", ConfigKind.String, "pixelized") { Choices = PsfModels });
         Add(new("patch_run.psf_fallback_model", ConfigKind.String, "moffat") { Choices = PsfFallbackModels });
+        // Ours (README, differences): Lanczos-3 shifts of a ~3-px PSF bias fitted star fluxes low by up to 0.4%.
+        Add(new("patch_run.psf_subpixel_shift", ConfigKind.String, "fourier") { Choices = PsfSubpixelShifts });
         I("patch_run.min_epsf_nstars_for_use", 2);
         Add(new("patch_run.ncircular_gaussian_n", ConfigKind.Int, 3L) { IntChoices = [1, 2, 3] });
         I("patch_run.hybrid_psf_n", 9, min: 1);
@@ -188,6 +196,8 @@ internal static class ConfigSchema
         I("zp.min_box_size_pix", 3000, min: 0);
         F("zp.clip_sigma", 3.0, min: 0, exclusive: true);
         I("zp.clip_max_iters", 10, min: 0);
+        // Ours (README, differences): the reference magnitudes' error in the ZP weights.
+        F("zp.ref_mag_err", 0.01, min: 0, finite: true);
         // cluster (new in the C# port: the Slurm executor)
         Add(new("cluster.executor", ConfigKind.String, "local") { Choices = Executors });
         Add(new("cluster.partition", ConfigKind.StringOrNull, null) { NonEmpty = true });

@@ -265,6 +265,9 @@ public sealed record EpsfConfig
     /// <summary><c>reject_extended</c> (ours): keep SEP candidates whose light concentration falls
     /// 10% below the cell's stellar locus out of the fill pass (<see cref="Psf.Stage.ExtendedSourceFilter"/>).</summary>
     public bool RejectExtended { get; init; }
+    /// <summary><c>stack</c> (ours): how the builder combines the stars' residuals per node;
+    /// <c>weighted_mean</c> (inverse variance) or <c>median</c> (photutils).</summary>
+    public EpsfStackStatistic Stack { get; init; }
     /// <summary><c>recenter_boxsize</c>: recentring box (pixels, odd ≥ 3).</summary>
     public int RecenterBoxsize { get; init; }
     /// <summary><c>final_psf_size</c>: side of the final ePSF stamp (pixels).</summary>
@@ -281,6 +284,9 @@ public sealed record EpsfConfig
     public double BackgroundSourceMaskSigma { get; init; }
     /// <summary><c>background_mask_dilate</c>: 8-neighbour dilation passes (≥ 0).</summary>
     public int BackgroundMaskDilate { get; init; }
+    /// <summary><c>background_star_subtract</c> (ours): measure the cell background a second time
+    /// with the PSF stars removed by the first ePSF, and rebuild.</summary>
+    public bool BackgroundStarSubtract { get; init; }
     /// <summary><c>star_local_bkg_subtract</c>: subtract the annulus background per star.</summary>
     public bool StarLocalBkgSubtract { get; init; }
     /// <summary><c>star_local_bkg_annulus_rin_pix</c>: annulus inner radius (pixels).</summary>
@@ -364,6 +370,9 @@ public sealed record PatchRunConfig
     public PsfModel PsfModel { get; init; }
     /// <summary><c>psf_fallback_model</c>: PSF when the ePSF is missing or has too few stars.</summary>
     public PsfFallbackModel PsfFallbackModel { get; init; }
+    /// <summary><c>psf_subpixel_shift</c> (ours): how pixelized PSFs are moved to sub-pixel
+    /// positions, <c>fourier</c> (phase ramp) or <c>lanczos3</c> (the Tractor's filter).</summary>
+    public PsfSubpixelShiftMode PsfSubpixelShift { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>
@@ -441,6 +450,9 @@ public sealed record ZpConfig
     public double ClipSigma { get; init; }
     /// <summary><c>clip_max_iters</c>: maximum clipping passes (≥ 0).</summary>
     public int ClipMaxIters { get; init; }
+    /// <summary><c>ref_mag_err</c> (ours): error of a GaiaXP reference magnitude [mag], added in
+    /// quadrature to each star's photometric error in the zero point's weighted median.</summary>
+    public double RefMagErr { get; init; }
 }
 
 /// <summary>YAML section <c>cluster</c> (C# port): how per-patch jobs leave the machine.</summary>

@@ -31,6 +31,8 @@ public sealed record PsfSettings
 {
     public PsfModel Model { get; init; } = PsfModel.Pixelized;
     public PsfFallbackModel Fallback { get; init; } = PsfFallbackModel.Moffat;
+    /// <summary>How pixelized PSFs (ePSF stamps, hybrid) move to sub-pixel positions.</summary>
+    public SubpixelShift Shift { get; init; } = SubpixelShift.Fourier;
     public int MinEpsfNstarsForUse { get; init; } = 2;
     public int NcircularGaussianN { get; init; } = 3;
     public int HybridPsfN { get; init; } = 9;
@@ -47,6 +49,7 @@ public sealed record PsfSettings
     {
         Model = c.PatchRun.PsfModel,
         Fallback = c.PatchRun.PsfFallbackModel,
+        Shift = c.PatchRun.PsfSubpixelShift == PsfSubpixelShiftMode.Lanczos3 ? SubpixelShift.Lanczos3 : SubpixelShift.Fourier,
         MinEpsfNstarsForUse = c.PatchRun.MinEpsfNstarsForUse,
         NcircularGaussianN = c.PatchRun.NcircularGaussianN,
         HybridPsfN = c.PatchRun.HybridPsfN,
@@ -110,10 +113,10 @@ public static partial class BandPsfSelector
             string model = ConfigName(s.Model);
             var audit = new PsfAudit(npy, true, true, null, nstars, m, model);
             string cacheKey = string.Create(CultureInfo.InvariantCulture,
-                $"epsf|{model}|{s.HybridPsfN}|{s.GaussianMixtureN}|{w}x{h}|{Pipeline.ContentHasher.HashBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stamp.AsSpan()))}");
+                $"epsf|{model}|{s.Shift}|{s.HybridPsfN}|{s.GaussianMixtureN}|{w}x{h}|{Pipeline.ContentHasher.HashBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stamp.AsSpan()))}");
             IPsf psf = Cached(cacheKey, () =>
             {
-                var pix = new PixelizedPsf(stamp, w, h);
+                var pix = new PixelizedPsf(stamp, w, h, shift: s.Shift);
                 return s.Model switch
                 {
                     PsfModel.GaussianMixtureFromStamp => GaussianMixturePsf.FromStamp(stamp, w, h, Math.Max(1, s.GaussianMixtureN)),
@@ -136,12 +139,12 @@ public static partial class BandPsfSelector
         }
         fwhm = Math.Max(fwhm, 1.0);
         string fbKey = string.Create(CultureInfo.InvariantCulture,
-            $"fallback|{s.Fallback}|{fwhm:R}|{s.NcircularGaussianN}|{s.FallbackStampRadiusPix:R}|{s.GaussianMixtureN}|{s.MoffatBeta:R}|{s.MoffatRadiusPix:R}");
+            $"fallback|{s.Fallback}|{s.Shift}|{fwhm:R}|{s.NcircularGaussianN}|{s.FallbackStampRadiusPix:R}|{s.GaussianMixtureN}|{s.MoffatBeta:R}|{s.MoffatRadiusPix:R}");
         IPsf fb = Cached(fbKey, () => s.Fallback switch
         {
             PsfFallbackModel.NCircularGaussian => NCircularGaussianPsf.ForFwhm(fwhm, s.NcircularGaussianN),
             PsfFallbackModel.GaussianMixture => GaussianStampMixture(fwhm, s.FallbackStampRadiusPix, Math.Max(1, s.GaussianMixtureN)),
-            _ => new MoffatPsf(fwhm, s.MoffatBeta, s.MoffatRadiusPix),
+            _ => new MoffatPsf(fwhm, s.MoffatBeta, s.MoffatRadiusPix, s.Shift),
         });
         string fdesc = fb switch
         {

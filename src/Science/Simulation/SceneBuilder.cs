@@ -92,9 +92,13 @@ public static class SceneBuilder
     {
         var r = SimRandom.ForStream(s.Seed, StreamSources);
         int n = s.Sources;
-        int nStars = Math.Max(1, (int)Math.Round(0.35 * n));
         int nSat = Math.Max(2, (int)Math.Round(0.005 * n));
-        int nCal = Math.Max(8, (int)Math.Round(0.08 * n)); // Gaia-range, unsaturated: ePSF and ZP stars
+        // Gaia-range, unsaturated: the ePSF and ZP stars. At least 20, so that even the tiny
+        // preset gives each ePSF cell ~15 stars and the zero point ~10: with the 8 of a plain
+        // 8 % both the ePSF's normalisation and the ZP rested on 5–6 stars, a few 0.1 % and
+        // ~0.01 mag of noise by themselves.
+        int nCal = Math.Max(20, (int)Math.Round(0.08 * n));
+        int nStars = Math.Max(Math.Max(1, (int)Math.Round(0.35 * n)), nSat + nCal + 5);
         double mSat = SaturationMag(bands);
         var list = new List<TrueSource>(n);
         double[] t = bands.Select(b => Math.Clamp((b.WavelengthNm - 400) / 487.5, 0, 1) - 0.5).ToArray();

@@ -102,8 +102,10 @@ public class ConfigDefaultsTests
     [Fact]
     public void KeyEnumerationIsCompleteAndOrdered()
     {
-        // 136 keys of the original (config.md §1) + 11 of the cluster section + epsf.smoothing_kernel and epsf.reject_extended.
-        Assert.Equal(136 + 11 + 2, PipelineConfig.AllKeys.Count);
+        // 136 keys of the original (config.md §1) + 11 of the cluster section + 6 of ours:
+        // epsf.smoothing_kernel, epsf.stack, epsf.reject_extended, epsf.background_star_subtract,
+        // patch_run.psf_subpixel_shift, zp.ref_mag_err.
+        Assert.Equal(136 + 11 + 6, PipelineConfig.AllKeys.Count);
         Assert.Equal("inputs.tile_name", PipelineConfig.AllKeys[0]);
         Assert.Equal(PipelineConfig.AllKeys.Count, PipelineConfig.AllKeys.Distinct().Count());
         int i = PipelineConfig.AllKeys.ToList().IndexOf("checks.require_wcs_alignment");

@@ -27,18 +27,6 @@ public sealed class TinyRunTests(TinyRunFixture runs) : IClassFixture<TinyRunFix
 
     private static readonly string[] Bands = ["m400", "m550", "m700"];
 
-    /// <summary>
-    /// Why the star-bias bar is skipped (remove the Skip when it passes). Measured on the tiny
-    /// run of this round, multi- and single-band alike: m400 +0.16 %, m550 −0.38 %, m700
-    /// −1.29 % (n = 5–7 stars at S/N &gt; 50). With the true PSF in place of the ePSF the fit
-    /// gives −0.3…−0.6 % on the brightest m700 stars (Lanczos-3 shift of a 3-px PSF, the
-    /// reference method), and the m700 ePSF built from 6 stars is ~0.2–0.5 % too concentrated
-    /// (builder and fit interpolate the undersampled array differently). The zero-point bar
-    /// passes, with little margin (−0.005, −0.009, −0.010 mag).
-    /// </summary>
-    private const string AccuracyBarsNotMet =
-        "Star-bias bar of issue 'Stages 3-7' not met yet on tiny: m700 -1.3% at S/N > 50 (see AccuracyBarsNotMet).";
-
     public static TheoryData<string> Modes => new() { "multi", "single" };
 
     [Theory]
@@ -168,7 +156,7 @@ public sealed class TinyRunTests(TinyRunFixture runs) : IClassFixture<TinyRunFix
             $"{mode} {b.Band}: completeness {b.Completeness:F4}\n{report.ToText()}"));
     }
 
-    [Theory(Skip = AccuracyBarsNotMet)]
+    [Theory]
     [MemberData(nameof(Modes))]
     public void Star_flux_bias_is_below_half_a_percent_at_snr_above_50(string mode)
     {

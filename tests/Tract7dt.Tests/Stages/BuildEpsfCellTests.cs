@@ -50,6 +50,26 @@ public class BuildEpsfCellTests
     }
 
     [Fact]
+    public void StarsWithSaturationMaskedCoresAreNotPsfStars()
+    {
+        // LoadInputs masks pixels at or above SATURATE/2, so SEP measures the brightest star's
+        // peak on its unmasked wings (below the peak cut) and detects it. Its masked core would
+        // leave the builder its wings only (fix, ours): it is skipped, as a Gaia seed and in the
+        // fill pass alike, and the next star takes its place.
+        var cell = Cell(FourStars);
+        for (int j = 79; j <= 82; j++)
+            for (int i = 79; i <= 82; i++) cell.Bad[j * W + i] = FramePixels.BadSaturated;
+        var sep = Select(Defaults() with { PsfstarMode = PsfStarMode.Sep, MaxStars = 2 }, cell, [], []);
+        Assert.Equal([200.2, 90.7], sep.Select(s => Math.Round(s.X, 1)));
+        var gaia = Select(Defaults() with { PsfstarMode = PsfStarMode.Gaia, MaxStars = 4 }, cell, [80.3f, 200.2f], [80.6f, 90.1f]);
+        Assert.Equal([200.2], gaia.Select(s => Math.Round(s.X, 1)));
+        // a bad pixel that is not saturation (a NaN) does not make a saturated core
+        var nan = Cell(FourStars);
+        nan.Bad[80 * W + 84] = FramePixels.BadNonFinite;
+        Assert.Equal(80.3, Select(Defaults() with { PsfstarMode = PsfStarMode.Sep, MaxStars = 1 }, nan, [], [])[0].X, 1);
+    }
+
+    [Fact]
     public void SeedsFillMaxStarsAndTheFillPassStillAddsOne()
     {
         // the original's quirk: the count test runs after the append attempt

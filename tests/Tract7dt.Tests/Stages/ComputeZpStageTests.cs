@@ -178,4 +178,33 @@ public sealed class ComputeZpStageTests(SimulatedInputs sim, Xunit.Abstractions.
         Assert.Equal(0.0, r.ZpErrMad, 12);
         Assert.Equal(ZeroPoint.K * 1.0 / 50.0, t.Numeric("MAGERR_g_fit")[3], 12);
     }
+
+    [Fact]
+    public void Reference_magnitude_error_keeps_one_bright_star_from_setting_the_zero_point()
+    {
+        // Five stars with zp = 25 and one much brighter whose Gaia magnitude is 0.03 mag off:
+        // photometric errors alone give it ~1e4 times the weight of the others and the weighted
+        // median is its value; with 0.01 mag of reference error per star it is one vote of six.
+        var rows = new System.Text.StringBuilder("ID,gaia_source_id,FLUX_g_fit,FLUXERR_g_fit\n");
+        var ids = new List<string>();
+        var mag = new List<double>();
+        for (int i = 0; i < 5; i++)
+        {
+            double f = 1000 * (i + 1);
+            rows.Append(System.FormattableString.Invariant($"{i},{100 + i},{f},{0.01 * f}\n"));
+            ids.Add((100 + i).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            mag.Add(25 - 2.5 * Math.Log10(f));
+        }
+        rows.Append("9,999,1000000.0,10.0\n");
+        ids.Add("999");
+        mag.Add(25 - 2.5 * Math.Log10(1e6) + 0.03);
+        var merged = SourceTableCsv.Read(new StringReader(rows.ToString()), "test");
+        var m = mag.ToArray();
+        var original = Assert.Single(ZpCalibration.Compute(merged, ids, b => b == "g" ? m : null, 3.0, 10,
+            Tract7dt.Science.Logging.Log.Null, refMagErr: 0).Results);
+        Assert.Equal(25.03, original.ZpMedian, 9);
+        var ours = Assert.Single(ZpCalibration.Compute(merged, ids, b => b == "g" ? m : null, 3.0, 10,
+            Tract7dt.Science.Logging.Log.Null, refMagErr: 0.01).Results);
+        Assert.Equal(25.0, ours.ZpMedian, 9);
+    }
 }

@@ -94,7 +94,7 @@ public static class GalaxyRenderer
         int gx0 = Math.Max(0, -isx), gx1 = Math.Min(sz, mw - isx);
         int gy0 = Math.Max(0, -isy), gy1 = Math.Min(sz, mh - isy);
         var ws = RenderWorkspace.Current;
-        bool mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, mux, muy, ws, gx0, gy0, gx1, gy1);
+        bool mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, stamp.Shift, mux, muy, ws, gx0, gy0, gx1, gy1);
         var outv = new float[mw * mh];
         if (gx1 > gx0 && gy1 > gy0)
         {
@@ -137,7 +137,7 @@ public static class GalaxyRenderer
         // G is placed at (ix0, iy0) and cropped to the box: only G[oy−iy0 ..][ox−ix0 ..] is read.
         int gx0 = ox - (int)ix0, gy0 = oy - (int)iy0;
         var ws = RenderWorkspace.Current;
-        bool mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, dx - ix0, dy - iy0, ws, gx0, gy0, gx0 + w, gy0 + hh);
+        bool mog = ComputeFourier(profile, unitCov, ft, psf.IsHybrid, stamp.Shift, dx - ix0, dy - iy0, ws, gx0, gy0, gx0 + w, gy0 + hh);
         var v = new float[w * hh];
         var g = ws.G;
         for (int r = 0; r < hh; r++)
@@ -154,7 +154,7 @@ public static class GalaxyRenderer
     /// [gx0, gx1) of the rows [gy0, gy1), the only part the callers read; the MoG set's
     /// amplitudes go to <c>ws.MogAmp</c>. Returns true if the MoG set is non-empty.
     /// </summary>
-    private static bool ComputeFourier(ProfileMixture profile, Cov2 unitCov, StampTransform ft, bool hybrid,
+    private static bool ComputeFourier(ProfileMixture profile, Cov2 unitCov, StampTransform ft, bool hybrid, SubpixelShift shift,
                                        double mux, double muy, RenderWorkspace ws, int gx0, int gy0, int gx1, int gy1)
     {
         int k = profile.Count, sz = ft.Size, m = sz / 2 + 1;
@@ -196,7 +196,13 @@ public static class GalaxyRenderer
         var re = ws.Re.AsSpan(0, sz * m);
         var imv = ws.Im.AsSpan(0, sz * m);
         FourierGrid(profile, unitCov, fftAmp, sz, ft, ws, re, imv);
-        if (mux != 0 || muy != 0)
+        if ((mux != 0 || muy != 0) && shift == SubpixelShift.Fourier)
+        {
+            // the sub-pixel remainder as a phase ramp on the product (the stamp's own mode)
+            PixelizedPsf.ApplyPhaseRamp(sz, mux, muy, re, imv, ws.ColumnTerms(3 * sz + 2));
+            Radix2Fft.Irfft2Rows(re, imv, sz, g, ws.Work, gy0, gy1);
+        }
+        else if (mux != 0 || muy != 0)
         {
             // The Lanczos y-pass reads three rows beyond the region on each side.
             var tmp = ws.Tmp.AsSpan(0, sz * sz);

@@ -29,7 +29,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class BuildEpsfStage : IKeyedStage
 {
     /// <summary>Bump when any number or file this stage writes would change.</summary>
-    public const string Algorithm = "BuildEpsf/1";
+    public const string Algorithm = "BuildEpsf/2";
 
     private const string Component = "tract7dt.epsf";
 
@@ -209,7 +209,8 @@ public sealed class BuildEpsfStage : IKeyedStage
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             var win = FrameWindow.Read(manifest, frame, cell.Box);
-            var input = new EpsfCellInput(band, cell.Tag, cell.Box, win.Scaled, win.SigmaSky, win.Bad, sat, rf, gx, gy, bandCandidates);
+            var input = new EpsfCellInput(band, cell.Tag, cell.Box, win.Scaled, win.SigmaSky, win.Bad, sat, rf, gx, gy, bandCandidates,
+                win.SigmaTotal);
             var result = EpsfCellProcessor.Process(input, s);
             if (!result.IsOk)
                 log.Warn($"[epsf {band}] {cell.Tag}: no ePSF ({result.Error}); stars selected={result.Stars.Count}, " +

@@ -16,11 +16,11 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// It always starts from Merge's own output, <c>state/merged_catalog.csv</c>, never from the
 /// file it rewrites, so a rerun (e.g. after changing <c>zp.clip_sigma</c>) cannot compound and
 /// never refits anything. One item keyed by that file's content, the GaiaXP CSV's content,
-/// <c>zp.clip_sigma</c>, <c>zp.clip_max_iters</c> and <c>plotting.dpi</c>.
+/// <c>zp.clip_sigma</c>, <c>zp.clip_max_iters</c>, <c>zp.ref_mag_err</c> and <c>plotting.dpi</c>.
 /// </remarks>
 public sealed class ComputeZpStage : IKeyedStage
 {
-    public const string Algorithm = "ComputeZp/1";
+    public const string Algorithm = "ComputeZp/2";
     public const string Component = "tract7dt.zp";
     public const string SummaryFile = "zp_summary.csv", PerObjectFile = "zp_all_bands__per_object.csv";
 
@@ -58,7 +58,7 @@ public sealed class ComputeZpStage : IKeyedStage
         else
         {
             var gaia = GaiaXpCatalog.Read(gaiaPath);
-            pass = ZpCalibration.Compute(merged, gaia.SourceId!, gaia.Mag, cfg.Zp.ClipSigma, cfg.Zp.ClipMaxIters, log);
+            pass = ZpCalibration.Compute(merged, gaia.SourceId!, gaia.Mag, cfg.Zp.ClipSigma, cfg.Zp.ClipMaxIters, log, cfg.Zp.RefMagErr);
         }
 
         if (pass is null || pass.Results.Count == 0)
@@ -102,6 +102,7 @@ public sealed class ComputeZpStage : IKeyedStage
         return new StageKeyBuilder(Algorithm)
             .Config("zp.clip_sigma", cfg.Canonical("zp.clip_sigma"))
             .Config("zp.clip_max_iters", cfg.Canonical("zp.clip_max_iters"))
+            .Config("zp.ref_mag_err", cfg.Canonical("zp.ref_mag_err"))
             .Config("plotting.dpi", cfg.Canonical("plotting.dpi"))
             .Input("merged_catalog", context.Hasher.HashFile(merged))
             .Input("gaiaxp", !string.IsNullOrEmpty(gaia) && File.Exists(gaia) ? context.Hasher.HashFile(gaia) : "absent");

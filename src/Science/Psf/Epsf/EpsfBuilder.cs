@@ -53,6 +53,10 @@ public static class EpsfBuilder
         return new Run(stars, options, stampSize).Execute(initial);
     }
 
+    /// <summary>In the weighted stack no star weighs more than the third heaviest
+    /// (<see cref="ClippedStats.ClippedWeightedMean"/>).</summary>
+    private const int WeightCapRank = 3;
+
     /// <summary>The state of one build: buffers sized once, reused by every iteration.</summary>
     private sealed class Run
     {
@@ -61,7 +65,8 @@ public static class EpsfBuilder
         private readonly int _o, _nE, _cE, _nStars;
         private readonly double[] _epsf, _work, _smoothed;
         private readonly double[] _stack; // [node * nStars + star], NaN = no sample
-        private readonly double[] _column;
+        private readonly double[]? _stackWeight; // same layout: inverse variance of each sample (weighted stack only)
+        private readonly double[] _column, _columnWeight, _columnScratch;
         private readonly SplineGrid _model, _smoothModel;
         private readonly EpsfStarFitter _fitter;
         private readonly double[] _cx, _cy, _flux;
@@ -83,6 +88,9 @@ public static class EpsfBuilder
             _smoothed = new double[n * n];
             _stack = new double[n * n * _nStars];
             _column = new double[_nStars];
+            _columnWeight = new double[_nStars];
+            _columnScratch = new double[_nStars];
+            if (opt.Stack == EpsfStack.WeightedMean) _stackWeight = new double[n * n * _nStars];
             _model = new SplineGrid(n, n);
             _smoothModel = new SplineGrid(n, n);
             _fitter = new EpsfStarFitter(opt.FitBoxSize, opt.FitMaxEvaluations);
@@ -172,7 +180,16 @@ public static class EpsfBuilder
             {
                 if (_excluded[s]) continue;
                 var star = _stars[s];
-                double inv = 1.0 / star.Flux0, cx = _cx[s], cy = _cy[s];
+                // photutils normalises by the stamp sum F₀ throughout. The weighted stack, where
+                // one star can carry much of the weight, uses the star's fitted flux once there is
+                // one: a neighbour inside the stamp inflates F₀ (and so darkens that star's whole
+                // normalised profile) but not the fit over the central box.
+                double norm = star.Flux0;
+                if (_stackWeight != null && !modelIsZero && !_failed[s] && _flux[s] > 0 && double.IsFinite(_flux[s])) norm = _flux[s];
+                double inv = 1.0 / norm, cx = _cx[s], cy = _cy[s];
+                // the normalised value d/F has σ = σ_pix/|F|: inverse variance F²/σ_pix² (σ_pix with
+                // the star's photon noise when the stamp carries it: bright cores then weigh ∝ F, not F²)
+                double f2 = norm * norm;
                 for (int j = 0; j < star.Size; j++)
                 {
                     double dy = j - cy;
@@ -187,13 +204,23 @@ public static class EpsfBuilder
                         if (ii < 0 || ii >= n) continue;
                         double model = modelIsZero ? 0.0 : _model.Evaluate(o * (dx + origin), o * (dy + origin));
                         _stack[(jj * n + ii) * ns + s] = star.Data[k] * inv - model;
+                        if (_stackWeight != null)
+                            _stackWeight[(jj * n + ii) * ns + s] = f2 * (star.StackInverseVariance is { } iv ? iv[k] : star.Weights[k] * star.Weights[k]);
                     }
                 }
             }
 
-            // 2. sigma-clipped median along the star axis
+            // 2. sigma-clipped median (or weighted mean) along the star axis
             for (int p = 0; p < n * n; p++)
             {
+                if (_stackWeight != null)
+                {
+                    var v = _column.AsSpan(0, ns); var w = _columnWeight.AsSpan(0, ns);
+                    _stack.AsSpan(p * ns, ns).CopyTo(v);
+                    _stackWeight.AsSpan(p * ns, ns).CopyTo(w);
+                    _work[p] = ClippedStats.ClippedWeightedMean(v, w, _opt.ClipSigma, WeightCapRank, _columnScratch);
+                    continue;
+                }
                 var col = _column.AsSpan();
                 int m = 0;
                 for (int s = 0; s < ns; s++) col[m++] = _stack[p * ns + s];

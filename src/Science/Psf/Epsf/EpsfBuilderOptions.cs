@@ -14,6 +14,18 @@ public enum EpsfSmoothing
     None,
 }
 
+/// <summary>How the stars' normalised residuals are combined at each ePSF node.</summary>
+public enum EpsfStack
+{
+    /// <summary>photutils: the sigma-clipped median, every star counting alike.</summary>
+    Median,
+    /// <summary>The sigma-clipped mean weighted by each value's inverse variance,
+    /// (F·w)² for a star of flux F and pixel weight w = 1/σ: the brightest stars set the
+    /// ePSF's wings, whose summed noise is what the unit-sum normalisation, and so every
+    /// fitted flux, inherits.</summary>
+    WeightedMean,
+}
+
 /// <summary>
 /// Settings of <see cref="EpsfBuilder.Build"/>. Defaults are the pipeline's
 /// (spec 2.1 / 2.8), not photutils' library defaults.
@@ -38,6 +50,9 @@ public sealed record EpsfBuilderOptions
     /// <summary>Clip threshold (σ) of the per-pixel residual stack; +∞ = no clipping
     /// (<c>epsf.do_clip</c>: 5 when true, +∞ when false).</summary>
     public double ClipSigma { get; init; } = 5.0;
+
+    /// <summary>How the residual stack is combined per node (photutils: median).</summary>
+    public EpsfStack Stack { get; init; } = EpsfStack.Median;
 
     /// <summary>Maximum clip iterations of the residual stack.</summary>
     public int ClipIterations { get; init; } = 5;

@@ -72,6 +72,14 @@ public sealed class EpsfStar
     /// </summary>
     public double Flux0 { get; }
 
+    /// <summary>
+    /// Inverse variance of each stamp pixel including the star's own photon noise, in data
+    /// units, or null: the weighted residual stack (<see cref="EpsfStack.WeightedMean"/>) uses
+    /// it, falling back to <c>Weights²</c> (sky noise only). The star fit keeps
+    /// <see cref="Weights"/>, as photutils does.
+    /// </summary>
+    public double[]? StackInverseVariance { get; init; }
+
     /// <summary>True when the stamp pixel at <c>k = y*Size + x</c> takes part in the build.</summary>
     public bool IsUsable(int k) => Weights[k] > 0;
 
@@ -83,7 +91,10 @@ public sealed class EpsfStar
         double off32 = (float)offset;
         var data = new float[Data.Length];
         for (int k = 0; k < data.Length; k++) data[k] = (float)(Data[k] - off32);
-        return new EpsfStar(Id, Size, data, (double[])Weights.Clone(), OriginX, OriginY, CenterX, CenterY);
+        return new EpsfStar(Id, Size, data, (double[])Weights.Clone(), OriginX, OriginY, CenterX, CenterY)
+        {
+            StackInverseVariance = StackInverseVariance,
+        };
     }
 
     private static double EstimateFlux(float[] data, double[] weights, int size)

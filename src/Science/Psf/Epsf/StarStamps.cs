@@ -29,10 +29,13 @@ public static class StarStamps
     /// <param name="y">Star y positions, 0-based image pixels.</param>
     /// <param name="ids">Star labels, or null for "0", "1", …</param>
     /// <param name="size">Stamp side (odd, ≥ 3).</param>
+    /// <param name="totalError">Optional 1-σ error including the sources' photon noise: its
+    /// inverse square becomes each stamp's <see cref="EpsfStar.StackInverseVariance"/>.</param>
     /// <exception cref="Tract7dtException"><see cref="ErrorCodes.EpsfInvalidOption"/> for a bad
     /// size; <see cref="ErrorCodes.EpsfInputShape"/> for inconsistent array lengths.</exception>
     public static StampSet Extract(ReadOnlySpan<float> image, ReadOnlySpan<float> error, int width, int height,
-        ReadOnlySpan<double> x, ReadOnlySpan<double> y, IReadOnlyList<string>? ids, int size)
+        ReadOnlySpan<double> x, ReadOnlySpan<double> y, IReadOnlyList<string>? ids, int size,
+        ReadOnlySpan<float> totalError = default)
     {
         if (size < 3 || size % 2 == 0)
             throw new Tract7dtException(ErrorCodes.EpsfInvalidOption,
@@ -57,6 +60,7 @@ public static class StarStamps
             int x0 = (int)fx0, y0 = (int)fy0;
             var data = new float[size * size];
             var w = new double[size * size];
+            var iv = totalError.IsEmpty ? null : new double[size * size];
             for (int j = 0; j < size; j++)
             {
                 int row = (y0 + j) * width + x0;
@@ -65,10 +69,15 @@ public static class StarStamps
                     float e = error[row + i];
                     data[j * size + i] = image[row + i];
                     w[j * size + i] = e > 0 && float.IsFinite(e) ? 1.0 / e : 0.0;
+                    if (iv != null)
+                    {
+                        float t = totalError[row + i];
+                        iv[j * size + i] = w[j * size + i] > 0 && t > 0 && float.IsFinite(t) ? 1.0 / ((double)t * t) : 0.0;
+                    }
                 }
             }
             string id = ids?[s] ?? s.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            stars.Add(new EpsfStar(id, size, data, w, x0, y0, xs - x0, ys - y0));
+            stars.Add(new EpsfStar(id, size, data, w, x0, y0, xs - x0, ys - y0) { StackInverseVariance = iv });
             index.Add(s);
         }
         return new StampSet(stars, index, dropped);

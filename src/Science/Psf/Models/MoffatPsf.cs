@@ -14,7 +14,8 @@ public sealed class MoffatPsf : IPsf
     /// <param name="fwhmPix">FWHM [px], finite and &gt; 0.</param>
     /// <param name="beta">Moffat β, finite and &gt; 1 (moffat_psf.beta, 3.5).</param>
     /// <param name="radiusPix">Stamp radius [px], finite and ≥ 1 (moffat_psf.radius_pix, 25).</param>
-    public MoffatPsf(double fwhmPix, double beta = 3.5, double radiusPix = 25.0)
+    /// <param name="shift">How point sources move the stamp to sub-pixel positions.</param>
+    public MoffatPsf(double fwhmPix, double beta = 3.5, double radiusPix = 25.0, SubpixelShift shift = SubpixelShift.Lanczos3)
     {
         if (!double.IsFinite(fwhmPix) || fwhmPix <= 0)
             throw new Tract7dtException(ErrorCodes.PsfInvalid, $"Moffat PSF FWHM must be finite and > 0 pixels; got {fwhmPix} (check the band's PEEING/SEEING header or patch_run.fallback_default_fwhm_pix).");
@@ -40,7 +41,7 @@ public sealed class MoffatPsf : IPsf
             throw new Tract7dtException(ErrorCodes.PsfInvalid, $"Moffat stamp sum is {sum} for FWHM {fwhmPix}, β {beta}.");
         var stamp = new float[raw.Length];
         for (int i = 0; i < raw.Length; i++) stamp[i] = (float)(raw[i] / sum);
-        Pixelized = new PixelizedPsf(stamp, size, size, radiusPix);
+        Pixelized = new PixelizedPsf(stamp, size, size, radiusPix, shift);
         try { Mixture = GaussianMixturePsf.EmFit(stamp, size, size, 3, 1000); }
         catch (Exception e) when (e is not Tract7dtException) { Mixture = null; }
     }

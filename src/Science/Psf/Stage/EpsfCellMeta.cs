@@ -119,7 +119,9 @@ public static partial class EpsfCellMeta
                 EpsfSmoothing.Quartic => "quartic",
                 EpsfSmoothing.Quadratic => "quadratic",
                 _ => "none",
-            });
+            })
+            .Add("stack", c.Stack == Config.EpsfStackStatistic.Median ? "median" : "weighted_mean")
+            .Add("background_star_subtract", c.BackgroundStarSubtract);
     }
 
     /// <summary>

@@ -18,9 +18,12 @@ namespace Tract7dt.Science.Psf.Stage;
 /// <param name="SeedX">The band's Gaia seeds, white-frame x (file order; every seed of the band).</param>
 /// <param name="SeedY">The band's Gaia seeds, white-frame y.</param>
 /// <param name="BandCandidates">Variant B only: the band-wide sorted SEP candidates (white-frame pixels).</param>
+/// <param name="SigmaTotal">1-σ error including the sources' photon noise (scaled units), or null:
+/// weights of the weighted residual stack.</param>
 public sealed record EpsfCellInput(
     string Band, string Tag, PixelBox Box, float[] Image, float[] Sigma, byte[] Bad,
-    double? SaturationScaled, double? ForcedRadius, float[] SeedX, float[] SeedY, StarCandidates? BandCandidates = null)
+    double? SaturationScaled, double? ForcedRadius, float[] SeedX, float[] SeedY, StarCandidates? BandCandidates = null,
+    float[]? SigmaTotal = null)
 {
     public int Width => Box.Width;
 
@@ -201,30 +204,36 @@ public static class EpsfCellProcessor
         var px = stars.Select(p => (double)p.X).ToArray();
         var py = stars.Select(p => (double)p.Y).ToArray();
         var ids = stars.Select(p => p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var cut = StarStamps.Extract(selected, err, w, h, px, py, ids, s.CutoutSize);
-        var raw = cut.Stars;
+        var (raw, stamps, records) = Stamps(selected, err, w, h, px, py, ids, input, s);
         if (raw.Count == 0) return Fail(NoneReturned, false);
-
-        // 2.7 step 4: per-star annulus background
-        IReadOnlyList<EpsfStar> stamps = raw;
-        var records = new List<LocalBackgroundRecord>();
-        if (cfg.StarLocalBkgSubtract)
-        {
-            var sub = new List<EpsfStar>(raw.Count);
-            foreach (var st in raw)
-            {
-                var (star, rec) = StarLocalBackground.Subtract(st, s.LocalBackground);
-                sub.Add(star);
-                records.Add(rec);
-            }
-            stamps = sub;
-        }
 
         // 2.8: build, then crop / normalise / QA
         var build = EpsfBuilder.Build(stamps, s.Builder);
         if (!build.IsOk || build.Data is null || build.Stars.Count <= 0)
             return Fail($"{build.Status}: {build.Reason}", true, raw, stamps, records, build);
-        var product = EpsfPostProcess.Finish(build.Data, build.Size, build.Oversampling, cfg.FinalPsfSize);
+
+        // Ours (epsf.background_star_subtract): the cell background was measured with the PSF
+        // stars' wings in it, which pull the mesh levels up around them and so take light from
+        // the very wings the ePSF is built of. Measure it again with the stars removed by the
+        // ePSF just built, and rebuild from stamps cut on that background.
+        if (cfg.BackgroundSubtractPatch && cfg.BackgroundStarSubtract && bkgMap is not null)
+        {
+            var starless = WithoutStars(input.Image, w, h, build, raw);
+            var selected2 = new float[n];
+            var map2 = new float[n];
+            var bkg2 = CellBackground.Subtract(starless, input.Sigma, input.Bad, w, h, s, new float[n], map2, new float[n]);
+            if (bkg2.Status == "ok")
+            {
+                for (int k = 0; k < n; k++) selected2[k] = input.Image[k] - map2[k];
+                var (raw2, stamps2, records2) = Stamps(selected2, err, w, h, px, py, ids, input, s);
+                var build2 = raw2.Count == raw.Count ? EpsfBuilder.Build(stamps2, s.Builder) : null;
+                if (build2 is { IsOk: true, Data: not null } && build2.Stars.Count > 0)
+                {
+                    (selected, bkgMap, bkg, raw, stamps, records, build) = (selected2, map2, bkg2, raw2, stamps2, records2, build2);
+                }
+            }
+        }
+        var product = EpsfPostProcess.Finish(build.Data!, build.Size, build.Oversampling, cfg.FinalPsfSize);
 
         var residual = cfg.SaveResidualDiagnostics ? Residuals(build, stamps, cfg.ResidualDiagMaxStars) : ResidualQa.None;
         var diag = LocalBackgroundDiagRecord.NotAttempted;
@@ -248,6 +257,74 @@ public static class EpsfCellProcessor
         if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
             return new(true, 0, "skipped_duplicate_id_label", "Duplicate id_label detected in used stars.");
         return new(true, ids.Count, "ok", null);
+    }
+
+    /// <summary>Radius, in FWHM, inside which the PSF stars are removed before the second background.</summary>
+    private const double StarModelRadiusFwhm = 4.0;
+
+    /// <summary>Stamps at the selected positions (2.7 step 3) and, when on, their per-star
+    /// annulus background (2.7 step 4): (as cut, as handed to the builder, annulus records).</summary>
+    private static (IReadOnlyList<EpsfStar> Raw, IReadOnlyList<EpsfStar> Stamps, List<LocalBackgroundRecord> Records) Stamps(
+        float[] selected, float[] err, int w, int h, double[] px, double[] py, string[] ids, EpsfCellInput input, EpsfCellSettings s)
+    {
+        var raw = StarStamps.Extract(selected, err, w, h, px, py, ids, s.CutoutSize, input.SigmaTotal).Stars;
+        var records = new List<LocalBackgroundRecord>();
+        if (!s.Config.StarLocalBkgSubtract) return (raw, raw, records);
+        var sub = new List<EpsfStar>(raw.Count);
+        foreach (var st in raw)
+        {
+            var (star, rec) = StarLocalBackground.Subtract(st, s.LocalBackground);
+            sub.Add(star);
+            records.Add(rec);
+        }
+        return (raw, sub, records);
+    }
+
+    /// <summary>
+    /// The cell with every built star's model F·E(x − c) removed within
+    /// <see cref="StarModelRadiusFwhm"/> FWHM of it (fitted centre and flux, the builder's
+    /// un-normalised ePSF through its spline): the image the background is measured on
+    /// again. Stars whose fit failed stay in. Only the part of the model with signal is
+    /// removed: the ePSF's outskirts carry its noise and any pedestal the first background
+    /// left, and removing those over whole stamps would feed that pedestal back into the
+    /// second background.
+    /// </summary>
+    private static float[] WithoutStars(float[] image, int w, int h, EpsfBuildResult build, IReadOnlyList<EpsfStar> stamps)
+    {
+        var outImg = (float[])image.Clone();
+        int nE = build.Size, o = build.Oversampling;
+        double cE = (nE - 1) / 2.0;
+        var grid = new SplineGrid(nE, nE);
+        grid.Fit(build.Data);
+        var e32 = new float[build.Data!.Length];
+        for (int k = 0; k < e32.Length; k++) e32[k] = double.IsFinite(build.Data[k]) ? (float)build.Data[k] : 0f;
+        double fwhm = EpsfPostProcess.Fwhm(e32, nE, o);
+        double r = StarModelRadiusFwhm * (double.IsFinite(fwhm) && fwhm > 0 ? fwhm : 3.0), r2 = r * r;
+        foreach (var fitted in build.Stars)
+        {
+            if (fitted.FitFailed || !(fitted.Flux > 0) || !double.IsFinite(fitted.Flux)) continue;
+            var st = stamps.FirstOrDefault(q => q.Id == fitted.Id);
+            if (st is null) continue;
+            for (int j = 0; j < st.Size; j++)
+            {
+                int y = st.OriginY + j;
+                if (y < 0 || y >= h) continue;
+                double v = o * (j - fitted.CenterY) + cE;
+                if (v < 0 || v > nE - 1) continue;
+                for (int i = 0; i < st.Size; i++)
+                {
+                    int x = st.OriginX + i;
+                    if (x < 0 || x >= w) continue;
+                    double u = o * (i - fitted.CenterX) + cE;
+                    if (u < 0 || u > nE - 1) continue;
+                    double dx = i - fitted.CenterX, dy = j - fitted.CenterY;
+                    if (dx * dx + dy * dy > r2) continue;
+                    int k = y * w + x;
+                    if (float.IsFinite(outImg[k])) outImg[k] = (float)(outImg[k] - fitted.Flux * grid.Evaluate(u, v));
+                }
+            }
+        }
+        return outImg;
     }
 
     /// <summary>

@@ -49,6 +49,7 @@ public sealed record EpsfCellSettings
         RecenterMaxIterations = 30,
         ClipSigma = Config.DoClip ? 5.0 : double.PositiveInfinity,
         Smoothing = Smoothing,
+        Stack = Config.Stack == EpsfStackStatistic.Median ? EpsfStack.Median : EpsfStack.WeightedMean,
     };
 
     /// <summary>

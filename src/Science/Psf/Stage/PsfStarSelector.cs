@@ -173,6 +173,7 @@ public static class PsfStarSelector
                 int ix = (int)Math.Round(sx, MidpointRounding.ToEven), iy = (int)Math.Round(sy, MidpointRounding.ToEven);
                 if (bad[iy * width + ix] != 0) continue;
                 if (thrSat is double t && !SaturationBoxOk(data, bad, width, height, ix, iy, cfg.GaiaSeedSatR, t)) continue;
+                if (SaturatedCore(bad, width, height, sx, sy, cfg.GaiaSeedSatR)) continue;
 
                 double px = sx, py = sy;
                 StarOrigin origin;
@@ -213,6 +214,7 @@ public static class PsfStarSelector
             foreach (int j in candidates.FillOrder)
             {
                 double x = candidates.X[j], y = candidates.Y[j];
+                if (SaturatedCore(bad, width, height, x, y, cfg.GaiaSeedSatR)) continue;
                 if (Separated(x, y)) picked.Add((x, y, StarOrigin.Sep));
                 if (picked.Count >= maxStars) break; // after the append: the original's +1 quirk
             }
@@ -224,6 +226,25 @@ public static class PsfStarSelector
     }
 
     private static double Sq(double v) => v * v;
+
+    /// <summary>
+    /// True when the (2R+1)² box around the rounded position holds a saturation-masked pixel
+    /// (fix, ours): LoadInputs masks every pixel ≥ SATURATE/2, so SEP measures a saturated
+    /// star's peak on its unmasked wings and the original's <c>peak &lt; SATURATE/div</c> test
+    /// lets it through. Its core then carries no data, its stamp sum (the builder's
+    /// normalisation) misses most of its light, and its wings enter the ePSF several times
+    /// too bright.
+    /// </summary>
+    private static bool SaturatedCore(ReadOnlySpan<byte> bad, int width, int height, double x, double y, int radius)
+    {
+        int ix = (int)Math.Round(x, MidpointRounding.ToEven), iy = (int)Math.Round(y, MidpointRounding.ToEven);
+        int x0 = Math.Max(0, ix - radius), x1 = Math.Min(width - 1, ix + radius);
+        int y0 = Math.Max(0, iy - radius), y1 = Math.Min(height - 1, iy + radius);
+        for (int yy = y0; yy <= y1; yy++)
+            for (int xx = x0; xx <= x1; xx++)
+                if (bad[yy * width + xx] == Imaging.FramePixels.BadSaturated) return true;
+        return false;
+    }
 
     /// <summary>Seed saturation box: the (2R+1)² box clipped to the cell must hold a good pixel and
     /// every good pixel must be below the threshold.</summary>
