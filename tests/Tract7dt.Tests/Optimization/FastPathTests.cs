@@ -322,7 +322,7 @@ public class FastPathTests
         int np = problem.ParameterCount;
         var p0 = new double[np];
         problem.GetParameters(p0);
-        var opt = new ConstrainedOptimizer();
+        var opt = new ConstrainedOptimizer { ReferenceLineSearch = true };
         var step = opt.Step(counting);
 
         // Reference §6.5 walk over the full candidate list, every candidate evaluated afresh.

@@ -72,7 +72,10 @@ public sealed class ConstrainedOptimizer
     public (double Derivatives, double Build, double Lsqr, double LineSearch) Timings =>
         (Seconds(_tDerivs), Seconds(_tBuild), Seconds(_tLsqr), Seconds(_tSearch));
 
-    private long _tDerivs, _tBuild, _tLsqr, _tSearch;
+    private long _tDerivs, _tBuild, _tLsqr, _tSearch, _tPrecond;
+
+    /// <summary>Wall time [s] spent building the block preconditioner (part of the LSQR time).</summary>
+    public double PreconditionerSeconds => Seconds(_tPrecond);
     private static double Seconds(long ticks) => ticks / (double)System.Diagnostics.Stopwatch.Frequency;
 
     /// <summary>
@@ -95,6 +98,23 @@ public sealed class ConstrainedOptimizer
     /// </summary>
     private double[] _searchDir = [];
     private int[] _groups = [];
+
+    /// <summary>
+    /// Walk the reference's whole multiplier list 2⁻¹⁰ … 2 upwards (tractor-core.md §6.5),
+    /// rendering every candidate, instead of starting at α = 1 (ours, the default: about 3
+    /// renders per step instead of 12, at the same fitted values within the fit's noise).
+    /// </summary>
+    public bool ReferenceLineSearch { get; init; }
+
+    /// <summary>
+    /// Solve with the reference's column scaling alone instead of our per-source block
+    /// preconditioning (<see cref="BlockPreconditioner"/>; the same least-squares step in
+    /// fewer LSQR iterations).
+    /// </summary>
+    public bool ReferencePreconditioning { get; init; }
+
+    private BlockPreconditioner? _precond;
+    private double[] _z = [];
 
     public OptimizerStep Step(IFitProblem problem)
     {
@@ -122,9 +142,21 @@ public sealed class ConstrainedOptimizer
         int lsqrIters = 0, frozen = 0;
         var y = _y.AsSpan(0, np);
         t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_groups.Length != np) _groups = StepCandidates.SourceGroups(problem);
+        if (_z.Length < np) _z = new double[np];
+        var z = _z.AsSpan(0, np);
         while (true)
         {
-            _lsqr.Solve(_system, _system.Rhs, y, 2 * np);
+            if (ReferencePreconditioning) _lsqr.Solve(_system, _system.Rhs, y, 2 * np);
+            else
+            {
+                _precond ??= new BlockPreconditioner(_system);
+                long tp = System.Diagnostics.Stopwatch.GetTimestamp();
+                _precond.Build(_groups);
+                _tPrecond += System.Diagnostics.Stopwatch.GetTimestamp() - tp;
+                _lsqr.Solve(_precond, _system.Rhs, z, 2 * np);
+                _precond.Apply(z, y);
+            }
             lsqrIters += _lsqr.Iterations;
             for (int j = 0; j < np; j++) direction[j] = y[j] * _system.InverseScale(j);
             int newlyFrozen = 0;
@@ -157,18 +189,30 @@ public sealed class ConstrainedOptimizer
         if (_searchDir.Length < np) _searchDir = new double[np];
         var searchDir = _searchDir.AsSpan(0, np);
         direction.AsSpan(0, np).CopyTo(searchDir);
-        if (_groups.Length != np) _groups = StepCandidates.SourceGroups(problem);
         bool capped = StepCandidates.CapPerGroup(searchDir, _maxStep.AsSpan(0, np), _groups);
+        var alphas = StepCandidates.Alphas;
         for (int pass = capped ? 0 : 1; pass < 2 && !improved; pass++)
         {
             ReadOnlySpan<double> dir = pass == 0 ? searchDir : direction.AsSpan(0, np);
             double prevLnP = double.NaN;
             bool havePrev = false;
-            foreach (double a in StepCandidates.Alphas)
+            // The order of the multipliers (StepCandidates.SearchOrder): the reference walks
+            // 2⁻¹⁰ … 2 upwards and renders every one of them; we start at the Gauss–Newton
+            // step α = 1, go up while lnP improves, and only when α = 1 improves nothing walk
+            // down until something does.
+            int k = ReferenceLineSearch ? 0 : StepCandidates.UnitIndex, dirK = +1;
+            bool downward = false;
+            while (k >= 0 && k < alphas.Length)
             {
+                double a = alphas[k];
                 double eff = StepCandidates.EffectiveAlpha(a, p0, dir, _lower.AsSpan(0, np), _upper.AsSpan(0, np),
                     _maxStep.AsSpan(0, np), out bool limited);
-                if (!(eff >= StepCandidates.MinAlpha)) break;
+                if (!(eff >= StepCandidates.MinAlpha))
+                {
+                    if (downward || ReferenceLineSearch) break;
+                    downward = true; dirK = -1; k = StepCandidates.UnitIndex - 1;
+                    continue;
+                }
                 StepCandidates.Candidate(eff, p0, dir, _lower.AsSpan(0, np), _upper.AsSpan(0, np), cand);
 
                 // lnP is a deterministic function of the parameter vector, so a candidate that is
@@ -197,9 +241,8 @@ public sealed class ConstrainedOptimizer
                     havePrev = true;
                     _evaluatedCandidates++;
                 }
-                if (!double.IsFinite(l)) break;
-                if (l < bestLnP - 1) break;
-                if (l > bestLnP)
+                bool better = double.IsFinite(l) && l > bestLnP;
+                if (better)
                 {
                     bestLnP = l;
                     bestAlpha = eff;
@@ -207,7 +250,35 @@ public sealed class ConstrainedOptimizer
                     (_chiBest, _chiTrial) = (_chiTrial, _chiBest);
                     improved = true;
                 }
-                if (limited) break;
+                if (downward)
+                {
+                    // walking down from α = 1: the first improvement is the step (lnP along the
+                    // line rises towards 0 and this is the largest α that gains)
+                    if (better) break;
+                    k--;
+                    continue;
+                }
+                // walking up (the reference's rules): stop at a non-finite lnP, a loss of more
+                // than 1, or a multiplier cut by a max step; a first α = 1 that gains nothing
+                // turns the walk around
+                if (ReferenceLineSearch)
+                {
+                    if (!double.IsFinite(l) || l < bestLnP - 1 || limited) break;
+                    k++;
+                    continue;
+                }
+                if (!improved && k == StepCandidates.UnitIndex && !limited)
+                {
+                    downward = true; k = StepCandidates.UnitIndex - 1;
+                    continue;
+                }
+                if (!double.IsFinite(l) || l < bestLnP - 1 || limited)
+                {
+                    if (improved) break;
+                    downward = true; k = StepCandidates.UnitIndex - 1;
+                    continue;
+                }
+                k += dirK;
             }
         }
         problem.SetParameters(best);

@@ -117,23 +117,7 @@ internal sealed class CouplingCovariance
         if (j == k) return _sys.ColumnNormSquared[j];
         long key = j < k ? ((long)j << 32) | (uint)k : ((long)k << 32) | (uint)j;
         if (_fisher.TryGetValue(key, out double cached)) return cached;
-        double s = 0;
-        var values = _sys.Values;
-        foreach (var a in _sys.ColumnBlocks(j))
-        {
-            foreach (var b in _sys.ColumnBlocks(k))
-            {
-                if (a.Image != b.Image) continue;
-                int x0 = Math.Max(a.X0, b.X0), x1 = Math.Min(a.X0 + a.Width, b.X0 + b.Width);
-                int y0 = Math.Max(a.Y0, b.Y0), y1 = Math.Min(a.Y0 + a.Height, b.Y0 + b.Height);
-                for (int y = y0; y < y1; y++)
-                {
-                    int ia = a.ValueOffset + (y - a.Y0) * a.Width - a.X0;
-                    int ib = b.ValueOffset + (y - b.Y0) * b.Width - b.X0;
-                    for (int x = x0; x < x1; x++) s += (double)values[ia + x] * values[ib + x];
-                }
-            }
-        }
+        double s = _sys.Gram(j, k);
         _fisher[key] = s;
         return s;
     }

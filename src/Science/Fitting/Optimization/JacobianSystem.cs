@@ -91,6 +91,8 @@ internal sealed class JacobianSystem : ILinearOperator
     private int[] _height = Array.Empty<int>();
     private int _blockCount;
     private int _valueCount;
+    // True when every column's blocks are in non-decreasing image order (checked per build).
+    private bool _imageOrdered;
 
     // Band index: band k of the whole system covers rows [_bandRow0[k], _bandRow0[k+1]) of
     // image _bandImage[k] and is crossed by blocks _bandBlocks[_bandStart[k] .. _bandStart[k+1]).
@@ -218,6 +220,10 @@ internal sealed class JacobianSystem : ILinearOperator
             _columnStart[j + 1] = _blockCount;
         }
         IsEmpty = !any;
+        _imageOrdered = true;
+        for (int j = 0; j < nParams && _imageOrdered; j++)
+            for (int b = _columnStart[j] + 1; b < _columnStart[j + 1]; b++)
+                if (_blocks[b].Image < _blocks[b - 1].Image) { _imageOrdered = false; break; }
         BuildBands(nImages);
     }
 
@@ -229,6 +235,46 @@ internal sealed class JacobianSystem : ILinearOperator
 
     /// <summary>1/s_j (0 for an empty or deactivated column).</summary>
     public double InverseScale(int column) => _invScale[column];
+
+    /// <summary>
+    /// F_jk = Σ (E·∂M/∂p_j)(E·∂M/∂p_k) over the pixels where the two columns' blocks overlap
+    /// (the unscaled Gram / Fisher entry, f64 sums of the stored f32 values).
+    /// </summary>
+    public double Gram(int j, int k)
+    {
+        if (j == k) return _norm[j];
+        double s = 0;
+        var values = _values;
+        int kStart = _columnStart[k], kEnd = _columnStart[k + 1];
+        for (int ba = _columnStart[j]; ba < _columnStart[j + 1]; ba++)
+        {
+            ref readonly Block a = ref _blocks[ba];
+            // A column's blocks come in image order (the model hands its patches over image by
+            // image), so k's blocks before a.Image are skipped for good: a merge over images,
+            // not every pair (40 bands: 40 rather than 1600 block pairs per column pair).
+            if (_imageOrdered)
+                while (kStart < kEnd && _blocks[kStart].Image < a.Image) kStart++;
+            for (int bb = kStart; bb < kEnd; bb++)
+            {
+                ref readonly Block b = ref _blocks[bb];
+                if (_imageOrdered && b.Image > a.Image) break;
+                if (a.Image != b.Image) continue;
+                int x0 = Math.Max(a.X0, b.X0), x1 = Math.Min(a.X0 + a.Width, b.X0 + b.Width);
+                int y0 = Math.Max(a.Y0, b.Y0), y1 = Math.Min(a.Y0 + a.Height, b.Y0 + b.Height);
+                if (x1 <= x0) continue;
+                for (int y = y0; y < y1; y++)
+                {
+                    var ra = values.AsSpan(a.ValueOffset + (y - a.Y0) * a.Width + (x0 - a.X0), x1 - x0);
+                    var rb = values.AsSpan(b.ValueOffset + (y - b.Y0) * b.Width + (x0 - b.X0), x1 - x0);
+                    s += VectorKernels.DotF32(ra, rb);
+                }
+            }
+        }
+        return s;
+    }
+
+    /// <summary>The Gram entry of the column-scaled system, F_jk/(s_j s_k) (0 for inactive columns).</summary>
+    public double ScaledGram(int j, int k) => Gram(j, k) * _invScale[j] * _invScale[k];
 
     /// <summary>u += A·v, with A the column-scaled matrix (entries val/s_j).</summary>
     public void MultiplyAdd(ReadOnlySpan<double> v, Span<double> u)

@@ -17,6 +17,9 @@ public static class StepCandidates
         1.0 / 4, 1.0 / 2, 1.0, 1.4142135623730951, 2.0,
     ];
 
+    /// <summary>Index of α = 1 in <see cref="Alphas"/>, where the line search starts.</summary>
+    public const int UnitIndex = 10;
+
     /// <summary>α below this produces no candidate (reference value).</summary>
     public const double MinAlpha = 1e-8;
 

@@ -40,6 +40,24 @@ internal static class VectorKernels
         for (; i < n; i++) dst[i] += w * src[i];
     }
 
+    /// <summary>Σ (double)a[i] · (double)b[i] in a fixed order (4 lanes of f64 partial sums, then the tail).</summary>
+    public static double DotF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int n = a.Length, i = 0;
+        double acc = 0;
+        if (n >= 4)
+        {
+            ref float pa = ref MemoryMarshal.GetReference(a);
+            ref float pb = ref MemoryMarshal.GetReference(b);
+            var sum = Vector256<double>.Zero;
+            for (; i <= n - 4; i += 4)
+                sum += Widen(Vector128.LoadUnsafe(ref pa, (nuint)i)) * Widen(Vector128.LoadUnsafe(ref pb, (nuint)i));
+            acc = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        }
+        for (; i < n; i++) acc += (double)a[i] * b[i];
+        return acc;
+    }
+
     /// <summary>Σ (double)a[i] · b[i], in a fixed order (4 partial sums, then the tail).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double DotWiden(ReadOnlySpan<float> a, ReadOnlySpan<double> b)

@@ -1,0 +1,182 @@
+namespace Tract7dt.Science.Fitting.Optimization;
+
+/// <summary>
+/// Block-Jacobi right preconditioning of the column-scaled Jacobian for LSQR: one block per
+/// source (its position, per-band fluxes, shape and Sérsic index), every image parameter
+/// (sky) on its own. LSQR then solves min ‖(A P) z − b‖ and the step is y = P z, the same
+/// least-squares solution as without P.
+/// </summary>
+/// <remarks>
+/// <para>Why. A source's own parameters are strongly correlated (flux with shape, position
+/// with the flux of a neighbour, every band's flux with the shared position), which the
+/// reference's column scaling leaves in A: LSQR needed ~35 iterations per step on the
+/// 100-source benchmark patch. With P = L⁻ᵀ per block, L Lᵀ = the block's scaled Gram
+/// matrix (AᵀA restricted to the source's columns), each source's columns of A P are
+/// orthonormal and only the coupling between overlapping sources and the skies is left for
+/// LSQR to resolve.</para>
+/// <para>Cost: the Gram blocks from the stored values over the overlapping parts of each pair
+/// of a source's derivative patches (a few ms for a 5-band patch), a small Cholesky per source,
+/// and two triangular solves per block per LSQR iteration, against the stream over all stored
+/// values each iteration costs. A block whose Gram matrix is not positive definite (exact
+/// degeneracy) keeps the identity, i.e. plain column scaling.</para>
+/// </remarks>
+internal sealed class BlockPreconditioner : ILinearOperator
+{
+    private readonly JacobianSystem _a;
+    private int[] _blockStart = new int[1];   // block k holds _columns[_blockStart[k] .. _blockStart[k+1])
+    private int[] _columns = [];
+    private double[] _l = [];                 // per block, its lower Cholesky factor (q×q), at _lStart[k]
+    private int[] _lStart = new int[1];
+    private bool[] _identity = [];
+    private int _blockCount;
+    private double[] _t = [], _atu = [];
+
+    public BlockPreconditioner(JacobianSystem a) => _a = a;
+
+    public int Rows => _a.Rows;
+    public int Columns => _a.Columns;
+
+    /// <summary>
+    /// Groups the active columns by <paramref name="group"/> (−1: a block of its own) and
+    /// factorises each block's Gram matrix of the column-scaled system.
+    /// </summary>
+    public void Build(ReadOnlySpan<int> group)
+    {
+        int n = _a.Columns;
+        if (_t.Length < n) { _t = new double[n]; _atu = new double[n]; _columns = new int[n]; }
+        if (_blockStart.Length < n + 1) { _blockStart = new int[n + 1]; _lStart = new int[n + 1]; _identity = new bool[n]; }
+        // Columns of each group, in column order; groups in order of their first column.
+        var byGroup = new Dictionary<int, List<int>>();
+        var order = new List<List<int>>();
+        for (int j = 0; j < n; j++)
+        {
+            if (!_a.IsActive(j)) continue;
+            int g = group[j];
+            if (g < 0) { order.Add([j]); continue; }
+            if (!byGroup.TryGetValue(g, out var list)) { byGroup[g] = list = new List<int>(); order.Add(list); }
+            list.Add(j);
+        }
+        _blockCount = order.Count;
+        int c = 0;
+        long lSize = 0;
+        for (int k = 0; k < _blockCount; k++)
+        {
+            _blockStart[k] = c;
+            foreach (int j in order[k]) _columns[c++] = j;
+            _lStart[k] = (int)lSize;
+            lSize += (long)order[k].Count * order[k].Count;
+        }
+        _blockStart[_blockCount] = c;
+        _lStart[_blockCount] = (int)lSize;
+        if (_l.Length < lSize) _l = new double[lSize];
+        for (int k = 0; k < _blockCount; k++) Factor(k);
+    }
+
+    private void Factor(int k)
+    {
+        int b0 = _blockStart[k], q = _blockStart[k + 1] - b0;
+        var l = _l.AsSpan(_lStart[k], q * q);
+        _identity[k] = q == 1;
+        if (q == 1) return;
+        for (int r = 0; r < q; r++)
+        {
+            int jr = _columns[b0 + r];
+            l[r * q + r] = 1.0; // scaled columns have unit norm
+            for (int s = 0; s < r; s++)
+            {
+                int js = _columns[b0 + s];
+                l[r * q + s] = _a.ScaledGram(jr, js);
+            }
+        }
+        // In-place Cholesky of the lower triangle.
+        for (int p = 0; p < q; p++)
+        {
+            double d = l[p * q + p];
+            for (int s = 0; s < p; s++) d -= l[p * q + s] * l[p * q + s];
+            if (!(d > 1e-10))
+            {
+                _identity[k] = true;
+                return;
+            }
+            double lpp = Math.Sqrt(d);
+            l[p * q + p] = lpp;
+            for (int r = p + 1; r < q; r++)
+            {
+                double t = l[r * q + p];
+                for (int s = 0; s < p; s++) t -= l[r * q + s] * l[p * q + s];
+                l[r * q + p] = t / lpp;
+            }
+        }
+    }
+
+    /// <summary>y = P z (P = L⁻ᵀ per block: solve Lᵀ y = z).</summary>
+    public void Apply(ReadOnlySpan<double> z, Span<double> y)
+    {
+        y.Clear();
+        for (int k = 0; k < _blockCount; k++)
+        {
+            int b0 = _blockStart[k], q = _blockStart[k + 1] - b0;
+            if (_identity[k])
+            {
+                for (int r = 0; r < q; r++) y[_columns[b0 + r]] = z[_columns[b0 + r]];
+                continue;
+            }
+            var l = _l.AsSpan(_lStart[k], q * q);
+            for (int r = q - 1; r >= 0; r--)
+            {
+                double t = z[_columns[b0 + r]];
+                for (int s = r + 1; s < q; s++) t -= l[s * q + r] * y[_columns[b0 + s]];
+                y[_columns[b0 + r]] = t / l[r * q + r];
+            }
+        }
+    }
+
+    /// <summary>x = Pᵀ t (solve L x = t per block).</summary>
+    private void ApplyTranspose(ReadOnlySpan<double> t, Span<double> x)
+    {
+        x.Clear();
+        for (int k = 0; k < _blockCount; k++)
+        {
+            int b0 = _blockStart[k], q = _blockStart[k + 1] - b0;
+            if (_identity[k])
+            {
+                for (int r = 0; r < q; r++) x[_columns[b0 + r]] = t[_columns[b0 + r]];
+                continue;
+            }
+            var l = _l.AsSpan(_lStart[k], q * q);
+            for (int r = 0; r < q; r++)
+            {
+                double v = t[_columns[b0 + r]];
+                for (int s = 0; s < r; s++) v -= l[r * q + s] * x[_columns[b0 + s]];
+                x[_columns[b0 + r]] = v / l[r * q + r];
+            }
+        }
+    }
+
+    public void MultiplyAdd(ReadOnlySpan<double> v, Span<double> u)
+    {
+        var t = _t.AsSpan(0, Columns);
+        Apply(v, t);
+        _a.MultiplyAdd(t, u);
+    }
+
+    public void MultiplyTransposeAdd(ReadOnlySpan<double> u, Span<double> x)
+    {
+        var atu = _atu.AsSpan(0, Columns);
+        atu.Clear();
+        _a.MultiplyTransposeAdd(u, atu);
+        var t = _t.AsSpan(0, Columns);
+        ApplyTranspose(atu, t);
+        for (int j = 0; j < x.Length; j++) x[j] += t[j];
+    }
+
+    public double ScaleMultiplyAddTranspose(double f, ReadOnlySpan<double> v, Span<double> u, Span<double> atu)
+    {
+        var t = _t.AsSpan(0, Columns);
+        Apply(v, t);
+        var raw = _atu.AsSpan(0, Columns);
+        double uu = _a.ScaleMultiplyAddTranspose(f, t, u, raw);
+        ApplyTranspose(raw, atu);
+        return uu;
+    }
+}
