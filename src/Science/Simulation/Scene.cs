@@ -49,10 +49,16 @@ public sealed record BandSetup(
     /// <summary>Height of a full 7DT frame, pixels.</summary>
     public const int FrameHeight = 6388;
 
-    /// <summary>Residual sky at pixel (x, y), ADU.</summary>
+    /// <summary>
+    /// Residual sky at pixel (x, y), ADU. Like the PSF, the gradient spans a whole 7DT frame
+    /// (u, v ∈ [−1, 1] over <see cref="FrameWidth"/>×<see cref="FrameHeight"/>) and a smaller
+    /// image sees its centre: squeezed into a 600-px field, the same ±1–2 ADU gradient was
+    /// ~16× steeper than a reduced frame leaves, and a patch's constant sky could not follow
+    /// it under an extended galaxy (the tiny preset's galaxies came out 15–30 % faint).
+    /// </summary>
     public double SkyAt(double x, double y, int width, int height)
     {
-        double u = (x - 0.5 * width) / (0.5 * width), v = (y - 0.5 * height) / (0.5 * height);
+        double u = (x - 0.5 * width) / (0.5 * Math.Max(width, FrameWidth)), v = (y - 0.5 * height) / (0.5 * Math.Max(height, FrameHeight));
         return SkyGradient.G0 + SkyGradient.Gx * u + SkyGradient.Gy * v;
     }
 }
