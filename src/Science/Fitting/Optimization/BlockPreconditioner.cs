@@ -88,25 +88,8 @@ internal sealed class BlockPreconditioner : ILinearOperator
                 l[r * q + s] = _a.ScaledGram(jr, js);
             }
         }
-        // In-place Cholesky of the lower triangle.
-        for (int p = 0; p < q; p++)
-        {
-            double d = l[p * q + p];
-            for (int s = 0; s < p; s++) d -= l[p * q + s] * l[p * q + s];
-            if (!(d > 1e-10))
-            {
-                _identity[k] = true;
-                return;
-            }
-            double lpp = Math.Sqrt(d);
-            l[p * q + p] = lpp;
-            for (int r = p + 1; r < q; r++)
-            {
-                double t = l[r * q + p];
-                for (int s = 0; s < p; s++) t -= l[r * q + s] * l[p * q + s];
-                l[r * q + p] = t / lpp;
-            }
-        }
+        // A block that is not positive definite keeps plain column scaling.
+        if (!DenseCholesky.FactorLower(l, q, 1e-10)) _identity[k] = true;
     }
 
     /// <summary>y = P z (P = L⁻ᵀ per block: solve Lᵀ y = z).</summary>

@@ -83,20 +83,7 @@ internal sealed class CouplingCovariance
             }
         }
         // Cholesky A = L Lᵀ (lower, in place); [A⁻¹]_00 = ‖L⁻¹ e_0‖².
-        for (int k = 0; k < m; k++)
-        {
-            double s = a[k * m + k];
-            for (int p = 0; p < k; p++) s -= a[k * m + p] * a[k * m + p];
-            if (!(s > 1e-12)) return double.NaN;
-            double lkk = Math.Sqrt(s);
-            a[k * m + k] = lkk;
-            for (int i = k + 1; i < m; i++)
-            {
-                double t = a[i * m + k];
-                for (int p = 0; p < k; p++) t -= a[i * m + p] * a[k * m + p];
-                a[i * m + k] = t / lkk;
-            }
-        }
+        if (!DenseCholesky.FactorLower(a, m, 1e-12)) return double.NaN;
         // Forward substitution L z = e_0.
         var z = d; // reuse: d no longer needed after scaling except d[0]
         double d0 = d[0];
