@@ -88,12 +88,22 @@ public sealed class FitBench : IBenchmark
         // The pipeline's default sub-pixel shift (fourier) unless "lanczos3" (the Tractor's) is asked for.
         Shift = args.Length > 1 && args[1] == "lanczos3" ? SubpixelShift.Lanczos3 : SubpixelShift.Fourier;
         Console.WriteLine($"PSF sub-pixel shift: {Shift}");
-        Console.WriteLine("| bands | params | steps | fit s | s/step | LSQR its/step | alloc MB (fit) | var s | chi2/pix | med gal pos err px | Tractor fit s | Tractor s/step | speed-up |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        // Optional "5=15.5,40=108": the Tractor's fit seconds for the same recipe measured on this
+        // machine (its speed differs from the golden machine's), for a same-machine ratio.
+        foreach (var kv in (args.Length > 2 ? args[2] : "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var p = kv.Split('=');
+            Here[int.Parse(p[0], CultureInfo.InvariantCulture)] = double.Parse(p[1], CultureInfo.InvariantCulture);
+        }
+        Console.WriteLine("| bands | params | steps | fit s | s/step | LSQR its/step | alloc MB (fit) | var s | chi2/pix | med gal pos err px | Tractor fit s | Tractor s/step | speed-up | Tractor here s | speed-up here |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (int nb in bandCounts) RunOne(nb);
     }
 
     private const int W = 300, H = 300, NSrc = 100;
+
+    /// <summary>The Tractor's fit seconds measured on this machine, by band count (optional).</summary>
+    private static readonly Dictionary<int, double> Here = new();
 
     /// <summary>How the pixelized PSF is moved to sub-pixel positions (the data are rendered the same way).</summary>
     internal static SubpixelShift Shift { get; set; } = SubpixelShift.Fourier;
@@ -189,8 +199,10 @@ public sealed class FitBench : IBenchmark
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  [{nb} bands] render {model.Render.Elapsed.TotalSeconds:F2} s ({model.Renders} image renders), derivatives {model.Derivs.Elapsed.TotalSeconds:F2} s, set-params {model.SetParams.Elapsed.TotalSeconds:F2} s, optimizer: build {opt.Timings.Build:F2} s, LSQR {opt.Timings.Lsqr:F2} s (preconditioner {opt.PreconditionerSeconds:F2} s), line search (incl. renders) {opt.Timings.LineSearch:F2} s, candidates rendered {opt.CandidateCounts.Evaluated} / reused {opt.CandidateCounts.Reused}; allocated: forward model {model.InnerAlloc / 1e6:F0} MB, optimizer {(alloc - model.InnerAlloc) / 1e6:F1} MB (after step 1: {optSteadyKB:F1} kB/step)"));
         var t = Tractor.TryGetValue(nb, out var tr) ? tr : (FitS: double.NaN, Steps: 0, SPerStep: double.NaN, VarS: double.NaN);
+        string hereCols = Here.TryGetValue(nb, out double here)
+            ? string.Create(CultureInfo.InvariantCulture, $"{here:F1} | {here / fitS:F1}x |") : "- | - |";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {nb} | {model.ParameterCount} | {steps} | {fitS:F2} | {fitS / steps:F3} | {lsqrIts / (double)steps:F0} | {alloc / 1e6:F0} | {varS:F2} | {chi2:F3} | {med:F4} | {t.FitS:F1} | {t.SPerStep:F2} | {t.FitS / fitS:F1}x (per step {t.SPerStep / (fitS / steps):F1}x) |"));
+            $"| {nb} | {model.ParameterCount} | {steps} | {fitS:F2} | {fitS / steps:F3} | {lsqrIts / (double)steps:F0} | {alloc / 1e6:F0} | {varS:F2} | {chi2:F3} | {med:F4} | {t.FitS:F1} | {t.SPerStep:F2} | {t.FitS / fitS:F1}x (per step {t.SPerStep / (fitS / steps):F1}x) | ") + hereCols);
     }
 
     /// <summary>The README's 25×25 Moffat stamp: FWHM 3.5 px, β 2.5, centre (12, 12), sum 1 in f64, then f32.</summary>

@@ -27,7 +27,7 @@ public class SimulatedFitTests(ITestOutputHelper output)
                 int gx = st.X0 + x, gy = st.Y0 + y;
                 if ((uint)gx < 55 && (uint)gy < 55) stamp[gy * 55 + gx] += st.Data[y * st.Width + x];
             }
-        return new PixelizedPsf(stamp, 55, 55);
+        return new PixelizedPsf(stamp, 55, 55, shift: Tract7dt.Science.Psf.Models.SubpixelShift.Fourier); // the pipeline default
     }
 
     private static void Add(float[] img, int w, int h, Stamp st)
