@@ -30,6 +30,7 @@ internal sealed class BlockPreconditioner : ILinearOperator
     private bool[] _identity = [];
     private int _blockCount;
     private double[] _t = [], _atu = [];
+    private int[] _groupCount = [];
 
     public BlockPreconditioner(JacobianSystem a) => _a = a;
 
@@ -45,26 +46,41 @@ internal sealed class BlockPreconditioner : ILinearOperator
         int n = _a.Columns;
         if (_t.Length < n) { _t = new double[n]; _atu = new double[n]; _columns = new int[n]; }
         if (_blockStart.Length < n + 1) { _blockStart = new int[n + 1]; _lStart = new int[n + 1]; _identity = new bool[n]; }
-        // Columns of each group, in column order; groups in order of their first column.
-        var byGroup = new Dictionary<int, List<int>>();
-        var order = new List<List<int>>();
+        // Blocks: every source group's active columns in column order, then each ungrouped
+        // active column alone. The order of the blocks changes no number (each is applied on
+        // its own); a counting sort over the group ids keeps the per-step build allocation-free.
+        int groups = 0;
+        for (int j = 0; j < n; j++) groups = Math.Max(groups, group[j] + 1);
+        if (_groupCount.Length < groups) _groupCount = new int[groups];
+        var next = _groupCount.AsSpan(0, groups);
+        next.Clear();
         for (int j = 0; j < n; j++)
-        {
-            if (!_a.IsActive(j)) continue;
-            int g = group[j];
-            if (g < 0) { order.Add([j]); continue; }
-            if (!byGroup.TryGetValue(g, out var list)) { byGroup[g] = list = new List<int>(); order.Add(list); }
-            list.Add(j);
-        }
-        _blockCount = order.Count;
+            if (_a.IsActive(j) && group[j] >= 0) next[group[j]]++;
+        // next[g]: from the group's size to its first slot in _columns; empty groups make no block.
+        _blockCount = 0;
         int c = 0;
         long lSize = 0;
-        for (int k = 0; k < _blockCount; k++)
+        for (int g = 0; g < groups; g++)
         {
-            _blockStart[k] = c;
-            foreach (int j in order[k]) _columns[c++] = j;
-            _lStart[k] = (int)lSize;
-            lSize += (long)order[k].Count * order[k].Count;
+            int q = next[g];
+            next[g] = c;
+            if (q == 0) continue;
+            _blockStart[_blockCount] = c;
+            _lStart[_blockCount] = (int)lSize;
+            _blockCount++;
+            c += q;
+            lSize += (long)q * q;
+        }
+        for (int j = 0; j < n; j++)
+            if (_a.IsActive(j) && group[j] >= 0) _columns[next[group[j]]++] = j;
+        for (int j = 0; j < n; j++)
+        {
+            if (!_a.IsActive(j) || group[j] >= 0) continue;
+            _blockStart[_blockCount] = c;
+            _lStart[_blockCount] = (int)lSize;
+            _blockCount++;
+            _columns[c++] = j;
+            lSize += 1;
         }
         _blockStart[_blockCount] = c;
         _lStart[_blockCount] = (int)lSize;

@@ -196,11 +196,10 @@ public sealed class ConstrainedOptimizer
             ReadOnlySpan<double> dir = pass == 0 ? searchDir : direction.AsSpan(0, np);
             double prevLnP = double.NaN;
             bool havePrev = false;
-            // The order of the multipliers (StepCandidates.SearchOrder): the reference walks
-            // 2⁻¹⁰ … 2 upwards and renders every one of them; we start at the Gauss–Newton
-            // step α = 1, go up while lnP improves, and only when α = 1 improves nothing walk
-            // down until something does.
-            int k = ReferenceLineSearch ? 0 : StepCandidates.UnitIndex, dirK = +1;
+            // The reference walks 2⁻¹⁰ … 2 upwards and renders every multiplier; we start at the
+            // Gauss–Newton step α = 1, go up while lnP improves, and only when that gains
+            // nothing walk down from α = 1/2 until something does.
+            int k = ReferenceLineSearch ? 0 : StepCandidates.UnitIndex;
             bool downward = false;
             while (k >= 0 && k < alphas.Length)
             {
@@ -210,7 +209,7 @@ public sealed class ConstrainedOptimizer
                 if (!(eff >= StepCandidates.MinAlpha))
                 {
                     if (downward || ReferenceLineSearch) break;
-                    downward = true; dirK = -1; k = StepCandidates.UnitIndex - 1;
+                    downward = true; k = StepCandidates.UnitIndex - 1;
                     continue;
                 }
                 StepCandidates.Candidate(eff, p0, dir, _lower.AsSpan(0, np), _upper.AsSpan(0, np), cand);
@@ -252,33 +251,19 @@ public sealed class ConstrainedOptimizer
                 }
                 if (downward)
                 {
-                    // walking down from α = 1: the first improvement is the step (lnP along the
-                    // line rises towards 0 and this is the largest α that gains)
+                    // walking down: the first improvement is the step (the largest α that gains)
                     if (better) break;
                     k--;
                     continue;
                 }
-                // walking up (the reference's rules): stop at a non-finite lnP, a loss of more
-                // than 1, or a multiplier cut by a max step; a first α = 1 that gains nothing
-                // turns the walk around
-                if (ReferenceLineSearch)
-                {
-                    if (!double.IsFinite(l) || l < bestLnP - 1 || limited) break;
-                    k++;
-                    continue;
-                }
-                if (!improved && k == StepCandidates.UnitIndex && !limited)
-                {
-                    downward = true; k = StepCandidates.UnitIndex - 1;
-                    continue;
-                }
-                if (!double.IsFinite(l) || l < bestLnP - 1 || limited)
-                {
-                    if (improved) break;
-                    downward = true; k = StepCandidates.UnitIndex - 1;
-                    continue;
-                }
-                k += dirK;
+                // walking up, by the reference's rules: stop at a non-finite lnP, a loss of more
+                // than 1, or a multiplier cut by a max step
+                bool stop = !double.IsFinite(l) || l < bestLnP - 1 || limited;
+                if (ReferenceLineSearch) { if (stop) break; k++; continue; }
+                if (stop && improved) break;
+                // α = 1 (or the walk above it) gained nothing: turn down
+                if (stop || !improved) { downward = true; k = StepCandidates.UnitIndex - 1; continue; }
+                k++;
             }
         }
         problem.SetParameters(best);
