@@ -22,5 +22,6 @@ public static class Commands
         new DumpConfigCommand(),
         new SimulateCommand(),
         new ScoreCommand(),
+        new ScoreRealCommand(),
     };
 }

@@ -37,7 +37,7 @@ internal sealed class SimulateCommand : ICommand
     public IReadOnlyList<OptionSpec> Options { get; } = new OptionSpec[]
     {
         new("out", "DIR", "output folder", Required: true),
-        new("preset", "NAME", "tiny | sample | tile (default sample)"),
+        new("preset", "NAME", "tiny | sample | tile | hard (default sample)"),
         new("bands", "LIST", "comma-separated bands, e.g. m400,m425"),
         new("size", "W H", "image size in pixels", Arity: 2),
         new("sources", "N", "number of sources"),
@@ -51,7 +51,8 @@ internal sealed class SimulateCommand : ICommand
             "tiny" => SimulationPreset.Tiny,
             "sample" => SimulationPreset.Sample,
             "tile" => SimulationPreset.Tile,
-            var p => throw new UsageException($"--preset must be tiny, sample or tile, got '{p}'"),
+            "hard" => SimulationPreset.Hard,
+            var p => throw new UsageException($"--preset must be tiny, sample, tile or hard, got '{p}'"),
         };
         int? width = null, height = null;
         if (args.Has("size"))
@@ -95,6 +96,30 @@ internal sealed class ScoreCommand : ICommand
     public int Execute(ParsedArgs args, CliContext context)
     {
         var report = Scorer.Score(
+            Path.GetFullPath(args.Get("truth")!, context.CurrentDirectory),
+            Path.GetFullPath(args.Get("catalog")!, context.CurrentDirectory));
+        context.Out.Write(args.Has("json") ? report.ToJson() + "\n" : report.ToText());
+        return 0;
+    }
+}
+
+/// <summary><c>tract7dt score-real</c>: compares a final catalog of a real image set with its aperture truth.</summary>
+internal sealed class ScoreRealCommand : ICommand
+{
+    public string Name => "score-real";
+
+    public string Summary => "compare a final catalog of a real image set with its aperture truth (truth_stars.csv)";
+
+    public IReadOnlyList<OptionSpec> Options { get; } = new OptionSpec[]
+    {
+        new("truth", "DIR", "folder with truth_stars.csv", Required: true),
+        new("catalog", "PATH", "final catalog (output_catalog.csv)", Required: true),
+        new("json", null, "print JSON instead of text"),
+    };
+
+    public int Execute(ParsedArgs args, CliContext context)
+    {
+        var report = RealSetScorer.Score(
             Path.GetFullPath(args.Get("truth")!, context.CurrentDirectory),
             Path.GetFullPath(args.Get("catalog")!, context.CurrentDirectory));
         context.Out.Write(args.Has("json") ? report.ToJson() + "\n" : report.ToText());

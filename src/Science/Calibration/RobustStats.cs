@@ -21,6 +21,18 @@ public static class RobustStats
         return (n & 1) == 1 ? buf[n / 2] : 0.5 * (buf[n / 2 - 1] + buf[n / 2]);
     }
 
+    /// <summary>Median of the finite values of a list.</summary>
+    public static double MedianOf(List<double> values) => Median(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values));
+
+    /// <summary>1.4826·MAD of the finite values (NaN when there are none): a Gaussian's σ.</summary>
+    public static double ScatterOf(List<double> values)
+    {
+        double m = MedianOf(values);
+        var dev = new List<double>(values.Count);
+        foreach (var v in values) if (double.IsFinite(v)) dev.Add(Math.Abs(v - m));
+        return MadToSigma * MedianOf(dev);
+    }
+
     /// <summary>
     /// Iterative MAD clipping: up to <paramref name="maxIters"/> times, with the kept values'
     /// median and σ = 1.4826·MAD, keep every finite point with |z − med| ≤ k·σ (evaluated

@@ -49,6 +49,17 @@ public enum EpsfSmoothingKernel
     [ConfigName("none")] None,
 }
 
+/// <summary><c>epsf.psf_field</c> (ours, not the original's): what shapes a cell's ePSF.</summary>
+public enum EpsfPsfField
+{
+    /// <summary>Every star of the band informs every cell: a band model from all of them, each
+    /// cell's own stars pulling its core toward themselves by their number, and the
+    /// normalisation set by the core within <c>norm_core_fwhm</c> plus the band's fitted wings.</summary>
+    [ConfigName("band")] Band,
+    /// <summary>Each cell from its own stars alone, normalised to unit sum over the stamp (the original's).</summary>
+    [ConfigName("cell")] Cell,
+}
+
 /// <summary>
 /// <c>epsf.stack</c> (ours, not the original's): how the ePSF builder combines the stars'
 /// normalised residuals at each node.

@@ -25,6 +25,7 @@ internal static class ConfigSchema
     public static readonly string[] PsfStarModes = ["sep", "sep+gaia", "gaia"];
     public static readonly string[] EpsfSmoothingKernels = ["auto", "quartic", "quadratic", "none"];
     public static readonly string[] EpsfStacks = ["weighted_mean", "median"];
+    public static readonly string[] EpsfPsfFields = ["band", "cell"];
     public static readonly string[] PsfSubpixelShifts = ["fourier", "lanczos3"];
     /// <summary>Python logging level names accepted (case-insensitive).</summary>
     public static readonly string[] LogLevels = ["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL", "NOTSET"];
@@ -123,6 +124,11 @@ internal static class ConfigSchema
         I("epsf.background_mask_dilate", 1, min: 0);
         // Ours (README, differences): the PSF stars' wings raise the cell background around them.
         B("epsf.background_star_subtract", true);
+        // Ours (README, differences): one band-wide model informs every cell; core/wing normalisation.
+        Add(new("epsf.psf_field", ConfigKind.String, "band") { Choices = EpsfPsfFields });
+        F("epsf.cell_prior_stars", 8.0, min: 0, finite: true);
+        F("epsf.norm_core_fwhm", 3.0, min: 0, exclusive: true, finite: true);
+        B("epsf.mask_neighbours", true);
         B("epsf.star_local_bkg_subtract", true);
         F("epsf.star_local_bkg_annulus_rin_pix", 20.0, min: 0, finite: true);
         F("epsf.star_local_bkg_annulus_rout_pix", 30.0, min: 0, finite: true);
@@ -162,6 +168,8 @@ internal static class ConfigSchema
         Add(new("patch_run.psf_fallback_model", ConfigKind.String, "moffat") { Choices = PsfFallbackModels });
         // Ours (README, differences): Lanczos-3 shifts of a ~3-px PSF bias fitted star fluxes low by up to 0.4%.
         Add(new("patch_run.psf_subpixel_shift", ConfigKind.String, "fourier") { Choices = PsfSubpixelShifts });
+        // Ours (README, differences): flux errors with the sources' own photon noise.
+        B("patch_run.photon_noise_errors", true);
         I("patch_run.min_epsf_nstars_for_use", 2);
         Add(new("patch_run.ncircular_gaussian_n", ConfigKind.Int, 3L) { IntChoices = [1, 2, 3] });
         I("patch_run.hybrid_psf_n", 9, min: 1);

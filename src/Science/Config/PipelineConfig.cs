@@ -287,6 +287,14 @@ public sealed record EpsfConfig
     /// <summary><c>background_star_subtract</c> (ours): measure the cell background a second time
     /// with the PSF stars removed by the first ePSF, and rebuild.</summary>
     public bool BackgroundStarSubtract { get; init; }
+    /// <summary><c>psf_field</c> (ours): <c>band</c> (a band-wide model shapes every cell) or <c>cell</c> (the original's).</summary>
+    public EpsfPsfField PsfField { get; init; }
+    /// <summary><c>cell_prior_stars</c> (ours): weight of the band model in a cell's core, in stars.</summary>
+    public double CellPriorStars { get; init; }
+    /// <summary><c>norm_core_fwhm</c> (ours): radius of the core, in FWHM, whose light the cell sets; the band's fitted wings set the rest.</summary>
+    public double NormCoreFwhm { get; init; }
+    /// <summary><c>mask_neighbours</c> (ours): catalogue neighbours are masked in the star stamps; a star with one in its core is not a PSF star.</summary>
+    public bool MaskNeighbours { get; init; }
     /// <summary><c>star_local_bkg_subtract</c>: subtract the annulus background per star.</summary>
     public bool StarLocalBkgSubtract { get; init; }
     /// <summary><c>star_local_bkg_annulus_rin_pix</c>: annulus inner radius (pixels).</summary>
@@ -373,6 +381,8 @@ public sealed record PatchRunConfig
     /// <summary><c>psf_subpixel_shift</c> (ours): how pixelized PSFs are moved to sub-pixel
     /// positions, <c>fourier</c> (phase ramp) or <c>lanczos3</c> (the Tractor's filter).</summary>
     public PsfSubpixelShiftMode PsfSubpixelShift { get; init; }
+    /// <summary><c>photon_noise_errors</c> (ours): FLUXERR columns include the sources' photon noise (false: sky noise alone, the original's).</summary>
+    public bool PhotonNoiseErrors { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>

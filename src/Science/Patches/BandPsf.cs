@@ -24,7 +24,8 @@ public sealed record PsfAudit(string EpsfPath, bool EpsfExists, bool UsedEpsf, s
 /// <summary>A band's PSF for one patch, with its audit record and a one-line description.</summary>
 /// <param name="Frozen">True for Gaussian-mixture PSFs (listed in <c>psf_frozen_bands_for_optimizer</c>;
 /// every PSF is fixed in our fit, README fix #10).</param>
-public sealed record BandPsfChoice(string Band, IPsf Psf, PsfAudit Audit, string Description, bool Frozen);
+/// <param name="FluxModelError">The band model's fractional flux error (meta.json <c>psf_field.flux_model_error</c>), 0 when unknown.</param>
+public sealed record BandPsfChoice(string Band, IPsf Psf, PsfAudit Audit, string Description, bool Frozen, double FluxModelError = 0);
 
 /// <summary>The PSF settings of <c>patch_run</c> and <c>moffat_psf</c>.</summary>
 public sealed record PsfSettings
@@ -126,7 +127,7 @@ public static partial class BandPsfSelector
             });
             string desc = $"ePSF {model} ({w}x{h}) from {npy}";
             log.Info($"[PSF] {band}: using {desc}");
-            return new BandPsfChoice(band, psf, audit, desc, psf is GaussianMixturePsf);
+            return new BandPsfChoice(band, psf, audit, desc, psf is GaussianMixturePsf, FluxModelError(epsfMeta));
         }
 
         double fwhm;
@@ -275,4 +276,20 @@ public static partial class BandPsfSelector
 
     [GeneratedRegex("\"nstars_used\"\\s*:\\s*(null|-?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)")]
     private static partial Regex NstarsPattern();
+
+    /// <summary>The <c>flux_model_error</c> of an ePSF's meta.json (0 when absent, NaN or unreadable).</summary>
+    public static double FluxModelError(string epsfMeta)
+    {
+        try
+        {
+            if (!File.Exists(epsfMeta)) return 0;
+            var m = ModelErrorPattern().Match(File.ReadAllText(epsfMeta));
+            return m.Success && double.TryParse(m.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                && double.IsFinite(v) && v > 0 ? v : 0;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    [GeneratedRegex("\"flux_model_error\":\\s*([-+0-9.eE]+)")]
+    private static partial Regex ModelErrorPattern();
 }

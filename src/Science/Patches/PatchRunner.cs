@@ -44,10 +44,10 @@ public sealed record PatchDiagnosticsSettings
 /// <param name="Fit">Fit settings (the ROI origin is filled from the payload).</param>
 /// <param name="Psf">PSF choice settings.</param>
 /// <param name="Diagnostics">Montage and overview settings.</param>
-/// <param name="EpsfNpy">Path of <c>epsf.npy</c> for (band, cell tag).</param>
+/// <param name="EpsfNpy">Path of the ePSF for (band, patch): the patch's own model when the ePSF stage wrote one, else the cell's <c>epsf.npy</c>.</param>
 /// <param name="EpsfMeta">Path of the cell's <c>meta.json</c> for (band, cell tag).</param>
 public sealed record PatchRunSettings(PatchFitSettings Fit, PsfSettings Psf, PatchDiagnosticsSettings Diagnostics,
-    Func<string, string, string> EpsfNpy, Func<string, string, string> EpsfMeta);
+    Func<string, PatchDefinition, string> EpsfNpy, Func<string, string, string> EpsfMeta);
 
 /// <summary>What one patch fit produced.</summary>
 /// <param name="Outputs">Files written (CSV, meta.json, PNGs), for the stamp.</param>
@@ -102,14 +102,16 @@ public static class PatchRunner
 
         // PSF per band (image order).
         var choices = payload.Bands.Select(b => BandPsfSelector.Choose(b.Band, b.HeaderFwhmPix,
-            s.EpsfNpy(b.Band, def.EpsfTag), s.EpsfMeta(b.Band, def.EpsfTag), s.Psf, log)).ToList();
+            s.EpsfNpy(b.Band, def), s.EpsfMeta(b.Band, def.EpsfTag), s.Psf, log)).ToList();
         var audit = PsfAuditSummary.From(choices, s.Psf.MinEpsfNstarsForUse);
         if (audit.Frozen.Count > 0)
             log.Warn($"Gaussian-mixture PSFs are held fixed during optimisation for band(s): {string.Join(",", audit.Frozen)}");
 
         // Fit.
         var bands = payload.Bands.Select((b, k) => new PatchBand(b.Band, b.Image, b.SigmaSky,
-            b.Bad.Select(v => v != 0).ToArray(), choices[k].Psf)).ToList();
+            b.Bad.Select(v => v != 0).ToArray(), choices[k].Psf,
+            s.Fit.PhotonNoiseErrors ? PhotonNoise.VariancePerCount(b.Image, b.SigmaSky, b.SigmaTotal) : 0,
+            s.Fit.PhotonNoiseErrors ? choices[k].FluxModelError : 0)).ToList();
         var cat = ToFitCatalog(payload.Catalog) with
         {
             Nuisance = nuisance == 0 ? null : Enumerable.Range(0, payload.Catalog.RowCount).Select(i => i >= owned).ToArray(),

@@ -77,6 +77,17 @@ public sealed class WorkDirLayout
 
     public string EpsfNpy(string band, string cellTag) => Path.Join(EpsfCellDir(band, cellTag), "epsf.npy");
 
+    /// <summary>The band model at one patch's centre (<c>epsf.psf_field: band</c>), in its cell's folder.</summary>
+    public string EpsfPatchNpy(string band, string cellTag, int patchRow, int patchCol) =>
+        Path.Join(EpsfCellDir(band, cellTag), $"epsf_pr{patchRow:00}_pc{patchCol:00}.npy");
+
+    /// <summary>The ePSF a patch is fitted with: its own model where the ePSF stage wrote one, else its cell's.</summary>
+    public string EpsfNpyForPatch(string band, Patches.PatchDefinition def)
+    {
+        string own = EpsfPatchNpy(band, def.EpsfTag, def.PatchRow, def.PatchCol);
+        return File.Exists(own) ? own : EpsfNpy(band, def.EpsfTag);
+    }
+
     public string EpsfMeta(string band, string cellTag) => Path.Join(EpsfCellDir(band, cellTag), "meta.json");
 
     // --- Patches --------------------------------------------------------------------------

@@ -60,9 +60,10 @@ internal static class CatalogWriter
                     p.GaiaMag[i][b] = Math.Round(ResolvedSimulation.ZpRef - 2.5 * Math.Log10(s.Flux[b]) + 0.01 * r.NextGaussian(), 4);
                 p.GaiaG[i] = Math.Round(magMid + 0.1 + 0.02 * r.NextGaussian(), 4);
             }
-            // Catalogue position: truth + 0.15 px rms (a detection's centroid error).
-            p.CatX[i] = s.X + 0.15 * r.NextGaussian();
-            p.CatY[i] = s.Y + 0.15 * r.NextGaussian();
+            // Catalogue position: truth + 0.15 px rms (a detection's centroid error); 0.3 px in the hard world.
+            double posErr = scene.Settings.Hard ? 0.3 : 0.15;
+            p.CatX[i] = s.X + posErr * r.NextGaussian();
+            p.CatY[i] = s.Y + posErr * r.NextGaussian();
             double u = r.NextDouble();
             p.Type[i] = s.Kind switch
             {

@@ -28,14 +28,21 @@ internal static class ConfigWriter
         sb.Append("image_scaling:\n  zp_ref: 25.0\n");
         sb.Append("crop:\n  enabled: true\n  margin: ").Append(I(s.CropMargin)).Append('\n');
         sb.Append("source_saturation_cut:\n  enabled: true\n  radius_pix: 20.0\n  require_all_bands: false\n");
+        if (s.Hard)
+        {
+            // The original's ePSF settings as they are (per-star annulus on), cells of ~470 px
+            // holding 4-8 PSF stars each.
+            sb.Append("epsf:\n  epsf_ngrid: 3\n  ngrid: 3\n");
+            sb.Append("patch_run:\n  max_workers: 2\n  cutout_max_sources: 10\n");
+            sb.Append("plotting:\n  dpi: 100\n");
+            sb.Append("zp:\n  enabled: true\n  gaia_mag_min: 8.0\n  gaia_mag_max: 18.0\n");
+            File.WriteAllText(path, sb.ToString(), new UTF8Encoding(false));
+            return;
+        }
         sb.Append("epsf:\n  epsf_ngrid: ").Append(I(epsfNgrid)).Append("\n  ngrid: ").Append(I(ngrid)).Append('\n');
-        // The simulated PSF has light out to 25 px, inside the default per-star background
-        // annulus (20–30 px): subtracting that annulus takes the wing out of the ePSF (~1% of
-        // the flux). The simulated sky is smooth, which the cell's background map already
-        // removes, so the annulus is switched off, as a user would for such a PSF (README,
-        // known weak points).
-        sb.Append("  # the PSF's wings reach the default 20-30 px annulus; the cell background handles the sky\n");
-        sb.Append("  star_local_bkg_subtract: false\n");
+        // The per-star background annulus (20-30 px) stays on, as in the original's defaults:
+        // the band PSF model refers its stars to the sky beyond the stamp, so the annulus no
+        // longer takes the PSF's wing light out of the normalisation (docs/algorithms.md).
         sb.Append("patch_run:\n  max_workers: 2\n  cutout_max_sources: 10\n");
         // Diagnostic PNGs at 100 dpi: the sample run stays a few minutes on 2 cores (300 dpi,
         // the default, triples the plotting time and it dominates small patches).

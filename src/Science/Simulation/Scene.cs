@@ -15,7 +15,8 @@ public sealed record BandSetup(
     string Name, double WavelengthNm, double ZpTrue, double ZpAuto,
     NoiseModel Noise, double Saturate,
     double Fwhm0, double FwhmGx, double FwhmGy, double Beta0, double BetaG, double Ell0, double EllG, double Angle0,
-    (double G0, double Gx, double Gy) SkyGradient)
+    (double G0, double Gx, double Gy) SkyGradient,
+    double WingWeight = 0.06, double WingScale = 3.0, double WingBeta = 2.2, bool PsfVariesOverImage = false, double MinFwhm = 2.5)
 {
     /// <summary>Header SKYSIG, ADU.</summary>
     public double SkySigma => Noise.SkySigma;
@@ -36,11 +37,12 @@ public sealed record BandSetup(
     /// </summary>
     public MoffatPsf PsfAt(double x, double y, int width, int height)
     {
-        double u = (x - 0.5 * width) / (0.5 * Math.Max(width, FrameWidth)), v = (y - 0.5 * height) / (0.5 * Math.Max(height, FrameHeight));
-        double fwhm = Math.Clamp(Fwhm0 * (1 + FwhmGx * u + FwhmGy * v + 0.05 * (u * u + v * v)), 2.5, 4.0);
+        double fw = PsfVariesOverImage ? width : Math.Max(width, FrameWidth), fh = PsfVariesOverImage ? height : Math.Max(height, FrameHeight);
+        double u = (x - 0.5 * width) / (0.5 * fw), v = (y - 0.5 * height) / (0.5 * fh);
+        double fwhm = Math.Clamp(Fwhm0 * (1 + FwhmGx * u + FwhmGy * v + 0.05 * (u * u + v * v)), MinFwhm, 4.0);
         double beta = Beta0 + BetaG * u;
         double e = Math.Clamp(Ell0 + EllG * (u - v), 0.0, 0.08);
-        return new MoffatPsf(fwhm, beta, e, Angle0 + 0.6 * u - 0.4 * v);
+        return new MoffatPsf(fwhm, beta, e, Angle0 + 0.6 * u - 0.4 * v, WingWeight, WingScale, WingBeta);
     }
 
     /// <summary>Width of a full 7DT frame, pixels: the scale of the PSF's variation.</summary>

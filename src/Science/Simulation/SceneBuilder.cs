@@ -60,6 +60,18 @@ public static class SceneBuilder
                 fwhm0, 0.06 * r.Uniform(-1, 1), 0.06 * r.Uniform(-1, 1),
                 2.8 + 0.6 * t, 0.2 * r.Uniform(-1, 1), r.Uniform(0.02, 0.05), 0.02 * r.Uniform(-1, 1), r.Uniform(0, Math.PI),
                 (skySig * r.Uniform(-0.3, 0.3), skySig * r.Uniform(-0.3, 0.3), skySig * r.Uniform(-0.3, 0.3)));
+            if (s.Hard)
+            {
+                // The reddest band undersampled, PSFs that change by ±15 % over this image (not
+                // over a whole frame), a broad faint halo, three times the sky gradient.
+                double f = b == s.Bands.Length - 1 ? 2.2 : fwhm0;
+                result[b] = result[b] with
+                {
+                    Fwhm0 = f, FwhmGx = 0.15 * Math.Sign(r.Uniform(-1, 1)), FwhmGy = 0.10 * r.Uniform(-1, 1),
+                    SkyGradient = (3 * result[b].SkyGradient.G0, 3 * result[b].SkyGradient.Gx, 3 * result[b].SkyGradient.Gy),
+                    WingWeight = 0.12, WingScale = 5.0, WingBeta = 2.0, PsfVariesOverImage = true, MinFwhm = 1.8,
+                };
+            }
         }
         return result;
     }
@@ -115,12 +127,13 @@ public static class SceneBuilder
                 mRef = PowerLawMag(ref r, 0.25, 16.5, 23.0);
 
             // Position: uniform, or a close companion of an earlier source (blend).
-            bool blend = !star && list.Count > 10 && r.NextDouble() < 0.08;
+            // Hard: faint stars get close companions too (pairs the ePSF must not take as PSF stars).
+            bool blend = list.Count > 10 && (star ? s.Hard && i >= nSat + nCal && r.NextDouble() < 0.10 : r.NextDouble() < 0.08);
             double x, y;
             if (blend)
             {
                 var host = list[r.NextInt(list.Count)];
-                double d = r.Uniform(3, 8), a = r.Uniform(0, 2 * Math.PI);
+                double d = star ? r.Uniform(4, 10) : r.Uniform(3, 8), a = r.Uniform(0, 2 * Math.PI);
                 x = Math.Clamp(host.X + d * Math.Cos(a), 0, s.Width - 1);
                 y = Math.Clamp(host.Y + d * Math.Sin(a), 0, s.Height - 1);
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CsvHelper;
+using Tract7dt.Science.Calibration;
 using Tract7dt.Science.Errors;
 
 namespace Tract7dt.Science.Simulation;
@@ -20,8 +21,25 @@ public sealed record FluxBin(string Class, double SnrLow, double SnrHigh, int N,
 public sealed record BandScore(string Band, int Expected, int Fitted, double Completeness,
     IReadOnlyList<FluxBin> FluxBins, double PullMedian, double PullSpread, double ZpRecovered, double ZpExpected)
 {
+    /// <summary>The accuracy bars of isolated stars and correctly typed galaxies (see <see cref="IsolatedScore"/>).</summary>
+    public IsolatedScore? Isolated { get; init; }
+
     public double ZpError => ZpRecovered - ZpExpected;
 }
+
+/// <summary>
+/// Isolated stars (no truth source within 10 px brighter than 5 % of the star in the band)
+/// and galaxies whose catalogue TYPE names their true profile, in one band.
+/// </summary>
+/// <param name="BrightBias">Median (F_fit − F_exp)/F_exp of isolated stars with true S/N &gt; 50.</param>
+/// <param name="FaintBias">The same at S/N 10–50.</param>
+/// <param name="CellBiasMin">Lowest per-ePSF-cell median bias of isolated S/N &gt; 50 stars (cells with ≥ 2).</param>
+/// <param name="CellBiasMax">Highest.</param>
+/// <param name="GalaxyBias">Median bias of galaxies with S/N &gt; 10 whose TYPE is right.</param>
+/// <param name="PullStd">1.4826·MAD of (F_fit − F_exp)/FLUXERR_fit over isolated stars with S/N &gt; 10.</param>
+/// <param name="PositionErrorPix">Median position error of isolated S/N &gt; 50 stars, pixels.</param>
+public sealed record IsolatedScore(int NBright, double BrightBias, int NFaint, double FaintBias, int NCells,
+    double CellBiasMin, double CellBiasMax, int NGalaxies, double GalaxyBias, double PullStd, double PositionErrorPix);
 
 /// <summary>The result of <see cref="Scorer.Score"/>.</summary>
 /// <param name="Matched">Catalogue rows matched to a truth source (by ID, or by Gaia source id).</param>
@@ -46,6 +64,10 @@ public sealed record ScoreReport(int TruthSources, int Matched, double Completen
                 b.Band, b.Completeness, b.Fitted, b.Expected, b.PullMedian, b.PullSpread, b.ZpRecovered, b.ZpExpected, b.ZpError));
             foreach (var f in b.FluxBins)
                 sb.AppendLine(string.Format(c, "    {0,-6} S/N [{1,5:F0},{2,5:F0}) n={3,5} median bias {4:+0.0000;-0.0000}", f.Class, f.SnrLow, f.SnrHigh, f.N, f.MedianBias));
+            if (b.Isolated is { } q)
+                sb.AppendLine(string.Format(c, "    isolated stars: S/N>50 n={0} bias {1:+0.0000;-0.0000}; S/N 10-50 n={2} bias {3:+0.0000;-0.0000}; " +
+                    "per cell {4:+0.0000;-0.0000} .. {5:+0.0000;-0.0000} ({6} cells); pull std {7:F2}; position {8:F4} px; typed galaxies S/N>10 n={9} bias {10:+0.0000;-0.0000}",
+                    q.NBright, q.BrightBias, q.NFaint, q.FaintBias, q.CellBiasMin, q.CellBiasMax, q.NCells, q.PullStd, q.PositionErrorPix, q.NGalaxies, q.GalaxyBias));
         }
         return sb.ToString();
     }
@@ -67,44 +89,13 @@ public static class Scorer
 {
     private static readonly double[] SnrEdges = [0, 5, 20, 100, double.PositiveInfinity];
 
-    private sealed class Table
-    {
-        public required string Path;
-        public required IReadOnlyList<string> Headers;
-        public required List<string[]> Rows;
-        public int Col(string name) => Headers.ToList().IndexOf(name);
-    }
+    private static CsvTable Read(string path, string code) => CsvTable.Read(path, code);
 
-    private static Table Read(string path, string code)
-    {
-        if (!File.Exists(path)) throw new Tract7dtException(code, $"File not found: {path}. Check the --truth folder / --catalog path.");
-        using var r = CsvReader.FromFile(path, null);
-        var rows = new List<string[]>();
-        IReadOnlyList<string>? headers = null;
-        while (r.Read())
-        {
-            headers ??= r.Headers.ToArray();
-            var row = new string[headers.Count];
-            for (int i = 0; i < headers.Count && i < r.FieldCount; i++) row[i] = r.GetString(i) ?? "";
-            for (int i = r.FieldCount; i < headers.Count; i++) row[i] = "";
-            rows.Add(row);
-        }
-        return new Table { Path = path, Headers = headers ?? r.Headers.ToArray(), Rows = rows };
-    }
+    private static double D(string[] row, int col) => CsvTable.Num(row, col);
 
-    private static double D(string[] row, int col) =>
-        col >= 0 && double.TryParse(row[col], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
+    private static bool? B(string[] row, int col) => CsvTable.Bool(row, col);
 
-    private static bool? B(string[] row, int col) => col < 0 ? null : row[col].Trim().ToLowerInvariant() switch
-    { "true" or "1" => true, "false" or "0" => false, _ => null };
-
-    private static double Median(List<double> v)
-    {
-        if (v.Count == 0) return double.NaN;
-        v.Sort();
-        int n = v.Count;
-        return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    }
+    private static double Median(List<double> v) => RobustStats.MedianOf(v);
 
     private static double Quantile(List<double> v, double q)
     {
@@ -207,11 +198,90 @@ public static class Scorer
             double pm = Median(pulls);
             double mad = Median(pulls.Select(p => Math.Abs(p - pm)).ToList());
             bands.Add(new BandScore(band, expected, fitted.Count, expected == 0 ? double.NaN : (double)fitted.Count / expected,
-                bins, pm, 1.4826 * mad, Median(zps), zpExp));
+                bins, pm, 1.4826 * mad, Median(zps), zpExp)
+            { Isolated = IsolatedScores(truth, cat, match, band) });
         }
 
         return new ScoreReport(truth.Rows.Count, matched, expected == 0 ? double.NaN : (double)fittedAny.Count / expected,
             Median(sep), Quantile(sep, 0.9), flagRows == 0 ? double.NaN : (double)flagOk / flagRows, cropBad, satBad, bands);
+    }
+
+    /// <summary>Pixel scale of the simulated images, arcsec (positions are compared on the sky).</summary>
+    private const double PixelScaleArcsec = ResolvedSimulation.PixelScaleArcsec;
+
+    private static IsolatedScore IsolatedScores(CsvTable truth, CsvTable cat, int[] match, string band)
+    {
+        int tF = truth.Col("FLUX_EXP_" + band), tE = truth.Col("FLUXERR_EXP_" + band), tX = truth.Col("x"), tY = truth.Col("y");
+        int tType = truth.Col("TYPE"), tRa = truth.Col("RA"), tDec = truth.Col("DEC");
+        int cF = cat.Col($"FLUX_{band}_fit"), cE = cat.Col($"FLUXERR_{band}_fit"), cCell = cat.Col("epsf_tag"), cType = cat.Col("TYPE");
+        int cRa = cat.Col("RA_fit"), cDec = cat.Col("DEC_fit");
+        int n = truth.Rows.Count;
+        var x = new double[n]; var y = new double[n]; var f = new double[n];
+        for (int t = 0; t < n; t++) { x[t] = D(truth.Rows[t], tX); y[t] = D(truth.Rows[t], tY); f[t] = D(truth.Rows[t], tF); }
+        // isolation: a grid of 10-px bins makes the neighbour search linear
+        var bins = new Dictionary<(int, int), List<int>>();
+        for (int t = 0; t < n; t++)
+        {
+            if (!double.IsFinite(x[t]) || !double.IsFinite(y[t])) continue;
+            var key = ((int)Math.Floor(x[t] / 10), (int)Math.Floor(y[t] / 10));
+            if (!bins.TryGetValue(key, out var l)) bins[key] = l = new List<int>();
+            l.Add(t);
+        }
+        bool Isolated(int t)
+        {
+            int bx = (int)Math.Floor(x[t] / 10), by = (int)Math.Floor(y[t] / 10);
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    if (bins.TryGetValue((bx + dx, by + dy), out var l))
+                        foreach (int u in l)
+                        {
+                            if (u == t) continue;
+                            double d2 = (x[u] - x[t]) * (x[u] - x[t]) + (y[u] - y[t]) * (y[u] - y[t]);
+                            if (d2 < 100 && !(f[u] < 0.05 * f[t])) return false;
+                        }
+            return true;
+        }
+        var bright = new List<double>(); var faint = new List<double>(); var gal = new List<double>();
+        var pulls = new List<double>(); var pos = new List<double>();
+        var cells = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        for (int r = 0; r < cat.Rows.Count; r++)
+        {
+            int t = match[r];
+            if (t < 0) continue;
+            var row = cat.Rows[r]; var tr = truth.Rows[t];
+            double ff = D(row, cF), fe = f[t], ee = D(tr, tE);
+            if (!double.IsFinite(ff) || !(fe > 0) || !(ee > 0)) continue;
+            double snr = fe / ee, bias = (ff - fe) / fe;
+            string kind = tr[tType];
+            if (kind == "STAR")
+            {
+                if (snr < 10 || !Isolated(t)) continue;
+                double err = D(row, cE);
+                if (err > 0) pulls.Add((ff - fe) / err);
+                if (snr >= 50)
+                {
+                    bright.Add(bias);
+                    if (cCell >= 0)
+                    {
+                        if (!cells.TryGetValue(row[cCell], out var l)) cells[row[cCell]] = l = new List<double>();
+                        l.Add(bias);
+                    }
+                    double ra = D(row, cRa), dec = D(row, cDec), tra = D(tr, tRa), tdec = D(tr, tDec);
+                    if (double.IsFinite(ra) && double.IsFinite(dec))
+                    {
+                        double dra = ((ra - tra + 540) % 360 - 180) * Math.Cos(tdec * Math.PI / 180);
+                        pos.Add(3600 * Math.Sqrt(dra * dra + (dec - tdec) * (dec - tdec)) / PixelScaleArcsec);
+                    }
+                }
+                else faint.Add(bias);
+            }
+            else if (snr >= 10 && cType >= 0 && string.Equals(row[cType].Trim(), kind, StringComparison.OrdinalIgnoreCase))
+                gal.Add(bias);
+        }
+        var cellMed = cells.Where(kv => kv.Value.Count >= 2).Select(kv => Median(kv.Value)).ToList();
+        return new IsolatedScore(bright.Count, Median(bright), faint.Count, Median(faint), cellMed.Count,
+            cellMed.Count == 0 ? double.NaN : cellMed.Min(), cellMed.Count == 0 ? double.NaN : cellMed.Max(),
+            gal.Count, Median(gal), RobustStats.ScatterOf(pulls), Median(pos));
     }
 
     /// <summary>

@@ -11,6 +11,14 @@ public enum SimulationPreset
     Sample,
     /// <summary>Full 7DT geometry: 40 bands, 9576×6388 px, ~15000 sources; for benchmarks.</summary>
     Tile,
+    /// <summary>
+    /// Built to break the photometry, with the original's default ePSF settings (per-star
+    /// annulus on): 3 bands, one of them undersampled (FWHM 2.2 px), 1500×1500 px, 700
+    /// sources, 4–8 PSF stars per ePSF cell, PSFs that change by ±15 % over the image with a
+    /// broad faint halo, close star pairs and neighbours in the star stamps, catalogue
+    /// positions off by 0.3 px rms, a strong sky gradient and a 80×80 px NaN hole in one band.
+    /// </summary>
+    Hard,
 }
 
 /// <summary>
@@ -41,6 +49,7 @@ public sealed record SimulationOptions(
             SimulationPreset.Tiny => (new[] { "m400", "m550", "m700" }, 600, 600, 60, 30),
             SimulationPreset.Sample => (new[] { "m400", "m475", "m550", "m625", "m700" }, 2000, 2000, 1000, 50),
             SimulationPreset.Tile => (TileBands(), 9576, 6388, 15000, 500),
+            SimulationPreset.Hard => (new[] { "m400", "m550", "m700" }, 1500, 1500, 700, 50),
             _ => throw new Tract7dtException(ErrorCodes.SimulationOptionsInvalid, $"Unknown preset '{Preset}'; use tiny, sample or tile."),
         };
         var b = Bands is { Count: > 0 } ? Bands.Select(x => x.Trim()).ToArray() : bands;
@@ -54,7 +63,7 @@ public sealed record SimulationOptions(
         if (b.Any(string.IsNullOrWhiteSpace) || b.Distinct(StringComparer.Ordinal).Count() != b.Length)
             throw new Tract7dtException(ErrorCodes.SimulationOptionsInvalid, $"--bands '{string.Join(",", b)}' must be distinct, non-empty names such as m400,m425.");
         margin = Math.Min(margin, Math.Min(W, H) / 10);
-        return new ResolvedSimulation(OutDir, b, W, H, N, Seed, margin);
+        return new ResolvedSimulation(OutDir, b, W, H, N, Seed, margin, Preset == SimulationPreset.Hard);
     }
 
     /// <summary>The 40 7DT medium bands, 400 to 887.5 nm in steps of 12.5 nm (names truncate the .5).</summary>
@@ -64,7 +73,9 @@ public sealed record SimulationOptions(
 
 /// <summary>Fully resolved simulation settings.</summary>
 /// <param name="CropMargin">The <c>crop.margin</c> written into the config, pixels.</param>
-public sealed record ResolvedSimulation(string OutDir, string[] Bands, int Width, int Height, int Sources, ulong Seed, int CropMargin)
+/// <param name="Hard">The <see cref="SimulationPreset.Hard"/> world (see there).</param>
+public sealed record ResolvedSimulation(string OutDir, string[] Bands, int Width, int Height, int Sources, ulong Seed, int CropMargin,
+    bool Hard = false)
 {
     /// <summary>Nominal zero point of the scaled flux system (config image_scaling.zp_ref).</summary>
     public const double ZpRef = 25.0;

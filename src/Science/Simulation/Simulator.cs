@@ -189,6 +189,14 @@ public static class Simulator
         for (long i = 0; i < count; i++) list.Add((r.NextInt(W), r.NextInt(H)));
         int col = r.NextInt(W), ya = r.NextInt(H / 2), yb = ya + H / 4 + r.NextInt(H / 2);
         for (int y = ya; y < Math.Min(yb, H); y++) list.Add((col, y));
+        if (scene.Settings.Hard && b == 1)
+        {
+            // An 80×80 hole (a masked satellite trail or a dead amplifier corner) on a source.
+            var src = scene.Sources[r.NextInt(scene.Sources.Count)];
+            int x0 = Math.Clamp((int)src.X - 40, 0, W - 80), y0 = Math.Clamp((int)src.Y - 40, 0, H - 80);
+            for (int y = y0; y < y0 + 80; y++)
+                for (int x = x0; x < x0 + 80; x++) list.Add((x, y));
+        }
         return list;
     }
 }

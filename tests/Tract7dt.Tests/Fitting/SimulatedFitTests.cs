@@ -41,16 +41,18 @@ public class SimulatedFitTests(ITestOutputHelper output)
     }
 
     private (double Flux, double Err, double X, double Y, bool Converged) FitOne(string type, SersicProfile? gal, double flux,
-        double x0, double y0, double skySigma, ulong seed, PixelizedPsf psf)
+        double x0, double y0, double skySigma, ulong seed, PixelizedPsf psf, double photonVariancePerCount = 0)
     {
         const int w = 81, h = 81;
         var img = new float[w * h];
         var r = new SourceRenderer();
         Add(img, w, h, gal is { } g ? r.RenderGalaxy(g, Psf, x0, y0, flux) : r.RenderStar(Psf, x0, y0, flux));
         var rng = new SimRandom(seed);
-        for (int i = 0; i < img.Length; i++) img[i] += (float)(skySigma * rng.NextGaussian());
+        // sky noise, and the source's photon noise when a variance per count is given
+        for (int i = 0; i < img.Length; i++)
+            img[i] += (float)(Math.Sqrt(skySigma * skySigma + photonVariancePerCount * Math.Max(0, img[i])) * rng.NextGaussian());
         var sigma = Enumerable.Repeat((float)skySigma, w * h).ToArray();
-        var band = new PatchBand("m550", img, sigma, null, psf);
+        var band = new PatchBand("m550", img, sigma, null, psf, photonVariancePerCount);
         var cat = new PatchCatalog(new[] { x0 + 0.3 }, new[] { y0 - 0.2 }, new string?[] { type },
             new Dictionary<string, double[]> { ["m550"] = new[] { flux * 0.9 } },
             gal is { } g2 ? new[] { 1 - g2.AxisRatio } : null, gal is { } g3 ? new[] { g3.ThetaDeg } : null,
@@ -81,6 +83,33 @@ public class SimulatedFitTests(ITestOutputHelper output)
         output.WriteLine($"stars: median flux bias {bias:P3}, pull spread {spread:F3}");
         Assert.InRange(bias, -0.003, 0.003);
         Assert.InRange(spread, 0.8, 1.2);
+    }
+
+    /// <summary>
+    /// Bright stars whose noise is mostly their own photons (S/N ≈ 400, peak photon σ ≈ 15×
+    /// the sky's): with the photon term the pulls are unit-wide; the sky-only error of the
+    /// reference is several times too small (docs/algorithms.md, "Flux errors").
+    /// </summary>
+    [Fact]
+    public void Bright_star_errors_include_their_photon_noise()
+    {
+        var psf = TruePsf();
+        const double flux = 200000;
+        // The reference's (sky-only) error depends on the PSF and the sky σ alone, not on the data.
+        double skyOnlyError = FitOne("STAR", null, flux, 40, 40, 5.0, 899, psf).Err;
+        var pulls = new List<double>();
+        var skyOnly = new List<double>();
+        for (int k = 0; k < 80; k++)
+        {
+            double x0 = 40 + 0.31 * (k % 5), y0 = 40 + 0.17 * (k % 7);
+            var (f, e, _, _, _) = FitOne("STAR", null, flux, x0, y0, 5.0, (ulong)(900 + k), psf, photonVariancePerCount: 1.0);
+            pulls.Add((f - flux) / e);
+            skyOnly.Add((f - flux) / skyOnlyError);
+        }
+        double Spread(List<double> v) { double m = Median(v); return 1.4826 * Median(v.Select(p => Math.Abs(p - m)).ToList()); }
+        output.WriteLine($"photon-noise errors: pull spread {Spread(pulls):F3}; sky-only errors: {Spread(skyOnly):F3}");
+        Assert.InRange(Spread(pulls), 0.8, 1.25);
+        Assert.True(Spread(skyOnly) > 2.5, $"the sky-only error should be far too small here, pull spread {Spread(skyOnly):F2}");
     }
 
     [Theory]

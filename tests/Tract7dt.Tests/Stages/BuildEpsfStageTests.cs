@@ -47,12 +47,10 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
     [Fact]
     public void EpsfOfEachCellMatchesTheSimulatorsPsf()
     {
-        // The simulated tile's own settings: the stage's defaults (oversampling 1, smoothing_kernel
-        // auto = none, the weighted stack, the star-free second background) with the per-star
-        // annulus off, as the simulator's config has it: the default 20–30 px annulus lies inside
-        // the simulated PSF's wings (out to 25 px) and would take ~1 % of its light with it
-        // (README, known weak points).
-        var (ctx, _) = fx.NewWork(("epsf.parallel_bands", "false"), ("epsf.star_local_bkg_subtract", "false"),
+        // The stage's defaults as an existing tract7dt config has them (the per-star annulus on,
+        // inside the simulated PSF's wings) with ours (oversampling 1 without smoothing, the
+        // weighted stack, the band model whose stars are referred to the far sky).
+        var (ctx, _) = fx.NewWork(("epsf.parallel_bands", "false"),
             ("epsf.save_star_montage_max", "0"), ("epsf.save_growth_curve", "false"), ("epsf.save_residual_diagnostics", "false"));
         new BuildEpsfStage().Run(ctx);
         foreach (var band in fx.Scene.Bands)
@@ -150,11 +148,14 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         var wcs = manifest.WhiteWcs(band);
         var (gx, gy) = EpsfBandInputs.Seeds(gaia, band, wcs, ctx.Config.Epsf);
         double? rf = EpsfBandInputs.ForcedRadius(frame, wcs, s, out _);
+        var nb = EpsfBandInputs.Neighbours(Science.Pipeline.State.CatalogState.Load(ctx.Layout), band, wcs);
         var r = EpsfCellProcessor.Process(new EpsfCellInput(band, "r00_c00", box, win.Scaled, win.SigmaSky, win.Bad,
-            frame.Saturate * frame.Scale, rf, gx, gy), s);
+            frame.Saturate * frame.Scale, rf, gx, gy, null, null, nb, EpsfBandInputs.FwhmPix(frame, wcs)), s);
         Assert.True(r.IsOk);
-        // the stage's meta.json agrees with this re-run (same numbers, deterministic)
-        Assert.Equal(r.NStarsUsed, EpsfCellMeta.ReadUsage(ctx.Layout.EpsfMeta(band, "r00_c00"))!.Value.NStarsUsed);
+        // the stage's meta.json agrees with this re-run (same stamps, deterministic)
+        var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(ctx.Layout.EpsfMeta(band, "r00_c00")), "\"nstars_extract\": (\\d+)");
+        Assert.True(m.Success, "meta.json has no nstars_extract");
+        Assert.Equal(r.NStarsExtract, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         return r.Stamps.Select(st => (st.OriginX + st.CenterX + manifest.CropX0, st.OriginY + st.CenterY + manifest.CropY0)).ToList();
     }
 

@@ -27,4 +27,21 @@ internal static class DenseCholesky
         }
         return true;
     }
+
+    /// <summary>Solves (L Lᵀ) x = b in place for a factor from <see cref="FactorLower"/>.</summary>
+    public static void SolveFactored(ReadOnlySpan<double> l, int n, Span<double> b)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            double t = b[i];
+            for (int p = 0; p < i; p++) t -= l[i * n + p] * b[p];
+            b[i] = t / l[i * n + i];
+        }
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double t = b[i];
+            for (int p = i + 1; p < n; p++) t -= l[p * n + i] * b[p];
+            b[i] = t / l[i * n + i];
+        }
+    }
 }

@@ -18,13 +18,18 @@ public enum SourceKind
 /// <param name="SkySigma">Sky-only σ map [scaled counts]; non-finite or ≤ 0 marks a bad pixel.</param>
 /// <param name="Bad">Payload bad-pixel mask (true = bad), or null for none.</param>
 /// <param name="Psf">The band's PSF, chosen by the caller; passed through to the model factory untouched.</param>
-public sealed record PatchBand(string Name, float[] Image, float[] SkySigma, bool[]? Bad, object? Psf);
+/// <param name="SourceVariancePerCount">Photon-noise variance per scaled count of source light (scale/EGAIN);
+/// 0: the flux errors carry the sky noise alone, as the reference's do.</param>
+/// <param name="FluxModelError">Fractional flux error of the band's PSF model, added in quadrature to every flux error (0: none).</param>
+public sealed record PatchBand(string Name, float[] Image, float[] SkySigma, bool[]? Bad, object? Psf, double SourceVariancePerCount = 0,
+    double FluxModelError = 0);
 
 /// <summary>
 /// One Tractor image handed to the model factory: data, E = sqrt(invvar) with
 /// invvar = 1/max(σ², 1e-12) on good pixels and 0 on bad ones, and the band's PSF.
 /// </summary>
-public sealed record PatchImage(string Band, int Width, int Height, float[] Data, float[] InverseError, object? Psf);
+public sealed record PatchImage(string Band, int Width, int Height, float[] Data, float[] InverseError, object? Psf,
+    double SourceVariancePerCount = 0, double FluxModelError = 0);
 
 /// <summary>
 /// Initial state of one source (stages.md §4.5): position in patch pixels, one flux per
@@ -89,6 +94,8 @@ public sealed record PatchFitSettings
     public double SersicNInit { get; init; } = 3.0;
     /// <summary><c>patch_run.re_fallback_pix</c> [pix].</summary>
     public double ReFallbackPix { get; init; } = 3.0;
+    /// <summary><c>patch_run.photon_noise_errors</c> (ours): flux errors include the sources' photon noise.</summary>
+    public bool PhotonNoiseErrors { get; init; } = true;
     /// <summary>ROI origin in the white frame (<c>x0_roi</c>, <c>y0_roi</c>) [pix].</summary>
     public double X0Roi { get; init; }
     /// <summary>See <see cref="X0Roi"/>.</summary>

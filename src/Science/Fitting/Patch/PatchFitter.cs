@@ -209,16 +209,19 @@ public static class PatchFitter
         try
         {
             opt.Variances(problem, diag, cols, marg);
+            var inflate = PhotonNoise.FluxVarianceFactors(problem, images, fluxCols.Select(f => (f.Col, f.Band)).ToList());
             for (int q = 0; q < fluxCols.Count; q++)
             {
                 var (col, src, b) = fluxCols[q];
                 double v = diag[col];
+                // the PSF model's own error, a fraction of the flux (docs/algorithms.md, "Flux errors")
+                double model = images[b].FluxModelError * r.Flux[b][src];
                 if (double.IsFinite(v) && v > 0)
                 {
-                    r.FluxErr[b][src] = Math.Sqrt(v);
+                    r.FluxErr[b][src] = Math.Sqrt(v * inflate[q] + model * model);
                     hasPixels[src] = true;
                 }
-                if (double.IsFinite(marg[q]) && marg[q] > 0) r.FluxErrCov[b][src] = Math.Sqrt(marg[q]);
+                if (double.IsFinite(marg[q]) && marg[q] > 0) r.FluxErrCov[b][src] = Math.Sqrt(marg[q] * inflate[q] + model * model);
             }
         }
         catch (Exception ex) when (ex is ArithmeticException or InvalidOperationException)
@@ -342,7 +345,7 @@ public static class PatchFitter
             float invvar = (float)(1.0 / Math.Max((double)sig * sig, 1e-12));
             e[i] = MathF.Sqrt(invvar);
         }
-        return new PatchImage(b.Name, w, h, b.Image, e, b.Psf);
+        return new PatchImage(b.Name, w, h, b.Image, e, b.Psf, b.SourceVariancePerCount, b.FluxModelError);
     }
 
     private static void Validate(IReadOnlyList<PatchBand> bands, int w, int h, PatchCatalog cat, PatchFitSettings s)

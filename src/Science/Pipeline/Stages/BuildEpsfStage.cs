@@ -29,7 +29,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class BuildEpsfStage : IKeyedStage
 {
     /// <summary>Bump when any number or file this stage writes would change.</summary>
-    public const string Algorithm = "BuildEpsf/2";
+    public const string Algorithm = "BuildEpsf/3";
 
     private const string Component = "tract7dt.epsf";
 
@@ -67,6 +67,12 @@ public sealed class BuildEpsfStage : IKeyedStage
         info = new PlanInfo(manifest, settings, grid, active, gaiaPath);
 
         var cfgLines = CellConfigKeys.Select(k => (k, ctx.Config.Canonical(k))).ToArray();
+        // The catalogue masks neighbours in the star stamps; with the band model every cell of a
+        // band reads every other cell's stars, so a cell's key names all of them.
+        string? catalogHash = ctx.Config.Epsf.MaskNeighbours && File.Exists(ctx.Layout.CatalogStateFile)
+            ? ctx.Hasher.HashFile(CatalogState.Read(ctx.Layout.CatalogStateFile).Catalog) : null;
+        string? bandCells = ctx.Config.Epsf.PsfField == EpsfPsfField.Band
+            ? string.Join(",", grid.Cells().Where(c => active is null || active.Contains(c.Tag)).Select(c => c.Tag)) : null;
         var items = new List<CellItem>();
         foreach (var f in manifest.Frames)
             foreach (var (row, col, tag, box) in grid.Cells())
@@ -79,6 +85,8 @@ public sealed class BuildEpsfStage : IKeyedStage
                    .Value("crop", $"{manifest.CropX0},{manifest.CropX1},{manifest.CropY0},{manifest.CropY1}")
                    .Value("cell", $"{tag} {box}");
                 if (gaiaHash is not null) key.Input("gaiaxp", gaiaHash);
+                if (catalogHash is not null) key.Input("catalog", catalogHash);
+                if (bandCells is not null) key.Value("band_cells", bandCells);
                 string stamp = Path.Join(ctx.Layout.StateDir, "stamps", "epsf", f.Band, tag + ".json");
                 items.Add(new CellItem(StageItem.From($"{f.Band}/{tag}", key, stamp), key, f.Band, row, col, tag, box));
             }
@@ -204,19 +212,58 @@ public sealed class BuildEpsfStage : IKeyedStage
             }
         }
 
+        double? fwhm = EpsfBandInputs.FwhmPix(frame, wcs);
+        var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout), band, wcs) : null;
+
+        // Every cell first: with the band model, each cell's ePSF depends on every star of the band.
         int dpi = ctx.Config.Plotting.Dpi;
+        var results = new List<EpsfCellResult>(cells.Count);
+        IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, Psf.Epsf.EpsfProduct Product)>>? patchModels = null;
         foreach (var cell in cells)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             var win = FrameWindow.Read(manifest, frame, cell.Box);
             var input = new EpsfCellInput(band, cell.Tag, cell.Box, win.Scaled, win.SigmaSky, win.Bad, sat, rf, gx, gy, bandCandidates,
-                win.SigmaTotal);
-            var result = EpsfCellProcessor.Process(input, s);
+                win.SigmaTotal, neighbours, fwhm);
+            results.Add(EpsfCellProcessor.Process(input, s));
+        }
+        if (s.Config.PsfField == EpsfPsfField.Band)
+        {
+            var centres = PatchLayout.Build(info.Grid, Math.Max(1, ctx.Config.Epsf.Ngrid), 0, info.Active)
+                .Select(d => new PatchCentre(d.EpsfTag, d.PatchRow, d.PatchCol, 0.5 * (d.Base.X0 + d.Base.X1), 0.5 * (d.Base.Y0 + d.Base.Y1)))
+                .ToList();
+            var field = BandPsfField.Build(results, s, centres, manifest.Width, manifest.Height, m => log.Info($"[epsf {band}] {m}"));
+            if (field is null)
+                log.Warn($"[epsf {band}] no star of the band could be stacked; cells keep their own ePSFs (if any).");
+            else
+            {
+                for (int i = 0; i < results.Count; i++)
+                    if (field.Cells.TryGetValue(results[i].Input.Tag, out var fc)) results[i] = results[i].WithField(fc.Product, fc.Record);
+                patchModels = field.Patches;
+            }
+        }
+        for (int i = 0; i < cells.Count; i++)
+        {
+            var cell = cells[i];
+            var result = results[i];
+            results[i] = null!; // let the cell's pixels go once written
             if (!result.IsOk)
                 log.Warn($"[epsf {band}] {cell.Tag}: no ePSF ({result.Error}); stars selected={result.Stars.Count}, " +
                          $"extracted={result.NStarsExtract}. The patch fitter will use the fallback PSF here.");
             string dir = ctx.Layout.EpsfCellDir(band, cell.Tag);
-            var outputs = EpsfCellWriter.Write(dir, result, s, dpi, Algorithm, log.Warn);
+            var written = EpsfCellWriter.Write(dir, result, s, dpi, Algorithm, log.Warn);
+            var outputs = new List<string>();
+            // The band model at each patch's centre, which the patch fits read instead of the cell's.
+            if (patchModels is not null && patchModels.TryGetValue(cell.Tag, out var pm))
+                foreach (var (pr, pc, prod) in pm)
+                {
+                    string path = ctx.Layout.EpsfPatchNpy(band, cell.Tag, pr, pc);
+                    Fits.Npy.Write(path, prod.Data, prod.Size, prod.Size);
+                    outputs.Add(path);
+                }
+            foreach (var stale in Directory.EnumerateFiles(dir, "epsf_pr*_pc*.npy"))
+                if (!outputs.Contains(stale)) File.Delete(stale); // a model from an earlier grid or mode must not be read
+            outputs.AddRange(written);
             Stamp.Write(cell.Item.StampPath, cell.Key, outputs, ctx.Hasher);
             cellDone(result.IsOk);
         }

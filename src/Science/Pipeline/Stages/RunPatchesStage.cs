@@ -91,9 +91,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
                 var (def, bands) = PayloadBands(fits);
                 foreach (var b in bands)
                 {
-                    string npy = layout.EpsfNpy(b, def.EpsfTag);
+                    string npy = layout.EpsfNpyForPatch(b, def);
                     key.Input($"epsf.{b}", File.Exists(npy) ? context.Hasher.HashFile(npy) : "absent");
                     key.Value($"epsf.{b}.nstars_used", File.Exists(npy) ? NstarsText(layout.EpsfMeta(b, def.EpsfTag)) : "n/a");
+                    key.Value($"epsf.{b}.flux_model_error", BandPsfSelector.FluxModelError(layout.EpsfMeta(b, def.EpsfTag)).ToString("R", CultureInfo.InvariantCulture));
                 }
             }
             catch (Tract7dtException)
@@ -268,10 +269,11 @@ public sealed partial class RunPatchesStage : IKeyedStage
             EpsFlux = pr.EpsFlux,
             SersicNInit = pr.SersicNInit,
             ReFallbackPix = pr.ReFallbackPix,
+            PhotonNoiseErrors = pr.PhotonNoiseErrors,
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c), PatchDiagnosticsSettings.From(c),
-            layout.EpsfNpy, layout.EpsfMeta);
+            layout.EpsfNpyForPatch, layout.EpsfMeta);
     }
 
     /// <summary>Every config key a patch fit reads: <c>patch_run.*</c> except scheduling, the

@@ -37,6 +37,40 @@ public static class EpsfBandInputs
         return null;
     }
 
+    /// <summary>The band's FWHM from PEEING [pixels] or SEEING [arcsec] / pixel scale, or null.</summary>
+    public static double? FwhmPix(FrameEntry frame, TanWcs wcs)
+    {
+        double fwhm = frame.PeeingPix is double p ? p
+            : frame.SeeingArcsec is double see && wcs.MeanPixelScaleArcsec() is double scale && scale > 0 ? see / scale
+            : double.NaN;
+        return double.IsFinite(fwhm) && fwhm > 0 ? fwhm : null;
+    }
+
+    /// <summary>
+    /// Catalogue sources of the pipeline catalogue (every row with finite RA/DEC, excluded or
+    /// not: a saturated star's light is in the stamps all the same) in the band's white-frame
+    /// pixels, with <c>FLUX_{band}</c> where the catalogue has it.
+    /// </summary>
+    public static Neighbours Neighbours(SourceTable table, string band, TanWcs wcs)
+    {
+        string? raCol = table.ColumnNames.FirstOrDefault(n => n.Equals("RA", StringComparison.OrdinalIgnoreCase));
+        string? decCol = table.ColumnNames.FirstOrDefault(n => n.Equals("DEC", StringComparison.OrdinalIgnoreCase));
+        if (raCol is null || decCol is null) return Stage.Neighbours.None;
+        var ra = table.Numeric(raCol);
+        var dec = table.Numeric(decCol);
+        string? fluxCol = table.ColumnNames.FirstOrDefault(n => n == "FLUX_" + band);
+        double[]? flux = fluxCol is null ? null : table.Numeric(fluxCol);
+        var xs = new List<float>(); var ys = new List<float>(); var fs = new List<float>();
+        for (int i = 0; i < table.RowCount; i++)
+        {
+            if (!double.IsFinite(ra[i]) || !double.IsFinite(dec[i])) continue;
+            var (x, y) = wcs.SkyToPixel(ra[i], dec[i]);
+            if (!double.IsFinite(x) || !double.IsFinite(y)) continue;
+            xs.Add((float)x); ys.Add((float)y); fs.Add(flux is null ? float.NaN : (float)flux[i]);
+        }
+        return new Neighbours(xs.ToArray(), ys.ToArray(), fs.ToArray());
+    }
+
     /// <summary>
     /// Seeds of a band: GaiaXP rows with finite ra, dec and <c>mag_{band}</c> inside
     /// [gaia_mag_min, gaia_mag_max] (file order), projected with the band's white-frame WCS;

@@ -48,8 +48,13 @@ public static partial class EpsfCellMeta
          .Add("cfg", Cfg(s))
          .Add("status", "ok")
          .Add("epsf_fwhm_pix", p.FwhmPix)
-         .Add("ncand_extended", r.NCandidatesExtended) // ours: SEP candidates kept out as galaxies
-         .Add("algorithm", algorithm);
+         .Add("ncand_extended", r.NCandidatesExtended); // ours: SEP candidates kept out as galaxies
+        if (r.Field is { } f)
+            m.Add("psf_field", new PyJson().Add("nstars_band", f.NStarsBand).Add("nstars_cell", f.NStarsCell)
+                .Add("nstars_rejected", f.NStarsRejected).Add("cell_weight", f.CellWeight)
+                .Add("core_radius_pix", f.CoreRadiusPix).Add("wing_fraction", f.WingFraction)
+                .Add("flux_model_error", f.FluxModelError));
+        return m.Add("algorithm", algorithm);
         return m;
     }
 
@@ -121,7 +126,10 @@ public static partial class EpsfCellMeta
                 _ => "none",
             })
             .Add("stack", c.Stack == Config.EpsfStackStatistic.Median ? "median" : "weighted_mean")
-            .Add("background_star_subtract", c.BackgroundStarSubtract);
+            .Add("background_star_subtract", c.BackgroundStarSubtract)
+            .Add("psf_field", c.PsfField == Config.EpsfPsfField.Band ? "band" : "cell")
+            .Add("cell_prior_stars", c.CellPriorStars).Add("norm_core_fwhm", c.NormCoreFwhm)
+            .Add("mask_neighbours", c.MaskNeighbours);
     }
 
     /// <summary>

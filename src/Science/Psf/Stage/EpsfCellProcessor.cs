@@ -20,10 +20,12 @@ namespace Tract7dt.Science.Psf.Stage;
 /// <param name="BandCandidates">Variant B only: the band-wide sorted SEP candidates (white-frame pixels).</param>
 /// <param name="SigmaTotal">1-σ error including the sources' photon noise (scaled units), or null:
 /// weights of the weighted residual stack.</param>
+/// <param name="Neighbours">Catalogue sources (white-frame pixels) masked in the star stamps, or null.</param>
+/// <param name="FwhmPix">The band's FWHM from its header [pixels], or null: sets the neighbour masks.</param>
 public sealed record EpsfCellInput(
     string Band, string Tag, PixelBox Box, float[] Image, float[] Sigma, byte[] Bad,
     double? SaturationScaled, double? ForcedRadius, float[] SeedX, float[] SeedY, StarCandidates? BandCandidates = null,
-    float[]? SigmaTotal = null)
+    float[]? SigmaTotal = null, Neighbours? Neighbours = null, double? FwhmPix = null)
 {
     public int Width => Box.Width;
 
@@ -100,9 +102,22 @@ public sealed class EpsfCellResult
 
     public LocalBackgroundDiagRecord LocalDiag { get; init; } = LocalBackgroundDiagRecord.NotAttempted;
 
+    /// <summary>What the band model did to this cell (<c>epsf.psf_field: band</c>), else null.</summary>
+    public BandFieldRecord? Field { get; init; }
+
     public int NStarsExtract => Stamps.Count;
 
-    public int NStarsUsed => Status == "ok" ? Build?.Stars.Count ?? 0 : 0;
+    /// <summary>Stars that shaped the written ePSF: the cell's own, or with the band model every star of the band.</summary>
+    public int NStarsUsed => Status != "ok" ? 0 : Field is { } f ? f.NStarsBand : Build?.Stars.Count ?? 0;
+
+    /// <summary>This result with the band model's ePSF for the cell (status ok).</summary>
+    public EpsfCellResult WithField(EpsfProduct product, BandFieldRecord field) => new()
+    {
+        Input = Input, Status = "ok", Error = null, BuilderFailed = false, Background = Background, Selected = Selected,
+        BackgroundMap = BackgroundMap, NStarsSeed = NStarsSeed, NCandidatesExtended = NCandidatesExtended, Stars = Stars,
+        RawStamps = RawStamps, Stamps = Stamps, LocalRecords = LocalRecords, Build = Build, Product = product,
+        Residual = Residual, LocalDiag = LocalDiag, Field = field,
+    };
 
     public bool IsOk => Status == "ok";
 
@@ -268,6 +283,13 @@ public static class EpsfCellProcessor
         float[] selected, float[] err, int w, int h, double[] px, double[] py, string[] ids, EpsfCellInput input, EpsfCellSettings s)
     {
         var raw = StarStamps.Extract(selected, err, w, h, px, py, ids, s.CutoutSize, input.SigmaTotal).Stars;
+        if (s.Config.MaskNeighbours && input.Neighbours is { Count: > 0 } nb && input.FwhmPix is double fwhm && fwhm > 0)
+        {
+            var kept = new List<EpsfStar>(raw.Count);
+            foreach (var st in raw)
+                if (NeighbourMask.Apply(st, nb, input.Box.X0, input.Box.Y0, fwhm, SkySigma(input.Sigma), out _) is { } m) kept.Add(m);
+            raw = kept;
+        }
         var records = new List<LocalBackgroundRecord>();
         if (!s.Config.StarLocalBkgSubtract) return (raw, raw, records);
         var sub = new List<EpsfStar>(raw.Count);
@@ -278,6 +300,14 @@ public static class EpsfCellProcessor
             records.Add(rec);
         }
         return (raw, sub, records);
+    }
+
+    /// <summary>Median finite sky σ of the cell (the neighbour masks' noise level).</summary>
+    private static double SkySigma(float[] sigma)
+    {
+        var v = new List<double>(sigma.Length / 16 + 1);
+        for (int k = 0; k < sigma.Length; k += 16) if (float.IsFinite(sigma[k]) && sigma[k] > 0) v.Add(sigma[k]);
+        return v.Count == 0 ? double.NaN : ClippedStats.MedianInPlace(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(v));
     }
 
     /// <summary>
