@@ -30,9 +30,9 @@ public class NeighbourMaskTests
     {
         var st = Stamp();
         float x = 1115 + 9, y = 2215;
-        double r = NeighbourMask.Radius(flux: 10, fwhm: 3, sigmaSky: 1);
+        double r = NeighbourMask.Radius(flux: 5, fwhm: 3, sigmaSky: 1);
         Assert.Equal(4.5, r, 9); // at the noise level: 1.5 FWHM
-        var outp = NeighbourMask.Apply(st, new Neighbours([x], [y], [10f]), 1000, 2000, 3, 1, out int masked);
+        var outp = NeighbourMask.Apply(st, new Neighbours([x], [y], [5f]), 1000, 2000, 3, 1, out int masked);
         Assert.NotNull(outp);
         int expected = 0;
         for (int j = 0; j < 31; j++)

@@ -55,7 +55,6 @@ public static partial class EpsfCellMeta
                 .Add("core_radius_pix", f.CoreRadiusPix).Add("wing_fraction", f.WingFraction)
                 .Add("flux_model_error", f.FluxModelError));
         return m.Add("algorithm", algorithm);
-        return m;
     }
 
     private static PyJson Background(CellBackgroundRecord b)
