@@ -123,7 +123,7 @@ public static class BandPsfField
             return CoreNormalised(p.Data, radius, rc);
         }
         var patchOut = new Dictionary<string, IReadOnlyList<(int, int, EpsfProduct)>>(StringComparer.Ordinal);
-        double modelError = ModelError(band, pool, frameX, field, radius, rc, s.Config.FinalPsfSize, FieldCore, wing);
+        double modelError = ModelError(band, pool, frameX, radius, rc, FieldCore, wing);
         log?.Invoke(double.IsFinite(modelError)
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"model flux error of the PSF stars: {modelError:P2}")
             : "model flux error: too few bright PSF stars to tell");
@@ -321,7 +321,7 @@ public static class BandPsfField
     /// flux error of the band (docs/algorithms.md, "Flux errors"). NaN with fewer than 8 stars.
     /// </summary>
     internal static double ModelError(EpsfBuildResult band, IReadOnlyList<EpsfStar> stamps,
-        IReadOnlyDictionary<string, (double X, double Y)> stampOrigin, FieldFit field, double[] radius, double rc, int finalSize,
+        IReadOnlyDictionary<string, (double X, double Y)> stampOrigin, double[] radius, double rc,
         Func<double, double, double[]> fieldCore, Wings wing)
     {
         int o = band.Oversampling;
