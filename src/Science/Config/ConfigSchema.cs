@@ -144,6 +144,8 @@ internal static class ConfigSchema
         Add(new("epsf.max_workers", ConfigKind.Workers, "auto"));
         // patches
         I("patches.halo_pix_min", 20, min: 0);
+        // Ours (README, differences): sources another patch owns in the ROI's halo are modelled, not left to the sky.
+        B("patches.model_halo_sources", true);
         // patch_inputs
         B("patch_inputs.save_patch_inputs", true);
         B("patch_inputs.skip_empty_patch", true);

@@ -328,6 +328,9 @@ public sealed record PatchesConfig
 {
     /// <summary><c>halo_pix_min</c>: minimum halo around a patch (pixels, ≥ 0).</summary>
     public int HaloPixMin { get; init; }
+    /// <summary><c>model_halo_sources</c> (ours): sources another patch owns in this patch's halo are modelled as
+    /// fixed-position point sources with free fluxes (never reported here).</summary>
+    public bool ModelHaloSources { get; init; }
 }
 
 /// <summary>YAML section <c>patch_inputs</c>: per-patch payloads.</summary>

@@ -95,7 +95,7 @@ public static class PatchRunner
         int nuisance = payload.Catalog.RowCount - owned;
         if (nuisance > 0)
             log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"Modelling {nuisance} saturation-excluded source(s) in the ROI as fixed-position point sources (not reported)"));
+                $"Modelling {nuisance} source(s) in the ROI that this patch does not report (other patches' sources in its halo, saturation-excluded stars) as fixed-position point sources"));
         var meta = BaseMeta(def, owned);
         string metaPath = Path.Join(dir, "meta.json");
         IO.AtomicFile.WriteAllText(metaPath, PatchJson.Indented(meta) + "\n");

@@ -138,18 +138,44 @@ public sealed class PatchSources
     }
 
     /// <summary>
+    /// Active rows in the ROI but outside the base box: sources another patch owns and
+    /// reports, whose light is in this patch's pixels. Left out (as the original does), the
+    /// patch's constant sky took up their light.
+    /// </summary>
+    public List<int> HaloRowsIn(PixelBox roi, PixelBox baseBox)
+    {
+        var rows = new List<int>();
+        for (int i = 0; i < X.Length; i++)
+            if (double.IsFinite(X[i]) && double.IsFinite(Y[i]) && roi.Contains(X[i], Y[i]) && !baseBox.Contains(X[i], Y[i])) rows.Add(i);
+        return rows;
+    }
+
+    /// <summary>
     /// The patch catalogue (§2.2 step 6): the given active rows with every column, then
     /// <c>x_pix_white</c>, <c>y_pix_white</c>, <c>x_pix_patch</c>, <c>y_pix_patch</c>.
     /// The optional <paramref name="nuisanceRows"/> (into <see cref="Saturated"/>) follow the
     /// owned rows; they keep <c>excluded_any</c> = True, which is how the patch fit tells
     /// them apart (modelled, never reported).
     /// </summary>
-    public SourceTable PatchTable(IReadOnlyList<int> rows, PixelBox roi, IReadOnlyList<int>? nuisanceRows = null)
+    /// <param name="haloRows">Active rows another patch owns (see <see cref="HaloRowsIn"/>): they
+    /// come after the owned rows with <c>excluded_any</c> = True, as nuisance sources.</param>
+    public SourceTable PatchTable(IReadOnlyList<int> rows, PixelBox roi, IReadOnlyList<int>? nuisanceRows = null,
+        IReadOnlyList<int>? haloRows = null)
     {
         nuisanceRows ??= [];
-        var t = nuisanceRows.Count == 0 ? Subset(Active, rows) : Concat(Subset(Active, rows), Subset(Saturated, nuisanceRows));
-        var xw = rows.Select(i => X[i]).Concat(nuisanceRows.Select(i => SaturatedX[i])).ToArray();
-        var yw = rows.Select(i => Y[i]).Concat(nuisanceRows.Select(i => SaturatedY[i])).ToArray();
+        haloRows ??= [];
+        string? ex = Active.ColumnNames.Contains("excluded_any") ? "excluded_any" : null;
+        if (ex is null) haloRows = []; // nothing tells a nuisance row apart without the column
+        var t = Subset(Active, rows);
+        if (haloRows.Count > 0)
+        {
+            var halo = Subset(Active, haloRows);
+            halo.Set(new TextColumn(ex!, Enumerable.Repeat("True", haloRows.Count).ToArray()));
+            t = Concat(t, halo);
+        }
+        if (nuisanceRows.Count > 0) t = Concat(t, Subset(Saturated, nuisanceRows));
+        var xw = rows.Select(i => X[i]).Concat(haloRows.Select(i => X[i])).Concat(nuisanceRows.Select(i => SaturatedX[i])).ToArray();
+        var yw = rows.Select(i => Y[i]).Concat(haloRows.Select(i => Y[i])).Concat(nuisanceRows.Select(i => SaturatedY[i])).ToArray();
         t.Set(new DoubleColumn("x_pix_white", xw));
         t.Set(new DoubleColumn("y_pix_white", yw));
         t.Set(new DoubleColumn("x_pix_patch", xw.Select(v => v - roi.X0).ToArray()));

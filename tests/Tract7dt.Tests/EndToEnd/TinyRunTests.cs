@@ -20,7 +20,7 @@ public sealed class TinyRunTests(TinyRunFixture runs) : IClassFixture<TinyRunFix
     /// |median (F_fit − F_exp)/F_exp| of stars, per band. Issue "Stages 3–7" asked 0.5 %, which
     /// held for this seed alone with the per-cell ePSF (seven seeds ranged −1.0…+1.3 %). With
     /// the band PSF model and the original's per-star annulus on (the simulated config no longer
-    /// turns it off) this seed gives −0.77 / −0.26 / −0.30 %: the simulator truncates its PSF at
+    /// turns it off) this seed gives about −0.6 / −0.3 / −0.4 %: the simulator truncates its PSF at
     /// 25 px, which no power-law wing follows (README, known weak points). The photometry's bars
     /// now live in HardWorldTests and RealSetTests.
     /// </summary>
@@ -30,7 +30,7 @@ public sealed class TinyRunTests(TinyRunFixture runs) : IClassFixture<TinyRunFix
     private const double StarBiasMinSnr = 50;
 
     /// <summary>|recovered − true| zero point [mag], per band: 0.01 in issue "Stages 3–7"; this seed
-    /// gives −0.0136 / −0.0054 / −0.0035 in the joint fit (see <see cref="MaxStarFluxBias"/>).</summary>
+    /// gives −0.011 / −0.006 / −0.007 in the joint fit (see <see cref="MaxStarFluxBias"/>).</summary>
     private const double MaxZpError = 0.015;
 
     private static readonly string[] Bands = ["m400", "m550", "m700"];

@@ -20,8 +20,9 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class BuildPatchInputsStage : IKeyedStage
 {
     /// <summary>Bump when the payload bytes would change.</summary>
-    /// <remarks>2: saturation-excluded sources inside the ROI travel as nuisance rows (README "Differences" #18).</remarks>
-    public const string Algorithm = "BuildPatchInputs/2";
+    /// <remarks>2: saturation-excluded sources inside the ROI travel as nuisance rows (README "Differences" #18).
+    /// 3: so do the sources other patches own in the ROI's halo (patches.model_halo_sources, #34).</remarks>
+    public const string Algorithm = "BuildPatchInputs/3";
 
     private const string Component = "tract7dt.patch_inputs";
 
@@ -67,7 +68,10 @@ public sealed class BuildPatchInputsStage : IKeyedStage
             if (rows.Count == 0 && cfg.PatchInputs.SkipEmptyPatch) continue;
             // Saturated stars are never reported, but their wings reach the neighbours: the
             // fit models those in the ROI as fixed-position point sources (PatchRunner).
-            var table = sources.PatchTable(rows, p.Roi, sources.NuisanceRowsIn(p.Roi));
+            // Ours (patches.model_halo_sources): the sources other patches own in this ROI's
+            // halo are modelled here too, not left to the sky (README, differences).
+            var halo = cfg.Patches.ModelHaloSources ? sources.HaloRowsIn(p.Roi, p.Base) : [];
+            var table = sources.PatchTable(rows, p.Roi, sources.NuisanceRowsIn(p.Roi), halo);
             var sw = new StringWriter();
             SourceTableCsv.Write(table, sw);
             var key = new StageKeyBuilder(Algorithm)
