@@ -44,13 +44,12 @@ public static class PhotonNoise
         int np = problem.ParameterCount;
         var p = new double[np];
         problem.GetParameters(p);
+        // The sky of image k is the parameter named images.image{k}.sky.sky (PatchModelFactory).
+        var skyIndex = new Dictionary<string, int>(images.Count, StringComparer.Ordinal);
+        for (int k = 0; k < images.Count; k++) skyIndex[$"images.image{k}.sky.sky"] = k;
         var sky = new double[images.Count];
         for (int j = 0; j < np; j++)
-        {
-            string name = problem.ParameterName(j);
-            for (int k = 0; k < images.Count; k++)
-                if (name == $"images.image{k}.sky.sky") sky[k] = p[j];
-        }
+            if (skyIndex.TryGetValue(problem.ParameterName(j), out int k)) sky[k] = p[j];
         var srcVar = new float[images.Count][];
         for (int k = 0; k < images.Count; k++)
         {

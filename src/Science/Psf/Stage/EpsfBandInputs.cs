@@ -16,8 +16,21 @@ public static class EpsfBandInputs
     /// </summary>
     public static double? ForcedRadius(FrameEntry frame, TanWcs wcs, EpsfCellSettings s, out string? warning)
     {
+        if (FwhmPix(frame, wcs, out warning) is not double fwhm) return null;
+        var c = s.Config;
+        double r = Math.Clamp(c.GaiaForcedKFwhm * fwhm, c.GaiaForcedRminPix, Math.Max(c.GaiaForcedRminPix, c.GaiaForcedRmaxPix));
+        return Math.Min(r, c.CutoutSize / 2 - 2);
+    }
+
+    /// <summary>The band's FWHM from PEEING [pixels] or SEEING [arcsec] / pixel scale, or null.</summary>
+    public static double? FwhmPix(FrameEntry frame, TanWcs wcs) => FwhmPix(frame, wcs, out _);
+
+    /// <summary>The band's FWHM, or null with why in <paramref name="warning"/>
+    /// (<c>PEEING (invalid)</c>, <c>SEEING (invalid)</c>, <c>PEEING/SEEING missing</c>).</summary>
+    private static double? FwhmPix(FrameEntry frame, TanWcs wcs, out string? warning)
+    {
         warning = null;
-        double fwhm = double.NaN;
+        double fwhm;
         string source;
         if (frame.PeeingPix is double p) { fwhm = p; source = "PEEING (invalid)"; }
         else if (frame.SeeingArcsec is double see)
@@ -26,24 +39,10 @@ public static class EpsfBandInputs
             fwhm = scale > 0 ? see / scale : double.NaN;
             source = "SEEING (invalid)";
         }
-        else source = "PEEING/SEEING missing";
-        if (double.IsFinite(fwhm) && fwhm > 0)
-        {
-            var c = s.Config;
-            double r = Math.Clamp(c.GaiaForcedKFwhm * fwhm, c.GaiaForcedRminPix, Math.Max(c.GaiaForcedRminPix, c.GaiaForcedRmaxPix));
-            return Math.Min(r, c.CutoutSize / 2 - 2);
-        }
+        else { fwhm = double.NaN; source = "PEEING/SEEING missing"; }
+        if (double.IsFinite(fwhm) && fwhm > 0) return fwhm;
         warning = source;
         return null;
-    }
-
-    /// <summary>The band's FWHM from PEEING [pixels] or SEEING [arcsec] / pixel scale, or null.</summary>
-    public static double? FwhmPix(FrameEntry frame, TanWcs wcs)
-    {
-        double fwhm = frame.PeeingPix is double p ? p
-            : frame.SeeingArcsec is double see && wcs.MeanPixelScaleArcsec() is double scale && scale > 0 ? see / scale
-            : double.NaN;
-        return double.IsFinite(fwhm) && fwhm > 0 ? fwhm : null;
     }
 
     /// <summary>

@@ -286,8 +286,9 @@ public static class EpsfCellProcessor
         if (s.Config.MaskNeighbours && input.Neighbours is { Count: > 0 } nb && input.FwhmPix is double fwhm && fwhm > 0)
         {
             var kept = new List<EpsfStar>(raw.Count);
+            double skySigma = SkySigma(input.Sigma);
             foreach (var st in raw)
-                if (NeighbourMask.Apply(st, nb, input.Box.X0, input.Box.Y0, fwhm, SkySigma(input.Sigma), out _) is { } m) kept.Add(m);
+                if (NeighbourMask.Apply(st, nb, input.Box.X0, input.Box.Y0, fwhm, skySigma, out _) is { } m) kept.Add(m);
             raw = kept;
         }
         var records = new List<LocalBackgroundRecord>();
