@@ -4,6 +4,7 @@ using System.Text.Json;
 using CsvHelper;
 using Tract7dt.Science.Calibration;
 using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fits;
 
 namespace Tract7dt.Science.Simulation;
 
@@ -19,6 +20,20 @@ public sealed record RatioBin(double SnrLow, double SnrHigh, int N, double Media
 public sealed record RealBandScore(string Band, IReadOnlyList<RatioBin> Bins,
     IReadOnlyDictionary<string, (int N, double Median)> CellMedians, double PullStd, double PullStdCov)
 {
+    /// <summary>
+    /// Stars of S/N ≥ 100 whose centroid in this band's own image lies within
+    /// <see cref="RealSetScorer.RegisteredPix"/> of the fitted (all-band) position, and the rest:
+    /// a fit with one position for every band cannot give a star its full flux in a band where
+    /// the star sits elsewhere. Null when the band's image is not in the set's folder.
+    /// </summary>
+    public RatioBin? Registered { get; init; }
+
+    /// <inheritdoc cref="Registered"/>
+    public RatioBin? Misregistered { get; init; }
+
+    /// <summary>Median distance of those stars' own-band centroids from the fitted positions, pixels.</summary>
+    public double MedianCentroidOffset { get; init; } = double.NaN;
+
     public double CellMin => CellMedians.Count == 0 ? double.NaN : CellMedians.Values.Min(v => v.Median);
 
     public double CellMax => CellMedians.Count == 0 ? double.NaN : CellMedians.Values.Max(v => v.Median);
@@ -40,6 +55,11 @@ public sealed record RealSetReport(string Set, int Stars, int Matched, IReadOnly
             foreach (var r in b.Bins)
                 sb.AppendLine(string.Format(c, "    S/N [{0,4:F0},{1,5:F0}) n={2,4} flux/aperture median {3:F4} scatter {4:F4}",
                     r.SnrLow, r.SnrHigh, r.N, r.MedianRatio, r.RobustScatter));
+            if (b.Registered is { } g && b.Misregistered is { } m)
+                sb.AppendLine(string.Format(c,
+                    "    S/N >= 100, own-band centroid within {0} px of the fitted position: n={1} median {2:F4} scatter {3:F4}; " +
+                    "farther: n={4} median {5:F4} (median offset {6:F3} px)",
+                    RealSetScorer.RegisteredPix, g.N, g.MedianRatio, g.RobustScatter, m.N, m.MedianRatio, b.MedianCentroidOffset));
         }
         return sb.ToString();
     }
@@ -63,6 +83,9 @@ public static class RealSetScorer
 {
     private static readonly double[] SnrEdges = [20, 50, 100, double.PositiveInfinity];
 
+    /// <summary>Largest own-band centroid offset of a star counted as registered, pixels.</summary>
+    public const double RegisteredPix = 0.1;
+
     public static RealSetReport Score(string truthDir, string catalogPath)
     {
         var truth = CsvTable.Read(Path.Combine(truthDir, "truth_stars.csv"), ErrorCodes.ScoreTruthInvalid);
@@ -79,6 +102,9 @@ public static class RealSetScorer
         int matched = 0;
         for (int t = 0; t < truth.Rows.Count; t++) if (rowById.ContainsKey(truth.Rows[t][tId])) matched++;
         int cExcl = cat.Col("excluded_any"), cCell = cat.Col("epsf_tag");
+        int tX = truth.Col("x"), tY = truth.Col("y");
+        int cXw = cat.Col("x_pix_white"), cYw = cat.Col("y_pix_white"), cXf = cat.Col("x_pix_white_fit"), cYf = cat.Col("y_pix_white_fit");
+        var images = BandImages(truthDir);
         var scores = new List<RealBandScore>();
         foreach (string b in bands)
         {
@@ -88,6 +114,8 @@ public static class RealSetScorer
             for (int i = 0; i < ratios.Length; i++) ratios[i] = new List<double>();
             var cells = new Dictionary<string, List<double>>(StringComparer.Ordinal);
             var pulls = new List<double>(); var pullsCov = new List<double>();
+            var registered = new List<double>(); var misregistered = new List<double>(); var offsets = new List<double>();
+            var image = images.TryGetValue(b, out var path) ? FitsImage.ReadFloat(path) : null;
             foreach (var tr in truth.Rows)
             {
                 if (CsvTable.Bool(tr, tIso) != true || !rowById.TryGetValue(tr[tId], out int r)) continue;
@@ -98,6 +126,19 @@ public static class RealSetScorer
                 int bin = Array.FindLastIndex(SnrEdges, e => snr >= e);
                 if (bin < 0 || bin >= ratios.Length) continue;
                 ratios[bin].Add(f / fa);
+                if (image is not null && snr >= 100)
+                {
+                    // the fitted position in the set's own pixels: truth (x, y) plus the fit's move
+                    double x = CsvTable.Num(tr, tX) + CsvTable.Num(row, cXf) - CsvTable.Num(row, cXw);
+                    double y = CsvTable.Num(tr, tY) + CsvTable.Num(row, cYf) - CsvTable.Num(row, cYw);
+                    var (cx, cy) = WindowedCentroid(image, x, y);
+                    double d = Math.Sqrt((cx - x) * (cx - x) + (cy - y) * (cy - y));
+                    if (double.IsFinite(d))
+                    {
+                        offsets.Add(d);
+                        (d <= RegisteredPix ? registered : misregistered).Add(f / fa);
+                    }
+                }
                 if (snr >= 50 && cCell >= 0)
                 {
                     if (!cells.TryGetValue(row[cCell], out var l)) cells[row[cCell]] = l = new List<double>();
@@ -113,9 +154,61 @@ public static class RealSetScorer
                 bins.Add(new RatioBin(SnrEdges[i], SnrEdges[i + 1], ratios[i].Count, RobustStats.MedianOf(ratios[i]), RobustStats.ScatterOf(ratios[i])));
             var cellMedians = cells.Where(kv => kv.Value.Count >= 2).OrderBy(kv => kv.Key, StringComparer.Ordinal)
                 .ToDictionary(kv => kv.Key, kv => (kv.Value.Count, RobustStats.MedianOf(kv.Value)));
-            scores.Add(new RealBandScore(b, bins, cellMedians, RobustStats.ScatterOf(pulls), RobustStats.ScatterOf(pullsCov)));
+            RatioBin Bin(List<double> l) => new(100, double.PositiveInfinity, l.Count, RobustStats.MedianOf(l), RobustStats.ScatterOf(l));
+            scores.Add(new RealBandScore(b, bins, cellMedians, RobustStats.ScatterOf(pulls), RobustStats.ScatterOf(pullsCov))
+            {
+                Registered = image is null ? null : Bin(registered),
+                Misregistered = image is null ? null : Bin(misregistered),
+                MedianCentroidOffset = RobustStats.MedianOf(offsets),
+            });
         }
         return new RealSetReport(Path.GetFileName(Path.TrimEndingDirectorySeparator(truthDir)), truth.Rows.Count, matched, scores);
+    }
+
+    /// <summary>The set's images by their FILTER keyword (the FITS files beside truth_stars.csv).</summary>
+    private static Dictionary<string, string> BandImages(string dir)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string f in Directory.EnumerateFiles(dir, "*.fits").Order(StringComparer.Ordinal))
+            if (FitsFile.ReadPrimaryHeader(f).GetString("FILTER")?.Trim() is { Length: > 0 } band) map.TryAdd(band, f);
+        return map;
+    }
+
+    /// <summary>
+    /// A star's centroid in one image: the first moment under a Gaussian window (σ = 1.2 px)
+    /// that follows the centroid, as SExtractor's XWIN; the sky is the median of a 41×41 box.
+    /// NaN near an edge or on a non-positive window sum.
+    /// </summary>
+    internal static (double X, double Y) WindowedCentroid(FitsImage img, double x, double y)
+    {
+        const int box = 20, win = 6;
+        const double sigma = 1.2;
+        int x0 = (int)Math.Round(x), y0 = (int)Math.Round(y);
+        if (!double.IsFinite(x) || !double.IsFinite(y) || x0 - box < 0 || y0 - box < 0 || x0 + box >= img.Width || y0 + box >= img.Height)
+            return (double.NaN, double.NaN);
+        var sky = new List<double>((2 * box + 1) * (2 * box + 1));
+        for (int j = y0 - box; j <= y0 + box; j++)
+            for (int i = x0 - box; i <= x0 + box; i++)
+                if (float.IsFinite(img.Data[j * img.Width + i])) sky.Add(img.Data[j * img.Width + i]);
+        double s0 = RobustStats.MedianOf(sky);
+        double cx = x, cy = y;
+        for (int it = 0; it < 10; it++)
+        {
+            double sw = 0, sx = 0, sy = 0;
+            for (int j = y0 - win; j <= y0 + win; j++)
+                for (int i = x0 - win; i <= x0 + win; i++)
+                {
+                    float v = img.Data[j * img.Width + i];
+                    if (!float.IsFinite(v)) continue;
+                    double w = Math.Exp(-((i - cx) * (i - cx) + (j - cy) * (j - cy)) / (2 * sigma * sigma)) * (v - s0);
+                    sw += w; sx += w * i; sy += w * j;
+                }
+            if (!(sw > 0)) return (double.NaN, double.NaN);
+            // the windowed first moment moves half as far as the offset for a Gaussian star of the window's width
+            cx += 2 * (sx / sw - cx); cy += 2 * (sy / sw - cy);
+            if (Math.Abs(cx - x) > 3 || Math.Abs(cy - y) > 3) return (double.NaN, double.NaN);
+        }
+        return (cx, cy);
     }
 }
 

@@ -10,7 +10,7 @@ namespace Tract7dt.Science.Psf.Stage;
 /// <param name="CoreRadiusPix">Core radius [image pixels].</param>
 /// <param name="WingFraction">Light of the band model outside the core over its light inside.</param>
 /// <param name="FluxModelError">Fractional scatter of the band's PSF stars' model fluxes about their aperture
-/// fluxes beyond their noise (see <see cref="BandPsfField.ModelError"/>); NaN when too few stars tell.</param>
+/// fluxes beyond their noise (see <see cref="BandPsfField.HeldOutFluxTest"/>); NaN when too few stars tell.</param>
 public sealed record BandFieldRecord(int NStarsBand, int NStarsCell, int NStarsRejected, double CellWeight,
     double CoreRadiusPix, double WingFraction, double FluxModelError = double.NaN);
 
@@ -35,7 +35,8 @@ public readonly record struct PatchCentre(string CellTag, int Row, int Col, doub
 /// <list type="number">
 /// <item>every star of the band, referred to the sky beyond its stamp (<see cref="FarSky"/>),
 /// is stacked into one band ePSF, and the ePSF's variation over the field is fitted as a
-/// polynomial in position (<see cref="FieldFit"/>);</item>
+/// polynomial in position (<see cref="FieldFit"/>) whose degree is the one that best gives
+/// held-out stars their fluxes (<see cref="ChooseDegree"/>);</item>
 /// <item>stars whose core disagrees with the model at their place far beyond their noise
 /// (doubles, galaxies, bad pixels) are dropped from the band and from their cell;</item>
 /// <item>a cell's core (within <c>norm_core_fwhm</c> FWHM) is the field model at its centre
@@ -92,7 +93,8 @@ public static class BandPsfField
         if (!band.IsOk || band.Data is null) return null;
         var field = new FieldFit(band, pool, frameX, frameWidth, frameHeight);
         // Odd stars are judged against the model at their own place, so that a PSF that
-        // changes over the field does not make half the stars look odd.
+        // changes over the field does not make half the stars look odd (the most flexible
+        // candidate degree: a star unlike even that is odd).
         int maxReject = pool.Count / 5; // when many stars disagree, the model is what is wrong, not the stars
         for (int pass = 0; pass < 2 && rejected.Count < maxReject; pass++)
         {
@@ -105,8 +107,6 @@ public static class BandPsfField
             band = rebuilt;
             field = new FieldFit(band, pool, frameX, frameWidth, frameHeight);
         }
-        log?.Invoke($"band model from {band.Stars.Count} stars ({rejected.Count} rejected as unlike the band's PSF); " +
-                    $"spatial variation: {FieldFit.TermName(field.Terms)}");
 
         var bandProduct = EpsfPostProcess.Finish(band.Data!, band.Size, band.Oversampling, s.Config.FinalPsfSize);
         int n = bandProduct.Size, o = bandProduct.Oversampling;
@@ -116,16 +116,44 @@ public static class BandPsfField
         var radius = Radii(n);
 
         var wing = Wings.From(bandProduct.Data, radius, rc);
-        double[] FieldCore(double x, double y)
-        {
-            var e = field.Evaluate(x, y);
-            var p = EpsfPostProcess.Finish(e, band.Size, band.Oversampling, s.Config.FinalPsfSize);
-            return CoreNormalised(p.Data, radius, rc);
-        }
+        double[] CoreOf(double[] e) =>
+            CoreNormalised(EpsfPostProcess.Finish(e, band.Size, band.Oversampling, s.Config.FinalPsfSize).Data, radius, rc);
+        double[] FieldCore(double x, double y) => CoreOf(field.Evaluate(x, y));
         var patchOut = new Dictionary<string, IReadOnlyList<(int, int, EpsfProduct)>>(StringComparer.Ordinal);
-        double modelError = ModelError(band, pool, frameX, radius, rc, FieldCore, wing);
+
+        // The degree of the field's variation: the one whose held-out models give the stars'
+        // fluxes best (FieldFit). Scoring pixels instead would count the per-node noise of the
+        // higher degrees, which a flux averages away, and pick too low a degree.
+        var tests = HeldOutTests(field, band, pool, frameX, radius, rc, CoreOf, wing);
+        field.Use(ChooseDegree(field.Candidates, tests, band.Stars.Count));
+        // The model error as the fits meet it: each test star fitted with the model at the
+        // centre of its patch (what its patch's fit uses), fitted without the star, over an
+        // aperture of two core radii, so that the wings' mismatch and the PSF's change across
+        // a patch count too.
+        (double X, double Y) FitPlace(double x, double y)
+        {
+            if (patches.Count == 0) return (x, y);
+            var best = patches[0];
+            double bd = double.PositiveInfinity;
+            foreach (var pc in patches)
+            {
+                double d = (pc.X - x) * (pc.X - x) + (pc.Y - y) * (pc.Y - y);
+                if (d < bd) { bd = d; best = pc; }
+            }
+            return (best.X, best.Y);
+        }
+        double modelError = HeldOutFluxTest(band, pool, frameX, radius, rc, (id, x, y) =>
+        {
+            var (px, py) = FitPlace(x, y);
+            return CoreOf(field.EvaluateHeldOut(field.Terms, id, px, py));
+        }, wing, ModelErrorApertureCores).ModelError;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        log?.Invoke($"band model from {band.Stars.Count} stars ({rejected.Count} rejected as unlike the band's PSF); " +
+                    $"spatial variation: {FieldFit.TermName(field.Terms)} (held-out flux rms by degree: " +
+                    string.Join(", ", field.Candidates.Select(t => string.Create(inv, $"{FieldFit.TermName(t)} {Math.Sqrt(tests[t].Score):P2}"))) +
+                    $"; {tests[field.Terms].Stars} test stars)");
         log?.Invoke(double.IsFinite(modelError)
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"model flux error of the PSF stars: {modelError:P2}")
+            ? string.Create(inv, $"model flux error of the PSF stars: {modelError:P2}")
             : "model flux error: too few bright PSF stars to tell");
 
         var outCells = new Dictionary<string, (EpsfProduct, BandFieldRecord)>(StringComparer.Ordinal);
@@ -159,9 +187,13 @@ public static class BandPsfField
             var atCell = FieldCore(0.5 * (box.X0 + box.X1), 0.5 * (box.Y0 + box.Y1));
             // The cell's own stars correct the field model by their weight: at the cell's centre
             // the core is w·own + (1 − w)·field, and the same correction carries to its patches.
+            // The correction fades out from 1 to 2 FWHM (CorrectionTaper): beyond, a few stars'
+            // ePSF is mostly noise, and summed over the outer core it moved the normalisation
+            // (a hard-world cell of two stars came out 14 % faint, its ePSF 29 % negative).
             var correction = new double[n * n];
             if (cellCore is not null)
-                for (int k = 0; k < correction.Length; k++) correction[k] = wCell * (cellCore[k] - atCell[k]);
+                for (int k = 0; k < correction.Length; k++)
+                    correction[k] = wCell * CorrectionTaper(radius[k] / (fwhm * o)) * (cellCore[k] - atCell[k]);
             EpsfProduct Assemble(double[] core)
             {
                 var final = new double[n * n];
@@ -184,8 +216,14 @@ public static class BandPsfField
         new(id, st.Size, st.Data, st.Weights, st.OriginX, st.OriginY, st.CenterX, st.CenterY)
         { StackInverseVariance = st.StackInverseVariance };
 
+    /// <summary>
+    /// Share of a cell's own correction kept at <paramref name="rFwhm"/> FWHM from the centre:
+    /// all of it within 1 FWHM, none beyond 2, linear between.
+    /// </summary>
+    internal static double CorrectionTaper(double rFwhm) => Math.Clamp(2.0 - rFwhm, 0.0, 1.0);
+
     /// <summary>Distance of each ePSF pixel from the array centre, ePSF pixels.</summary>
-    private static double[] Radii(int n)
+    internal static double[] Radii(int n)
     {
         var r = new double[n * n];
         double c = (n - 1) / 2.0;
@@ -195,7 +233,7 @@ public static class BandPsfField
     }
 
     /// <summary>The array scaled to unit light within the core (outside: 0).</summary>
-    private static double[] CoreNormalised(float[] p, double[] radius, double rc)
+    internal static double[] CoreNormalised(float[] p, double[] radius, double rc)
     {
         var outp = new double[p.Length];
         double sum = 0;
@@ -308,22 +346,65 @@ public static class BandPsfField
         return n < 30 ? double.NaN : ClippedStats.MedianInPlace(span[..n]);
     }
 
-    /// <summary>Aperture of the model-error check, in units of the band's core radius.</summary>
-    private const double ModelErrorAperture = 1.0;
+    /// <summary>The held-out flux test of every candidate degree of <paramref name="field"/>.</summary>
+    /// <param name="coreOf">Builder-grid ePSF → final-grid ePSF scaled to unit light within <paramref name="rc"/>.</param>
+    internal static Dictionary<int, HeldOutFluxes> HeldOutTests(FieldFit field, EpsfBuildResult band, IReadOnlyList<EpsfStar> pool,
+        IReadOnlyDictionary<string, (double X, double Y)> frameX, double[] radius, double rc, Func<double[], double[]> coreOf, Wings wing)
+    {
+        var tests = new Dictionary<int, HeldOutFluxes>();
+        foreach (int t in field.Candidates)
+            tests[t] = HeldOutFluxTest(band, pool, frameX, radius, rc, (id, x, y) => coreOf(field.EvaluateHeldOut(t, id, x, y)), wing);
+        return tests;
+    }
 
     /// <summary>
-    /// How well the model reproduces its own stars' fluxes, beyond their noise: for every
-    /// star of the band with aperture S/N ≥ 100, the flux of a least-squares fit of the
-    /// model at its place (centre fixed) over the flux within the core radius divided by the
-    /// model's own light there (so the normalisation, common to all stars, cancels); the
-    /// robust scatter of that ratio with the stars' expected noise taken out in quadrature.
-    /// A PSF fit cannot be better than this for a star like them, so it is added to every
-    /// flux error of the band (docs/algorithms.md, "Flux errors"). NaN with fewer than 8 stars.
+    /// The degree whose held-out models give the test stars' fluxes best. With too few bright
+    /// stars to tell (every score NaN), the degree follows the star count as in PSFEx's habit:
+    /// none below 20 stars, linear below 60, quadratic from 60 (about ten stars per term).
     /// </summary>
-    internal static double ModelError(EpsfBuildResult band, IReadOnlyList<EpsfStar> stamps,
-        IReadOnlyDictionary<string, (double X, double Y)> stampOrigin, double[] radius, double rc,
-        Func<double, double, double[]> fieldCore, Wings wing)
+    internal static int ChooseDegree(IReadOnlyList<int> candidates, IReadOnlyDictionary<int, HeldOutFluxes> tests, int nStars)
     {
+        int best = -1;
+        foreach (int t in candidates)
+            if (double.IsFinite(tests[t].Score) && (best < 0 || tests[t].Score < tests[best].Score)) best = t;
+        if (best > 0) return best;
+        int byCount = nStars >= 60 ? 6 : nStars >= 20 ? 3 : 1;
+        return candidates.Where(t => t <= byCount).DefaultIfEmpty(1).Max();
+    }
+
+
+    /// <summary>Aperture of the model-error measurement, in core radii.</summary>
+    internal const double ModelErrorApertureCores = 2.0;
+
+    /// <summary>Stars with aperture S/N ≥ 100 the flux test needs to tell anything.</summary>
+    internal const int MinFluxTestStars = 8;
+
+    /// <summary>
+    /// What the held-out flux test measured for one model.
+    /// <para><see cref="Score"/>: mean squared flux error of the stars, (median − 1)² + scatter²,
+    /// which chooses the degree; NaN with fewer than <see cref="MinFluxTestStars"/> stars.</para>
+    /// <para><see cref="ModelError"/>: the scatter with the stars' expected noise taken out in
+    /// quadrature, the model's own fractional flux error.</para>
+    /// </summary>
+    internal readonly record struct HeldOutFluxes(int Stars, double Score, double ModelError);
+
+    /// <summary>
+    /// How well the model gives stars it has not seen their fluxes, beyond their noise: every
+    /// star of the band with S/N ≥ 100 in the core is fitted (least squares, centre fixed, over
+    /// the core) with the model <paramref name="fieldCore"/> returns for it (the caller passes
+    /// the model fitted without the star, at the place its fit would use), and the fit is
+    /// compared with the star's flux within <paramref name="apertureCores"/> core radii divided
+    /// by the model's light there. Stars with a masked pixel in that aperture are skipped.
+    /// A PSF fit cannot be better than this for a star like them, so
+    /// <see cref="HeldOutFluxes.ModelError"/> is added to every flux error of the band
+    /// (docs/algorithms.md, "Flux errors").
+    /// </summary>
+    internal static HeldOutFluxes HeldOutFluxTest(EpsfBuildResult band, IReadOnlyList<EpsfStar> stamps,
+        IReadOnlyDictionary<string, (double X, double Y)> stampOrigin, double[] radius, double rc,
+        Func<string, double, double, double[]> fieldCore, Wings wing, double apertureCores = 1.0)
+    {
+        static double Iv(EpsfStar st, int k) =>
+            st.StackInverseVariance is { } v && v[k] > 0 ? v[k] : st.Weights[k] * st.Weights[k];
         int o = band.Oversampling;
         int n = (int)Math.Round(Math.Sqrt(radius.Length));
         double cE = (n - 1) / 2.0;
@@ -331,18 +412,14 @@ public static class BandPsfField
         var ratios = new List<double>();
         var noise = new List<double>();
         var grid = new SplineGrid(n, n);
-        double rAp = ModelErrorAperture * rc / o; // image pixels
+        double rFit = rc / o, rAp = apertureCores * rc / o; // image pixels
         foreach (var f in band.Stars)
         {
             if (f.FitFailed || !(f.Flux > 0) || !byId.TryGetValue(f.Id, out var st)) continue;
             var (ox, oy) = stampOrigin[f.Id];
-            var core = fieldCore(ox + f.CenterX, oy + f.CenterY);
-            var model = new double[core.Length];
-            for (int k = 0; k < model.Length; k++) model[k] = radius[k] < rc ? core[k] : wing.Pixels[k];
-            grid.Fit(model);
-            double modelAp = 0;
-            for (int k = 0; k < model.Length; k++) if (radius[k] / o <= rAp) modelAp += model[k];
-            double swpd = 0, swpp = 0, ap = 0, apVar = 0, fitVar = 0;
+            // the cheap cuts first (most stars of a band are too faint to tell): S/N ≥ 100 in
+            // the core, and no masked pixel in the aperture
+            double core0 = 0, coreVar0 = 0;
             bool masked = false;
             for (int j = 0; j < st.Size; j++)
                 for (int i = 0; i < st.Size; i++)
@@ -350,25 +427,48 @@ public static class BandPsfField
                     double dx = i - f.CenterX, dy = j - f.CenterY, r2 = dx * dx + dy * dy;
                     if (r2 > rAp * rAp) continue;
                     int k = j * st.Size + i;
-                    double iv = st.StackInverseVariance is { } v && v[k] > 0 ? v[k] : st.Weights[k] * st.Weights[k];
+                    double iv = Iv(st, k);
                     if (!(st.Weights[k] > 0) || !(iv > 0)) { masked = true; continue; }
+                    if (r2 <= rFit * rFit) { core0 += st.Data[k]; coreVar0 += 1 / iv; }
+                }
+            if (masked || !(core0 > 0) || core0 / Math.Sqrt(coreVar0) < 100) continue;
+
+            var core = fieldCore(f.Id, ox + f.CenterX, oy + f.CenterY);
+            var model = new double[core.Length];
+            for (int k = 0; k < model.Length; k++) model[k] = radius[k] < rc ? core[k] : wing.Pixels[k];
+            grid.Fit(model);
+            double modelAp = 0;
+            for (int k = 0; k < model.Length; k++) if (radius[k] / o <= rAp) modelAp += model[k];
+            // the fit over the core, F = Σ a·d with a = w·p / Σ w·p²; the aperture A = Σ d
+            double swpd = 0, swpp = 0, ap = 0, apVar = 0, fitVar = 0, cov = 0;
+            for (int j = 0; j < st.Size; j++)
+                for (int i = 0; i < st.Size; i++)
+                {
+                    double dx = i - f.CenterX, dy = j - f.CenterY, r2 = dx * dx + dy * dy;
+                    if (r2 > rAp * rAp) continue;
+                    int k = j * st.Size + i;
+                    double var = 1 / Iv(st, k);
+                    ap += st.Data[k]; apVar += var;
+                    if (r2 > rFit * rFit) continue;
                     double pm = grid.Evaluate(o * dx + cE, o * dy + cE) * o * o;
                     double w = st.Weights[k] * st.Weights[k];
                     swpd += w * pm * st.Data[k]; swpp += w * pm * pm;
-                    ap += st.Data[k]; apVar += 1 / iv;
-                    fitVar += w * w * pm * pm / iv;
+                    fitVar += w * w * pm * pm * var;
+                    cov += w * pm * var;
                 }
-            if (masked || !(swpp > 0) || !(ap > 0) || !(modelAp > 0)) continue;
+            if (!(swpp > 0) || !(modelAp > 0) || !(ap > 0)) continue;
             double fPsf = swpd / swpp, fAp = ap / modelAp;
-            if (fAp / Math.Sqrt(apVar) * modelAp < 100) continue;
             ratios.Add(fPsf / fAp);
-            // both estimates share the pixels: their difference's noise is at most the aperture's
-            noise.Add(Math.Max(0, apVar / (ap * ap) - fitVar / (swpp * swpp) / (fPsf * fPsf)));
+            // the noise of ln F − ln A; the two share the core's pixels
+            double fv = fitVar / (swpp * swpp), c = cov / swpp;
+            noise.Add(Math.Max(0, apVar / (ap * ap) + fv / (fPsf * fPsf) - 2 * c / (ap * fPsf)));
         }
-        if (ratios.Count < 8) return double.NaN;
+        if (ratios.Count < MinFluxTestStars) return new HeldOutFluxes(ratios.Count, double.NaN, double.NaN);
         double scatter = Calibration.RobustStats.ScatterOf(ratios);
+        double median = Calibration.RobustStats.MedianOf(ratios);
         double expected = Calibration.RobustStats.MedianOf(noise);
-        return Math.Sqrt(Math.Max(0, scatter * scatter - expected));
+        return new HeldOutFluxes(ratios.Count, (median - 1) * (median - 1) + scatter * scatter,
+            Math.Sqrt(Math.Max(0, scatter * scatter - expected)));
     }
 
     /// <summary>
@@ -420,21 +520,40 @@ public static class BandPsfField
 /// polynomial in the normalised frame position, E(u; x, y) = E(u) + Σ_t a_t(u)·p_t(x, y). The
 /// a_t come from a weighted least-squares fit, node by node, of every star's residual from
 /// the band ePSF (scaled to its fitted flux; each data pixel goes to its nearest node, as in
-/// the ePSF builder's own stack). The degree follows the number of stars: constant below 20,
-/// linear below 60, quadratic from 60 (about ten stars per coefficient). A star's weight is its inverse variance times its
-/// flux², capped at the third heaviest star's, so that one bright star cannot set the
-/// variation alone.
+/// the ePSF builder's own stack). A star's weight is its inverse variance times its flux²,
+/// capped at the third heaviest star's, so that one bright star cannot set the variation alone.
+/// <para>
+/// Every candidate degree (none, linear, quadratic; a degree needs <see cref="MinStarsPerTerm"/>
+/// stars per term) is also fitted without each of <see cref="Folds"/> folds of the stars, so
+/// that a star can be given the model fitted without it (<see cref="EvaluateHeldOut"/>): the
+/// caller chooses the degree by how well the held-out models give the stars' fluxes
+/// (<see cref="Use"/>), and measures the model error the same way.
+/// </para>
 /// </summary>
 internal sealed class FieldFit
 {
+    /// <summary>Cross-validation folds (stars are dealt to them in order).</summary>
+    public const int Folds = 5;
+
+    /// <summary>Stars per polynomial term a degree needs to be tried.</summary>
+    public const int MinStarsPerTerm = 4;
+
+    private static readonly int[] AllCandidates = [1, 3, 6];
+
     private readonly double[] _base;
-    private readonly double[][] _coef; // [term][node]
+    private readonly Dictionary<int, double[][]> _coef = new(); // terms → [term][node], from every star
+    private readonly Dictionary<int, double[][][]> _foldCoef = new(); // terms → [fold][term][node], each without its fold
+    private readonly Dictionary<string, int> _fold = new(StringComparer.Ordinal);
     private readonly int _size;
     private readonly double _cx, _cy, _hx, _hy;
 
-    public int Terms { get; }
+    /// <summary>The degrees tried, as term counts (1 none, 3 linear, 6 quadratic).</summary>
+    public IReadOnlyList<int> Candidates { get; }
 
-    public static string TermName(int terms) => terms switch { 1 => "none (fewer than 20 stars)", 3 => "linear", _ => "quadratic" };
+    /// <summary>The degree in use (the largest candidate until <see cref="Use"/> is called).</summary>
+    public int Terms { get; private set; }
+
+    public static string TermName(int terms) => terms switch { 1 => "none", 3 => "linear", _ => "quadratic" };
 
     public FieldFit(EpsfBuildResult band, IReadOnlyList<EpsfStar> stamps, IReadOnlyDictionary<string, (double X, double Y)> stampOrigin,
         int frameWidth, int frameHeight)
@@ -443,20 +562,22 @@ internal sealed class FieldFit
         _size = band.Size;
         _cx = frameWidth / 2.0; _cy = frameHeight / 2.0;
         _hx = Math.Max(1, frameWidth / 2.0); _hy = Math.Max(1, frameHeight / 2.0);
-        int nStars = band.Stars.Count(f => !f.FitFailed && f.Flux > 0);
-        Terms = nStars >= 60 ? 6 : nStars >= 20 ? 3 : 1;
-        _coef = new double[Terms][];
-        for (int t = 0; t < Terms; t++) _coef[t] = new double[_size * _size];
-        if (Terms == 1) return;
+        var byId = stamps.ToDictionary(x => x.Id, StringComparer.Ordinal);
+        var fits = band.Stars.Where(f => !f.FitFailed && f.Flux > 0 && double.IsFinite(f.Flux) && byId.ContainsKey(f.Id)).ToList();
+        Candidates = AllCandidates.Where(t => t == 1 || fits.Count >= MinStarsPerTerm * t).ToArray();
+        int nt = Candidates[^1], n = _size, nodes = n * n;
+        Terms = nt;
+        for (int q = 0; q < fits.Count; q++) _fold[fits[q].Id] = q % Folds;
+        _coef[1] = [new double[nodes]];
+        _foldCoef[1] = Enumerable.Range(0, Folds).Select(_ => _coef[1]).ToArray();
+        if (nt == 1) return;
 
-        int o = band.Oversampling, n = _size, nt = Terms;
+        int o = band.Oversampling;
         double cE = (n - 1) / 2.0;
         var grid = new SplineGrid(n, n);
         grid.Fit(_base);
-        var byId = stamps.ToDictionary(x => x.Id, StringComparer.Ordinal);
 
         // per-star weight scale: the third heaviest star's total weight caps every other's
-        var fits = band.Stars.Where(f => !f.FitFailed && f.Flux > 0 && double.IsFinite(f.Flux) && byId.ContainsKey(f.Id)).ToList();
         var totals = new double[fits.Count];
         for (int q = 0; q < fits.Count; q++)
         {
@@ -468,8 +589,11 @@ internal sealed class FieldFit
         var sorted = totals.OrderByDescending(v => v).ToArray();
         double cap = sorted.Length >= 3 ? sorted[2] : sorted.Length > 0 ? sorted[^1] : 1;
 
-        var ata = new double[n * n * nt * nt];
-        var atb = new double[n * n * nt];
+        // Normal equations of the largest candidate, per fold (a smaller degree is the leading
+        // block: the terms are nested).
+        var ata = new double[Folds][];
+        var atb = new double[Folds][];
+        for (int f = 0; f < Folds; f++) { ata[f] = new double[nodes * nt * nt]; atb[f] = new double[nodes * nt]; }
         var pt = new double[nt];
         for (int q = 0; q < fits.Count; q++)
         {
@@ -478,6 +602,7 @@ internal sealed class FieldFit
             var (ox, oy) = stampOrigin[f.Id];
             Basis(ox + f.CenterX, oy + f.CenterY, pt);
             double scale = totals[q] > cap ? cap / totals[q] : 1;
+            double[] a2 = ata[q % Folds], b1 = atb[q % Folds];
             for (int j = 0; j < st.Size; j++)
                 for (int i = 0; i < st.Size; i++)
                 {
@@ -492,28 +617,66 @@ internal sealed class FieldFit
                     int node = vi * n + ui;
                     for (int a = 0; a < nt; a++)
                     {
-                        atb[node * nt + a] += w * pt[a] * res;
-                        for (int b = 0; b < nt; b++) ata[(node * nt + a) * nt + b] += w * pt[a] * pt[b];
+                        b1[node * nt + a] += w * pt[a] * res;
+                        for (int b = 0; b < nt; b++) a2[(node * nt + a) * nt + b] += w * pt[a] * pt[b];
                     }
                 }
         }
-        var m = new double[nt * nt];
-        var rhs = new double[nt];
-        for (int node = 0; node < n * n; node++)
+        var all = new double[nodes * nt * nt];
+        var allB = new double[nodes * nt];
+        for (int f = 0; f < Folds; f++)
+        {
+            for (int k = 0; k < all.Length; k++) all[k] += ata[f][k];
+            for (int k = 0; k < allB.Length; k++) allB[k] += atb[f][k];
+        }
+        var train = new double[nodes * nt * nt];
+        var trainB = new double[nodes * nt];
+        foreach (int t in Candidates)
+        {
+            if (t == 1) continue;
+            _coef[t] = Solve(all, allB, nodes, nt, t);
+            var byFold = new double[Folds][][];
+            for (int f = 0; f < Folds; f++)
+            {
+                for (int k = 0; k < train.Length; k++) train[k] = all[k] - ata[f][k];
+                for (int k = 0; k < trainB.Length; k++) trainB[k] = allB[k] - atb[f][k];
+                byFold[f] = Solve(train, trainB, nodes, nt, t);
+            }
+            _foldCoef[t] = byFold;
+        }
+    }
+
+    /// <summary>Uses degree <paramref name="terms"/> (one of <see cref="Candidates"/>) from now on.</summary>
+    public void Use(int terms)
+    {
+        if (!_coef.ContainsKey(terms)) throw new ArgumentOutOfRangeException(nameof(terms), terms, "not a candidate degree");
+        Terms = terms;
+    }
+
+    /// <summary>Per-node weighted least squares of the leading <paramref name="t"/> terms (of <paramref name="nt"/> accumulated).</summary>
+    private static double[][] Solve(double[] ata, double[] atb, int nodes, int nt, int t)
+    {
+        var coef = new double[t][];
+        for (int a = 0; a < t; a++) coef[a] = new double[nodes];
+        if (t == 1) return coef; // the band ePSF itself: no correction
+        var m = new double[t * t];
+        var rhs = new double[t];
+        for (int node = 0; node < nodes; node++)
         {
             double tr = 0;
-            for (int a = 0; a < nt; a++) tr += ata[(node * nt + a) * nt + a];
+            for (int a = 0; a < t; a++) tr += ata[(node * nt + a) * nt + a];
             if (!(tr > 0)) continue;
-            for (int a = 0; a < nt; a++)
+            for (int a = 0; a < t; a++)
             {
                 rhs[a] = atb[node * nt + a];
-                for (int b = 0; b < nt; b++) m[a * nt + b] = ata[(node * nt + a) * nt + b];
-                m[a * nt + a] += 1e-6 * tr / nt; // a whisper of ridge: nodes few stars reach stay near the band's
+                for (int b = 0; b < t; b++) m[a * t + b] = ata[(node * nt + a) * nt + b];
+                m[a * t + a] += 1e-6 * tr / t; // a whisper of ridge: nodes few stars reach stay near the band's
             }
-            if (!Fitting.Optimization.DenseCholesky.FactorLower(m, nt, 0)) continue;
-            Fitting.Optimization.DenseCholesky.SolveFactored(m, nt, rhs);
-            for (int a = 0; a < nt; a++) _coef[a][node] = rhs[a];
+            if (!Fitting.Optimization.DenseCholesky.FactorLower(m, t, 0)) continue;
+            Fitting.Optimization.DenseCholesky.SolveFactored(m, t, rhs);
+            for (int a = 0; a < t; a++) coef[a][node] = rhs[a];
         }
+        return coef;
     }
 
     private static double Iv(EpsfStar st, int k) =>
@@ -528,16 +691,28 @@ internal sealed class FieldFit
     }
 
     /// <summary>The band ePSF (builder grid, un-normalised) at white-frame position (x, y).</summary>
-    public double[] Evaluate(double x, double y)
+    public double[] Evaluate(double x, double y) => Evaluate(_coef[Terms], x, y);
+
+    /// <summary>
+    /// The model of degree <paramref name="terms"/> at (x, y) as fitted without the fold of star
+    /// <paramref name="starId"/>: what the field predicts for a star it has not seen. A star
+    /// outside the fit gets the full model. (The band ePSF itself holds every star: with tens
+    /// of stars, one star's share in it is small.)
+    /// </summary>
+    public double[] EvaluateHeldOut(int terms, string starId, double x, double y) =>
+        _fold.TryGetValue(starId, out int f) ? Evaluate(_foldCoef[terms][f], x, y) : Evaluate(_coef[terms], x, y);
+
+    private double[] Evaluate(double[][] coef, double x, double y)
     {
         var outp = (double[])_base.Clone();
-        if (Terms == 1) return outp;
-        var p = new double[Terms];
+        int terms = coef.Length;
+        if (terms == 1) return outp;
+        var p = new double[terms];
         Basis(x, y, p);
         for (int k = 0; k < outp.Length; k++)
         {
             double c = 0;
-            for (int t = 0; t < Terms; t++) c += _coef[t][k] * p[t];
+            for (int t = 0; t < terms; t++) c += coef[t][k] * p[t];
             outp[k] += c;
         }
         return outp;
