@@ -83,6 +83,13 @@ public sealed class EpsfStar
     /// <summary>True when the stamp pixel at <c>k = y*Size + x</c> takes part in the build.</summary>
     public bool IsUsable(int k) => Weights[k] > 0;
 
+    /// <summary>
+    /// Inverse variance of pixel <paramref name="k"/>: <see cref="StackInverseVariance"/> where it
+    /// is known and positive, else <c>Weights²</c>; 0 for a pixel that takes no part.
+    /// </summary>
+    public double InverseVariance(int k) =>
+        !(Weights[k] > 0) ? 0 : StackInverseVariance is { } v && v[k] > 0 ? v[k] : Weights[k] * Weights[k];
+
     /// <summary>A copy of this stamp with a constant subtracted from every data value
     /// (weights, origin, centre and id unchanged; F₀ recomputed).</summary>
     public EpsfStar WithOffsetSubtracted(double offset)

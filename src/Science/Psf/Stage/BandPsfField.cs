@@ -372,7 +372,6 @@ public static class BandPsfField
         return candidates.Where(t => t <= byCount).DefaultIfEmpty(1).Max();
     }
 
-
     /// <summary>Aperture of the model-error measurement, in core radii.</summary>
     internal const double ModelErrorApertureCores = 2.0;
 
@@ -403,8 +402,6 @@ public static class BandPsfField
         IReadOnlyDictionary<string, (double X, double Y)> stampOrigin, double[] radius, double rc,
         Func<string, double, double, double[]> fieldCore, Wings wing, double apertureCores = 1.0)
     {
-        static double Iv(EpsfStar st, int k) =>
-            st.StackInverseVariance is { } v && v[k] > 0 ? v[k] : st.Weights[k] * st.Weights[k];
         int o = band.Oversampling;
         int n = (int)Math.Round(Math.Sqrt(radius.Length));
         double cE = (n - 1) / 2.0;
@@ -427,8 +424,8 @@ public static class BandPsfField
                     double dx = i - f.CenterX, dy = j - f.CenterY, r2 = dx * dx + dy * dy;
                     if (r2 > rAp * rAp) continue;
                     int k = j * st.Size + i;
-                    double iv = Iv(st, k);
-                    if (!(st.Weights[k] > 0) || !(iv > 0)) { masked = true; continue; }
+                    double iv = st.InverseVariance(k);
+                    if (!(iv > 0)) { masked = true; continue; }
                     if (r2 <= rFit * rFit) { core0 += st.Data[k]; coreVar0 += 1 / iv; }
                 }
             if (masked || !(core0 > 0) || core0 / Math.Sqrt(coreVar0) < 100) continue;
@@ -447,7 +444,7 @@ public static class BandPsfField
                     double dx = i - f.CenterX, dy = j - f.CenterY, r2 = dx * dx + dy * dy;
                     if (r2 > rAp * rAp) continue;
                     int k = j * st.Size + i;
-                    double var = 1 / Iv(st, k);
+                    double var = 1 / st.InverseVariance(k);
                     ap += st.Data[k]; apVar += var;
                     if (r2 > rFit * rFit) continue;
                     double pm = grid.Evaluate(o * dx + cE, o * dy + cE) * o * o;
@@ -503,7 +500,7 @@ public static class BandPsfField
                     if (!(st.Weights[k] > 0)) continue;
                     double m = fit.Flux * grid.Evaluate(o * dx + cE, o * dy + cE);
                     absRes += Math.Abs(st.Data[k] - m);
-                    double iv = st.StackInverseVariance is { } v && v[k] > 0 ? v[k] : st.Weights[k] * st.Weights[k];
+                    double iv = st.InverseVariance(k);
                     noise += Math.Sqrt(2 / Math.PI / iv);
                     used++;
                 }
@@ -583,7 +580,7 @@ internal sealed class FieldFit
         {
             var st = byId[fits[q].Id];
             double tot = 0;
-            for (int k = 0; k < st.Data.Length; k++) tot += Iv(st, k);
+            for (int k = 0; k < st.Data.Length; k++) tot += st.InverseVariance(k);
             totals[q] = tot * fits[q].Flux * fits[q].Flux;
         }
         var sorted = totals.OrderByDescending(v => v).ToArray();
@@ -607,7 +604,7 @@ internal sealed class FieldFit
                 for (int i = 0; i < st.Size; i++)
                 {
                     int k = j * st.Size + i;
-                    double iv = Iv(st, k);
+                    double iv = st.InverseVariance(k);
                     if (!(iv > 0)) continue;
                     double u = o * (i - f.CenterX) + cE, v = o * (j - f.CenterY) + cE;
                     int ui = (int)Math.Round(u), vi = (int)Math.Round(v);
@@ -678,9 +675,6 @@ internal sealed class FieldFit
         }
         return coef;
     }
-
-    private static double Iv(EpsfStar st, int k) =>
-        !(st.Weights[k] > 0) ? 0 : st.StackInverseVariance is { } v ? v[k] : st.Weights[k] * st.Weights[k];
 
     private void Basis(double x, double y, double[] p)
     {
