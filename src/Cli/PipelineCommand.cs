@@ -39,6 +39,7 @@ internal sealed class PipelineCommand(string name, string summary, IReadOnlyList
         foreach (var w in warnings) sink.Write(DateTime.Now, LogLevel.Warning, "tract7dt.cli", w); // also in the file
 
         Directory.CreateDirectory(config.Outputs.WorkDir);
+        using var workDirLock = WorkDirLock.Acquire(new WorkDirLayout(config), "tract7dt " + Name);
         if (ConfigSnapshot.Save(configPath, config.Outputs.WorkDir, DateTime.Now) is { } snapshot)
             log.Info($"Config snapshot saved: {snapshot}");
 

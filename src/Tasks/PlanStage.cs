@@ -22,16 +22,23 @@ public sealed class PlanStage : Tract7dtTask, IIncrementalTask
     [Output]
     public ITaskItem[] Items { get; private set; } = [];
 
-    /// <summary>Set by MSBuild's <c>-question</c>: change nothing, and fail if anything would change.</summary>
+    /// <summary>Set by MSBuild's <c>-question</c> on an in-process task: change nothing, and fail if anything would change.</summary>
     public bool FailIfNotIncremental { get; set; }
+
+    /// <summary>The same from the targets (<c>$(Tract7dtQuestion)</c>): this task runs in the
+    /// out-of-process task host, which MSBuild does not hand <see cref="FailIfNotIncremental"/>.</summary>
+    public bool Question { get; set; }
 
     protected override void ExecuteCore(Log log)
     {
         var id = StageGraph.ParseStage(Stage);
         var context = CreateContext();
+        bool question = FailIfNotIncremental || Question;
+        // A check reads only and takes no lock; a real plan rewrites key files and stamps' dates.
+        using var workDirLock = question ? null : WorkDirLock.Acquire(context.Layout, $"an MSBuild build (planning {id})");
         try
         {
-            var plan = StageGraph.Plan(PipelineStages.Create(id), context, dryRun: FailIfNotIncremental);
+            var plan = StageGraph.Plan(PipelineStages.Create(id), context, dryRun: question);
             Items = plan.Items.Select(ToTaskItem).ToArray();
             int stale = plan.Items.Count - plan.UpToDateCount;
             Log.LogMessage(MessageImportance.High, stale == 0
@@ -39,13 +46,14 @@ public sealed class PlanStage : Tract7dtTask, IIncrementalTask
                 : $"{id}: {plan.Items.Count} item(s), {plan.UpToDateCount} up to date, {stale} to build");
             foreach (var item in plan.Items.Where(i => !i.UpToDate))
                 Log.LogMessage(MessageImportance.Normal, $"{id} {item.Id}: {item.Reason}");
-            if (FailIfNotIncremental)
+            if (question)
                 foreach (var change in plan.Changes)
                     Log.LogError($"{id}: not up to date (would have {change})");
         }
         finally
         {
-            context.Hasher.Save();
+            // The hash cache is a cache, but a check writes nothing.
+            if (!(FailIfNotIncremental || Question)) context.Hasher.Save();
         }
     }
 

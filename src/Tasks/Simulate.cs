@@ -26,8 +26,11 @@ public sealed class Simulate : Microsoft.Build.Utilities.Task, IIncrementalTask
     [Output]
     public string ConfigFile { get; private set; } = "";
 
-    /// <summary>Set by <c>-question</c>: fail instead of simulating.</summary>
+    /// <summary>Set by <c>-question</c> on an in-process task: fail instead of simulating.</summary>
     public bool FailIfNotIncremental { get; set; }
+
+    /// <summary>The same from the targets (<c>$(Tract7dtQuestion)</c>; the task host does not get the flag).</summary>
+    public bool Question { get; set; }
 
     public override bool Execute()
     {
@@ -44,7 +47,7 @@ public sealed class Simulate : Microsoft.Build.Utilities.Task, IIncrementalTask
                 $"Unknown simulation preset '{Preset}'. Use one of: {string.Join(", ", Enum.GetNames<SimulationPreset>())}.");
             return false;
         }
-        if (FailIfNotIncremental)
+        if (FailIfNotIncremental || Question)
         {
             Log.LogError($"Simulated input set missing: would simulate the {preset} preset into {dir}.");
             return false;

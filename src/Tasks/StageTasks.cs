@@ -31,6 +31,7 @@ public abstract class StageTask : Tract7dtTask
     protected override void ExecuteCore(Log log)
     {
         var context = CreateContext();
+        using var workDirLock = WorkDirLock.Acquire(context.Layout, $"an MSBuild build ({Stage})");
         try
         {
             BeforeRun(context);

@@ -12,4 +12,6 @@ public static partial class ErrorCodes
     public const string GraphPluginFailed = "T7D703";
     /// <summary>The same item id was planned twice by one stage.</summary>
     public const string GraphDuplicateItem = "T7D704";
+    /// <summary>Another tract7dt run holds the work dir (<c>state/run.lock</c>).</summary>
+    public const string WorkDirLocked = "T7D705";
 }

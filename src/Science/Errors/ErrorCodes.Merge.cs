@@ -9,6 +9,9 @@ public static partial class ErrorCodes
     public const string MergeFitTable = "T7D502";
     /// <summary><c>state/catalog_state.json</c> is unreadable or names a missing catalog.</summary>
     public const string MergeCatalogState = "T7D503";
+    /// <summary>Some patch fits are out of date (never run, or run with other settings or inputs): merging
+    /// would replace the catalogue with one whose rows for those patches have no fit.</summary>
+    public const string MergeStaleFits = "T7D504";
 
     /// <summary>ComputeZp: the merged catalog does not exist (run merge first).</summary>
     public const string ZpMergedCatalogMissing = "T7D600";

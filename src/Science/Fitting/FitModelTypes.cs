@@ -27,8 +27,10 @@ public sealed class FitImage
     /// <param name="band">Band name (the flux this image reads).</param>
     /// <param name="pixelScale">Arcsec per pixel of the image's un-flipped pixel WCS (1 in the pipeline).</param>
     /// <param name="sky">Initial constant sky level [counts].</param>
+    /// <param name="sourcePsfs">Each source's own PSF on this image (the PSF at its place), or null
+    /// when every source is drawn with <paramref name="psf"/>.</param>
     public FitImage(string band, float[] data, float[] inverseError, int width, int height, IPsf psf,
-                    double sky = 0.0, double pixelScale = 1.0)
+                    double sky = 0.0, double pixelScale = 1.0, IReadOnlyList<IPsf>? sourcePsfs = null)
     {
         if (string.IsNullOrEmpty(band))
             throw new Tract7dtException(ErrorCodes.FitImageInvalid, "A fit image needs a non-empty band name.");
@@ -38,7 +40,7 @@ public sealed class FitImage
         if (!(pixelScale > 0) || double.IsInfinity(pixelScale))
             throw new Tract7dtException(ErrorCodes.FitImageInvalid, $"Image of band '{band}': pixel scale must be finite and > 0; got {pixelScale}.");
         Band = band; Data = data; InverseError = inverseError; Width = width; Height = height; Psf = psf;
-        Sky = sky; PixelScale = pixelScale;
+        Sky = sky; PixelScale = pixelScale; SourcePsfs = sourcePsfs;
     }
 
     public string Band { get; }
@@ -47,6 +49,10 @@ public sealed class FitImage
     public int Width { get; }
     public int Height { get; }
     public IPsf Psf { get; }
+    /// <summary>Per source (in the model's source order), the PSF it is drawn with; null: <see cref="Psf"/> for all.</summary>
+    public IReadOnlyList<IPsf>? SourcePsfs { get; }
+    /// <summary>The PSF source <paramref name="source"/> is drawn with.</summary>
+    public IPsf PsfOf(int source) => SourcePsfs is { } s ? s[source] : Psf;
     public double Sky { get; }
     public double PixelScale { get; }
 }

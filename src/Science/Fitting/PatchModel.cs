@@ -39,6 +39,10 @@ public sealed class PatchModel : IFitProblem
         var opt = options ?? PatchModelOptions.Pipeline;
         _images = images.ToArray();
         _types = sources.Select(s => s.Type).ToArray();
+        foreach (var im in _images)
+            if (im.SourcePsfs is { } sp && sp.Count != _types.Length)
+                throw new Tract7dtException(ErrorCodes.FitImageInvalid,
+                    $"Image of band '{im.Band}' has {sp.Count} per-source PSFs for {_types.Length} sources; give one per source or none.");
         _bands = _images.Select(i => i.Band).Distinct().OrderBy(b => b, StringComparer.Ordinal).ToArray();
         _imageBand = _images.Select(i => Array.IndexOf(_bands, i.Band)).ToArray();
         var info = new List<ParameterInfo>();
@@ -102,7 +106,7 @@ public sealed class PatchModel : IFitProblem
             for (int q = 0; q < k && cls[k] < 0; q++)
             {
                 var a = images[q]; var b = images[k];
-                if (ReferenceEquals(a.Psf, b.Psf) && a.Width == b.Width && a.Height == b.Height && a.PixelScale.Equals(b.PixelScale))
+                if (ReferenceEquals(a.Psf, b.Psf) && ReferenceEquals(a.SourcePsfs, b.SourcePsfs) && a.Width == b.Width && a.Height == b.Height && a.PixelScale.Equals(b.PixelScale))
                     cls[k] = cls[q];
             }
             if (cls[k] < 0) cls[k] = count++;
@@ -266,7 +270,7 @@ public sealed class PatchModel : IFitProblem
             t == SourceType.Point ? 0 : _values[so + 2], t == SourceType.Sersic ? _values[so + 3] : 0);
         int cls = _renderClass[image];
         if (_cache.TryGet(source, cls, key, out var p)) return p;
-        p = RenderUnit(t, key, image, mask: null);
+        p = RenderUnit(t, key, source, image, mask: null);
         _cache.Set(source, cls, key, p);
         return p;
     }
@@ -300,11 +304,12 @@ public sealed class PatchModel : IFitProblem
 
     private readonly record struct SourceKey(double X, double Y, double LogRe, double Ee1, double Ee2, double N);
 
-    private ImagePatch? RenderUnit(SourceType t, in SourceKey s, int image, PixelBox? mask)
+    private ImagePatch? RenderUnit(SourceType t, in SourceKey s, int source, int image, PixelBox? mask)
     {
         var img = _images[image];
+        var psf = img.PsfOf(source);
         if (!double.IsFinite(s.X) || !double.IsFinite(s.Y)) return null;
-        if (t == SourceType.Point) return img.Psf.RenderPoint(s.X, s.Y, img.Width, img.Height);
+        if (t == SourceType.Point) return psf.RenderPoint(s.X, s.Y, img.Width, img.Height);
         if (!double.IsFinite(s.LogRe) || !double.IsFinite(s.Ee1) || !double.IsFinite(s.Ee2) || !double.IsFinite(s.N)) return null;
         var shape = new EllipseESoft(s.LogRe, s.Ee1, s.Ee2);
         var profile = t switch
@@ -315,8 +320,8 @@ public sealed class PatchModel : IFitProblem
         };
         double nre = t == SourceType.Exp ? 4.0 : 8.0;
         var cov = shape.UnitPixelCovariance(Matrix2.FromPixelScale(img.PixelScale));
-        if (mask is { } m) return GalaxyRenderer.RenderOnMask(profile, cov, s.X, s.Y, m, img.Psf);
-        return GalaxyRenderer.Render(profile, cov, nre * shape.Re / img.PixelScale, s.X, s.Y, img.Width, img.Height, img.Psf);
+        if (mask is { } m) return GalaxyRenderer.RenderOnMask(profile, cov, s.X, s.Y, m, psf);
+        return GalaxyRenderer.Render(profile, cov, nre * shape.Re / img.PixelScale, s.X, s.Y, img.Width, img.Height, psf);
     }
 
     private void SourceDerivatives(int i, int k, List<DerivativePatch>[] outp)
@@ -341,8 +346,8 @@ public sealed class PatchModel : IFitProblem
         // image's patch carries its band's flux as the scale (DerivativePatch.Scale).
         if (t == SourceType.Point)
         {
-            if (jx >= 0) outp[jx].Add(Wrap(k, UnitDifference(cls, 0, t, key with { X = key.X + PointStep }, k, null, u0, 1 / PointStep), c));
-            if (jy >= 0) outp[jy].Add(Wrap(k, UnitDifference(cls, 1, t, key with { Y = key.Y + PointStep }, k, null, u0, 1 / PointStep), c));
+            if (jx >= 0) outp[jx].Add(Wrap(k, UnitDifference(cls, 0, t, key with { X = key.X + PointStep }, i, k, null, u0, 1 / PointStep), c));
+            if (jy >= 0) outp[jy].Add(Wrap(k, UnitDifference(cls, 1, t, key with { Y = key.Y + PointStep }, i, k, null, u0, 1 / PointStep), c));
             return;
         }
         if (jx >= 0 || jy >= 0)
@@ -368,12 +373,12 @@ public sealed class PatchModel : IFitProblem
                 1 => key with { Ee1 = key.Ee1 + ShapeStep },
                 _ => key with { Ee2 = key.Ee2 + ShapeStep },
             };
-            outp[j].Add(Wrap(k, UnitDifference(cls, 2 + q, t, stepped, k, mask, u0, 1 / ShapeStep), c));
+            outp[j].Add(Wrap(k, UnitDifference(cls, 2 + q, t, stepped, i, k, mask, u0, 1 / ShapeStep), c));
         }
         if (t == SourceType.Sersic && _freeOf[so + 3] >= 0)
         {
             double step = key.N + SersicStep > SersicMixture.MaxN ? -SersicStep : SersicStep;
-            outp[_freeOf[so + 3]].Add(Wrap(k, UnitDifference(cls, 5, t, key with { N = key.N + step }, k, null, u0, 1 / step), c));
+            outp[_freeOf[so + 3]].Add(Wrap(k, UnitDifference(cls, 5, t, key with { N = key.N + step }, i, k, null, u0, 1 / step), c));
         }
     }
 
@@ -381,10 +386,10 @@ public sealed class PatchModel : IFitProblem
     /// (stepped render − U0)/step in f32, per unit flux, once per (source, render class):
     /// every image of the class gets the same array with its own flux as the scale.
     /// </summary>
-    private ImagePatch UnitDifference(int cls, int slot, SourceType t, in SourceKey key, int image, PixelBox? mask, ImagePatch u0, double invStep)
+    private ImagePatch UnitDifference(int cls, int slot, SourceType t, in SourceKey key, int source, int image, PixelBox? mask, ImagePatch u0, double invStep)
     {
         if (_steps.TryGetDifference(cls, slot, out var d)) return d!;
-        d = ImagePatch.ScaledDifference(Stepped(cls, slot, t, key, image, mask) ?? Empty(u0), u0, invStep);
+        d = ImagePatch.ScaledDifference(Stepped(cls, slot, t, key, source, image, mask) ?? Empty(u0), u0, invStep);
         _steps.SetDifference(cls, slot, d);
         return d;
     }
@@ -394,10 +399,10 @@ public sealed class PatchModel : IFitProblem
     /// by the images of one render class: within one source's derivatives the key and the
     /// mask (U0's extent, itself shared by the class) are the same for every such image.
     /// </summary>
-    private ImagePatch? Stepped(int cls, int slot, SourceType t, in SourceKey key, int image, PixelBox? mask)
+    private ImagePatch? Stepped(int cls, int slot, SourceType t, in SourceKey key, int source, int image, PixelBox? mask)
     {
         if (_steps.TryGet(cls, slot, out var p)) return p;
-        p = RenderUnit(t, key, image, mask);
+        p = RenderUnit(t, key, source, image, mask);
         _steps.Set(cls, slot, p);
         return p;
     }

@@ -235,7 +235,14 @@ public static partial class BandPsfSelector
         {
             throw new Tract7dtException(ErrorCodes.EpsfUnreadable, $"Cannot read the ePSF stamp {npy}: {e.Message}. Rerun 'tract7dt run-epsf'.", e);
         }
-        var v = a.Data;
+        width = a.Cols;
+        height = a.Rows;
+        return UnitSum(a.Data);
+    }
+
+    /// <summary>Non-finite values → 0, then divided by the sum when it is &gt; 0 (in place).</summary>
+    private static float[] UnitSum(float[] v)
+    {
         double sum = 0;
         for (int i = 0; i < v.Length; i++)
         {
@@ -244,9 +251,42 @@ public static partial class BandPsfSelector
         }
         float fs = (float)sum;
         if (fs > 0) for (int i = 0; i < v.Length; i++) v[i] /= fs;
-        width = a.Cols;
-        height = a.Rows;
         return v;
+    }
+
+    /// <summary>
+    /// The choice with each point source drawn with the band model at its own place
+    /// (<see cref="PatchPsfGrid"/>), when the ePSF stage wrote the patch's grid of places and
+    /// the PSF is the pixelized ePSF; otherwise the choice unchanged (mixture and hybrid PSFs
+    /// are fitted to one stamp, and the fallbacks do not vary).
+    /// </summary>
+    /// <param name="gridNpy">The patch's <c>epsf_pr##_pc##_grid.npy</c>, or null.</param>
+    /// <param name="centreX">Patch pixel x of the patch's base-box centre.</param>
+    /// <param name="centreY">Patch pixel y of that centre.</param>
+    /// <param name="halfWidth">Half the base box's width [px].</param>
+    /// <param name="halfHeight">Half its height [px].</param>
+    public static BandPsfChoice WithGrid(BandPsfChoice choice, string? gridNpy, string epsfMeta, double centreX, double centreY,
+        double halfWidth, double halfHeight, PsfSettings s, Log log)
+    {
+        if (gridNpy is null || !choice.Audit.UsedEpsf || s.Model != PsfModel.Pixelized || choice.Psf is not PixelizedPsf centre
+            || !(halfWidth > 0) || !(halfHeight > 0))
+            return choice;
+        var (stamps, n) = Psf.Stage.PatchPsfGridFile.Read(gridNpy);
+        int oversampling = ReadOversampling(epsfMeta, choice.Band, log);
+        int w = n, h = n;
+        for (int g = 0; g < stamps.Length; g++)
+        {
+            stamps[g] = UnitSum(stamps[g]);
+            if (oversampling > 1) stamps[g] = Decimate(stamps[g], n, n, oversampling, out w, out h);
+        }
+        if (w != centre.Width || h != centre.Height)
+            throw new Tract7dtException(ErrorCodes.EpsfUnreadable,
+                $"The patch PSF grid {gridNpy} holds {w}×{h} stamps but the patch's ePSF is {centre.Width}×{centre.Height}; " +
+                "the two files are from different ePSF runs. Rerun 'tract7dt run-epsf'.");
+        var grid = new PatchPsfGrid(stamps, w, h, centreX, centreY, halfWidth, halfHeight, s.Shift);
+        log.Info(string.Create(CultureInfo.InvariantCulture,
+            $"[PSF] {choice.Band}: each point source takes the band model at its place (3x3 grid of {w}x{h} stamps from {Path.GetFullPath(gridNpy)})"));
+        return choice with { Psf = grid, Description = choice.Description + " + per-source grid" };
     }
 
     /// <summary>§4.3.2: a unit-sum circular Gaussian stamp of half-size max(1, ⌈r⌉), then an EM mixture fit.</summary>

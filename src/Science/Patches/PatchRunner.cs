@@ -46,8 +46,11 @@ public sealed record PatchDiagnosticsSettings
 /// <param name="Diagnostics">Montage and overview settings.</param>
 /// <param name="EpsfNpy">Path of the ePSF for (band, patch): the patch's own model when the ePSF stage wrote one, else the cell's <c>epsf.npy</c>.</param>
 /// <param name="EpsfMeta">Path of the cell's <c>meta.json</c> for (band, cell tag).</param>
+/// <param name="EpsfGridNpy">Path of the band model on the patch's grid of places for (band, patch), or null
+/// when the ePSF stage wrote none (each source is then fitted with the one ePSF).</param>
 public sealed record PatchRunSettings(PatchFitSettings Fit, PsfSettings Psf, PatchDiagnosticsSettings Diagnostics,
-    Func<string, PatchDefinition, string> EpsfNpy, Func<string, string, string> EpsfMeta);
+    Func<string, PatchDefinition, string> EpsfNpy, Func<string, string, string> EpsfMeta,
+    Func<string, PatchDefinition, string?>? EpsfGridNpy = null);
 
 /// <summary>What one patch fit produced.</summary>
 /// <param name="Outputs">Files written (CSV, meta.json, PNGs), for the stamp.</param>
@@ -101,8 +104,12 @@ public static class PatchRunner
         IO.AtomicFile.WriteAllText(metaPath, PatchJson.Indented(meta) + "\n");
 
         // PSF per band (image order).
-        var choices = payload.Bands.Select(b => BandPsfSelector.Choose(b.Band, b.HeaderFwhmPix,
-            s.EpsfNpy(b.Band, def), s.EpsfMeta(b.Band, def.EpsfTag), s.Psf, log)).ToList();
+        // The base box in patch pixels: the grid of places spans it (PatchCentre.Grid).
+        double gcx = 0.5 * (def.Base.X0 + def.Base.X1) - def.Roi.X0, gcy = 0.5 * (def.Base.Y0 + def.Base.Y1) - def.Roi.Y0;
+        double ghx = 0.5 * (def.Base.X1 - def.Base.X0), ghy = 0.5 * (def.Base.Y1 - def.Base.Y0);
+        var choices = payload.Bands.Select(b => BandPsfSelector.WithGrid(
+            BandPsfSelector.Choose(b.Band, b.HeaderFwhmPix, s.EpsfNpy(b.Band, def), s.EpsfMeta(b.Band, def.EpsfTag), s.Psf, log),
+            s.EpsfGridNpy?.Invoke(b.Band, def), s.EpsfMeta(b.Band, def.EpsfTag), gcx, gcy, ghx, ghy, s.Psf, log)).ToList();
         var audit = PsfAuditSummary.From(choices, s.Psf.MinEpsfNstarsForUse);
         if (audit.Frozen.Count > 0)
             log.Warn($"Gaussian-mixture PSFs are held fixed during optimisation for band(s): {string.Join(",", audit.Frozen)}");

@@ -81,11 +81,22 @@ public sealed class WorkDirLayout
     public string EpsfPatchNpy(string band, string cellTag, int patchRow, int patchCol) =>
         Path.Join(EpsfCellDir(band, cellTag), $"epsf_pr{patchRow:00}_pc{patchCol:00}.npy");
 
+    /// <summary>The band model on one patch's 3×3 grid of places (nine stamps stacked along the rows; <c>PatchPsfGridFile</c>).</summary>
+    public string EpsfPatchGridNpy(string band, string cellTag, int patchRow, int patchCol) =>
+        Path.Join(EpsfCellDir(band, cellTag), $"epsf_pr{patchRow:00}_pc{patchCol:00}_grid.npy");
+
     /// <summary>The ePSF a patch is fitted with: its own model where the ePSF stage wrote one, else its cell's.</summary>
     public string EpsfNpyForPatch(string band, Patches.PatchDefinition def)
     {
         string own = EpsfPatchNpy(band, def.EpsfTag, def.PatchRow, def.PatchCol);
         return File.Exists(own) ? own : EpsfNpy(band, def.EpsfTag);
+    }
+
+    /// <summary>The patch's grid of places when the ePSF stage wrote it with the patch's own model, else null.</summary>
+    public string? EpsfGridForPatch(string band, Patches.PatchDefinition def)
+    {
+        string grid = EpsfPatchGridNpy(band, def.EpsfTag, def.PatchRow, def.PatchCol);
+        return File.Exists(grid) && File.Exists(EpsfPatchNpy(band, def.EpsfTag, def.PatchRow, def.PatchCol)) ? grid : null;
     }
 
     public string EpsfMeta(string band, string cellTag) => Path.Join(EpsfCellDir(band, cellTag), "meta.json");

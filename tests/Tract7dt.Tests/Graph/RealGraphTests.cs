@@ -175,12 +175,24 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
     {
         tile.Restore();
         GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
-        Assert.NotEqual(0, MsBuildRunner.RunReal(tile.Config, "-question").ExitCode);
+        // -question says so and writes nothing: no key file rewritten, no stamp removed, no cache saved
+        // (it used to delete every patch's stamp, so a CLI merge afterwards saw no fits).
+        var before = Snapshot(tile.TileDir);
+        var q = MsBuildRunner.RunReal(tile.Config, "-question");
+        Assert.NotEqual(0, q.ExitCode);
+        Assert.Contains("RunPatches: not up to date", q.Output);
+        Assert.Equal(before, Snapshot(tile.TileDir));
 
         var log = Build();
         Assert.Equal(["RunPatches", "Merge", "ComputeZp"], log.Rebuilt());
         Assert.Equal(PatchTags(), log.Stale["RunPatches"]);
     }
+
+    /// <summary>Every file under <paramref name="dir"/> with its length and write time.</summary>
+    private static List<string> Snapshot(string dir) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .Select(f => $"{Path.GetRelativePath(dir, f)} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f):O}")
+            .OrderBy(s => s, StringComparer.Ordinal).ToList();
 
     [Fact]
     public void Changing_zp_clip_sigma_reruns_only_ComputeZp_also_as_its_own_target()

@@ -21,7 +21,14 @@ public static class PatchModelFactories
             if (im.Psf is not IPsf psf)
                 throw new Tract7dtException(ErrorCodes.PatchFitInput,
                     $"Band '{im.Band}' has no PSF model (got {im.Psf?.GetType().Name ?? "null"}); the caller must choose an ePSF or fallback PSF per band.");
-            fitImages[k] = new FitImage(im.Band, im.Data, im.InverseError, im.Width, im.Height, psf);
+            // A PSF that varies over the patch gives each point source the PSF at its catalogue
+            // place, fixed for the fit (a source moves by a fraction of a pixel; the PSF by far
+            // less). Galaxies keep the patch's own PSF: their Fourier convolution caches the
+            // PSF's transform per FFT size, megabytes per galaxy if each had its own (PatchPsfGrid).
+            IPsf[]? perSource = psf is IPositionDependentPsf field
+                ? sources.Select(s => s.Kind == SourceKind.Star ? field.At(s.X, s.Y) : psf).ToArray()
+                : null;
+            fitImages[k] = new FitImage(im.Band, im.Data, im.InverseError, im.Width, im.Height, psf, sourcePsfs: perSource);
         }
         var fitSources = new FitSource[sources.Count];
         for (int i = 0; i < sources.Count; i++)

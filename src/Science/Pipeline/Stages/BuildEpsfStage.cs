@@ -29,7 +29,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class BuildEpsfStage : IKeyedStage
 {
     /// <summary>Bump when any number or file this stage writes would change.</summary>
-    public const string Algorithm = "BuildEpsf/4";
+    public const string Algorithm = "BuildEpsf/5";
 
     private const string Component = "tract7dt.epsf";
 
@@ -218,7 +218,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         // Every cell first: with the band model, each cell's ePSF depends on every star of the band.
         int dpi = ctx.Config.Plotting.Dpi;
         var results = new List<EpsfCellResult>(cells.Count);
-        IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, Psf.Epsf.EpsfProduct Product)>>? patchModels = null;
+        IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, Psf.Epsf.EpsfProduct[] Grid)>>? patchModels = null;
         foreach (var cell in cells)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
@@ -230,7 +230,8 @@ public sealed class BuildEpsfStage : IKeyedStage
         if (s.Config.PsfField == EpsfPsfField.Band)
         {
             var centres = PatchLayout.Build(info.Grid, Math.Max(1, ctx.Config.Epsf.Ngrid), 0, info.Active)
-                .Select(d => new PatchCentre(d.EpsfTag, d.PatchRow, d.PatchCol, 0.5 * (d.Base.X0 + d.Base.X1), 0.5 * (d.Base.Y0 + d.Base.Y1)))
+                .Select(d => new PatchCentre(d.EpsfTag, d.PatchRow, d.PatchCol, 0.5 * (d.Base.X0 + d.Base.X1), 0.5 * (d.Base.Y0 + d.Base.Y1),
+                    0.5 * (d.Base.X1 - d.Base.X0), 0.5 * (d.Base.Y1 - d.Base.Y0)))
                 .ToList();
             var field = BandPsfField.Build(results, s, centres, manifest.Width, manifest.Height, m => log.Info($"[epsf {band}] {m}"));
             if (field is null)
@@ -253,13 +254,18 @@ public sealed class BuildEpsfStage : IKeyedStage
             string dir = ctx.Layout.EpsfCellDir(band, cell.Tag);
             var written = EpsfCellWriter.Write(dir, result, s, dpi, Algorithm, log.Warn);
             var outputs = new List<string>();
-            // The band model at each patch's centre, which the patch fits read instead of the cell's.
+            // The band model at each patch's centre, which the patch fits read instead of the cell's,
+            // and on the patch's 3×3 grid of places, from which each source gets the model at its place.
             if (patchModels is not null && patchModels.TryGetValue(cell.Tag, out var pm))
-                foreach (var (pr, pc, prod) in pm)
+                foreach (var (pr, pc, grid) in pm)
                 {
+                    var centre = grid[4];
                     string path = ctx.Layout.EpsfPatchNpy(band, cell.Tag, pr, pc);
-                    Fits.Npy.Write(path, prod.Data, prod.Size, prod.Size);
+                    Fits.Npy.Write(path, centre.Data, centre.Size, centre.Size);
                     outputs.Add(path);
+                    string gridPath = ctx.Layout.EpsfPatchGridNpy(band, cell.Tag, pr, pc);
+                    Fits.Npy.Write(gridPath, PatchPsfGridFile.Stack(grid), grid.Length * centre.Size, centre.Size);
+                    outputs.Add(gridPath);
                 }
             foreach (var stale in Directory.EnumerateFiles(dir, "epsf_pr*_pc*.npy"))
                 if (!outputs.Contains(stale)) File.Delete(stale); // a model from an earlier grid or mode must not be read

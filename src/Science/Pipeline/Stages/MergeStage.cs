@@ -24,8 +24,11 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// <c>patches.json</c>, its fit table's name matches <c>merge.pattern</c>, and RunPatches'
 /// stamp for it is up to date (its key equals the key RunPatches plans now and it records
 /// the table with the table's present hash). A table left by another geometry or setting
-/// is never merged; the rows of a patch without a current result are marked
-/// <c>fit_status = patch_failed</c> and the catalog is still written.
+/// is never merged. Stale is not failed: the rows of a patch whose last fit failed
+/// (<c>run_summary.csv</c>) are marked <c>fit_status = patch_failed</c> and the catalog is
+/// still written, but when a patch's fit is merely out of date (never run, or run with other
+/// settings or inputs) Merge stops with <see cref="ErrorCodes.MergeStaleFits"/> and leaves
+/// the catalog it wrote before as it was.
 /// </remarks>
 public sealed class MergeStage : IKeyedStage
 {
@@ -81,6 +84,7 @@ public sealed class MergeStage : IKeyedStage
         }
 
         var inputs = _planned is { } p && ReferenceEquals(p.Context, context) ? p.Inputs : Inputs(context);
+        RefuseStaleFits(layout, inputs);
         var key = BuildKey(context, inputs);
         var baseTable = SourceTableCsv.Read(inputs.BaseCatalog, "Merge base catalog");
         var mergeKey = MergeKey.For(baseTable, inputs.BaseCatalog);
@@ -169,6 +173,24 @@ public sealed class MergeStage : IKeyedStage
         }
         FramesManifest? frames = File.Exists(layout.FramesManifest) ? FramesManifest.Read(layout.FramesManifest) : null;
         return new MergeInputs(baseCatalog, patches, current, notCurrent, frames, cfg.WcsFits);
+    }
+
+    /// <summary>
+    /// Stops the merge when a patch has no current fit and its last fit did not fail: its fit is
+    /// out of date, and a catalogue with its rows unfitted would replace a good one (editing the
+    /// config and merging is how users iterate). A failed patch's rows are merged as
+    /// <c>patch_failed</c>: rerunning will not fix them by itself.
+    /// </summary>
+    private static void RefuseStaleFits(WorkDirLayout layout, MergeInputs inputs)
+    {
+        if (inputs.NotCurrent.Count == 0) return;
+        var failed = RunPatchesStage.ReadFailures(layout).Select(r => r.Patch).ToHashSet(StringComparer.Ordinal);
+        var stale = inputs.NotCurrent.Where(n => !failed.Contains(n.Tag)).ToList();
+        if (stale.Count == 0) return;
+        string kept = File.Exists(layout.FinalCatalog) ? $" {layout.FinalCatalog} was left as it was." : "";
+        throw new Tract7dtException(ErrorCodes.MergeStaleFits,
+            $"{stale.Count} of {inputs.Patches.Count} patch fit(s) are out of date, e.g. {stale[0].Tag} ({stale[0].Why}): " +
+            $"run 'tract7dt run-patches' (or 'tract7dt run') first, then merge.{kept}");
     }
 
     private static StageKeyBuilder BuildKey(StageContext context, MergeInputs inputs)

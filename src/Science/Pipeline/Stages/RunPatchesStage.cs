@@ -33,7 +33,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// the one-pass banded LSQR (different rounding); 3 = saturation-excluded stars in the ROI
     /// modelled as fixed-position nuisance point sources; 4 = per-source opt_converged and the
     /// patch-wide opt_converged_patch; bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/5";
+    public const string Algorithm = "RunPatches/6";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -93,6 +93,8 @@ public sealed partial class RunPatchesStage : IKeyedStage
                 {
                     string npy = layout.EpsfNpyForPatch(b, def);
                     key.Input($"epsf.{b}", File.Exists(npy) ? context.Hasher.HashFile(npy) : "absent");
+                    string? grid = layout.EpsfGridForPatch(b, def);
+                    key.Input($"epsf.{b}.grid", grid is null ? "absent" : context.Hasher.HashFile(grid));
                     key.Value($"epsf.{b}.nstars_used", File.Exists(npy) ? NstarsText(layout.EpsfMeta(b, def.EpsfTag)) : "n/a");
                     key.Value($"epsf.{b}.flux_model_error", BandPsfSelector.FluxModelError(layout.EpsfMeta(b, def.EpsfTag)).ToString("R", CultureInfo.InvariantCulture));
                 }
@@ -273,7 +275,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c), PatchDiagnosticsSettings.From(c),
-            layout.EpsfNpyForPatch, layout.EpsfMeta);
+            layout.EpsfNpyForPatch, layout.EpsfMeta, layout.EpsfGridForPatch);
     }
 
     /// <summary>Every config key a patch fit reads: <c>patch_run.*</c> except scheduling, the

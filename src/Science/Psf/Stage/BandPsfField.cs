@@ -15,14 +15,25 @@ public sealed record BandFieldRecord(int NStarsBand, int NStarsCell, int NStarsR
     double CoreRadiusPix, double WingFraction, double FluxModelError = double.NaN);
 
 /// <summary>The band model and each cell's final ePSF.</summary>
-/// <param name="Patches">Per cell tag, the ePSF at each of its patches' centres (patch row, column, product).</param>
+/// <param name="Patches">Per cell tag, for each of its patches (patch row, column), the ePSF on the patch's
+/// 3×3 grid of places (<see cref="PatchCentre.Grid"/>; element 4 is the centre).</param>
 /// <param name="FieldTerms">Polynomial terms of the spatial variation (1: none, 3: linear, 6: quadratic).</param>
 public sealed record BandFieldResult(EpsfBuildResult BandBuild, IReadOnlyDictionary<string, (EpsfProduct Product, BandFieldRecord Record)> Cells,
-    IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, EpsfProduct Product)>> Patches,
+    IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, EpsfProduct[] Grid)>> Patches,
     IReadOnlySet<string> RejectedStars, int FieldTerms);
 
-/// <summary>A patch's centre in the white frame, for the model evaluated there.</summary>
-public readonly record struct PatchCentre(string CellTag, int Row, int Col, double X, double Y);
+/// <summary>A patch's centre and half-sizes in the white frame, for the model evaluated over it.</summary>
+public readonly record struct PatchCentre(string CellTag, int Row, int Col, double X, double Y, double HalfWidth, double HalfHeight)
+{
+    /// <summary>The 3×3 grid of places the patch's PSF is sampled at (<c>PatchPsfGrid</c>): x and y at
+    /// −1, 0, +1 half-sizes from the centre, row-major with y outer.</summary>
+    public IEnumerable<(double X, double Y)> Grid()
+    {
+        for (int j = -1; j <= 1; j++)
+            for (int i = -1; i <= 1; i++)
+                yield return (X + i * HalfWidth, Y + j * HalfHeight);
+    }
+}
 
 /// <summary>
 /// One band's PSF from all of its stars (docs/algorithms.md, "The band PSF model").
@@ -119,34 +130,19 @@ public static class BandPsfField
         double[] CoreOf(double[] e) =>
             CoreNormalised(EpsfPostProcess.Finish(e, band.Size, band.Oversampling, s.Config.FinalPsfSize).Data, radius, rc);
         double[] FieldCore(double x, double y) => CoreOf(field.Evaluate(x, y));
-        var patchOut = new Dictionary<string, IReadOnlyList<(int, int, EpsfProduct)>>(StringComparer.Ordinal);
+        var patchOut = new Dictionary<string, IReadOnlyList<(int, int, EpsfProduct[])>>(StringComparer.Ordinal);
 
         // The degree of the field's variation: the one whose held-out models give the stars'
         // fluxes best (FieldFit). Scoring pixels instead would count the per-node noise of the
         // higher degrees, which a flux averages away, and pick too low a degree.
         var tests = HeldOutTests(field, band, pool, frameX, radius, rc, CoreOf, wing);
         field.Use(ChooseDegree(field.Candidates, tests, band.Stars.Count));
-        // The model error as the fits meet it: each test star fitted with the model at the
-        // centre of its patch (what its patch's fit uses), fitted without the star, over an
-        // aperture of two core radii, so that the wings' mismatch and the PSF's change across
-        // a patch count too.
-        (double X, double Y) FitPlace(double x, double y)
-        {
-            if (patches.Count == 0) return (x, y);
-            var best = patches[0];
-            double bd = double.PositiveInfinity;
-            foreach (var pc in patches)
-            {
-                double d = (pc.X - x) * (pc.X - x) + (pc.Y - y) * (pc.Y - y);
-                if (d < bd) { bd = d; best = pc; }
-            }
-            return (best.X, best.Y);
-        }
-        double modelError = HeldOutFluxTest(band, pool, frameX, radius, rc, (id, x, y) =>
-        {
-            var (px, py) = FitPlace(x, y);
-            return CoreOf(field.EvaluateHeldOut(field.Terms, id, px, py));
-        }, wing, ModelErrorApertureCores).ModelError;
+        // The model error as the fits meet it: each test star fitted with the model at its place
+        // (a patch's fit gives each source the model at its own place, PatchPsfGrid), fitted
+        // without the star, over an aperture of two core radii, so that the wings' mismatch
+        // counts too.
+        double modelError = HeldOutFluxTest(band, pool, frameX, radius, rc,
+            (id, x, y) => CoreOf(field.EvaluateHeldOut(field.Terms, id, x, y)), wing, ModelErrorApertureCores).ModelError;
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         log?.Invoke($"band model from {band.Stars.Count} stars ({rejected.Count} rejected as unlike the band's PSF); " +
                     $"spatial variation: {FieldFit.TermName(field.Terms)} (held-out flux rms by degree: " +
@@ -204,9 +200,12 @@ public static class BandPsfField
             var product = Assemble(atCell);
             outCells[cell.Input.Tag] = (product, new BandFieldRecord(band.Stars.Count, nCell, nRejected, wCell,
                 rc / o, wing.Fraction, modelError));
-            var list = new List<(int, int, EpsfProduct)>();
+            // Each patch gets the model on its grid of places, the cell's correction carried to each:
+            // its fits give every source the PSF at its own place (PatchPsfGrid).
+            var list = new List<(int, int, EpsfProduct[])>();
             foreach (var pc in patches)
-                if (pc.CellTag == cell.Input.Tag) list.Add((pc.Row, pc.Col, Assemble(FieldCore(pc.X, pc.Y))));
+                if (pc.CellTag == cell.Input.Tag)
+                    list.Add((pc.Row, pc.Col, pc.Grid().Select(g => Assemble(FieldCore(g.X, g.Y))).ToArray()));
             patchOut[cell.Input.Tag] = list;
         }
         return new BandFieldResult(band, outCells, patchOut, rejected, field.Terms);
@@ -530,7 +529,7 @@ public static class BandPsfField
 internal sealed class FieldFit
 {
     /// <summary>Cross-validation folds (stars are dealt to them in order).</summary>
-    public const int Folds = 5;
+    public const int Folds = 10;
 
     /// <summary>Stars per polynomial term a degree needs to be tried.</summary>
     public const int MinStarsPerTerm = 4;
