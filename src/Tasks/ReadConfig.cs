@@ -22,6 +22,8 @@ public sealed class ReadConfig : Tract7dtTask
     [Output]
     public string FinalCatalog { get; private set; } = "";
 
+    protected override bool ReportsConfigWarnings => true;
+
     protected override void ExecuteCore(Log log)
     {
         var context = CreateContext();

@@ -59,15 +59,23 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
     /// <summary>The task's one job. Throw <see cref="Tract7dtException"/> for user errors.</summary>
     protected abstract void ExecuteCore(Log log);
 
-    /// <summary>Loads <see cref="ConfigFile"/> (config warnings become MSBuild warnings) and
-    /// builds the stage context every task shares: MSBuild log sink, the work dir's hash cache.</summary>
+    /// <summary>Whether this task reports the config's warnings: <see cref="ReadConfig"/> does, once per
+    /// build; every other task loads the same file and stays quiet about it.</summary>
+    protected virtual bool ReportsConfigWarnings => false;
+
+    /// <summary>Loads <see cref="ConfigFile"/> and builds the stage context every task shares:
+    /// MSBuild log sink, the work dir's hash cache. Config warnings (unknown keys, …) are
+    /// MSBuild warnings located at the config file, not at the targets.</summary>
     protected StageContext CreateContext()
     {
         if (!File.Exists(ConfigFile))
             throw new Tract7dtException(ErrorCodes.FileNotFound,
                 $"Config file not found: {Path.GetFullPath(ConfigFile)}. Pass /p:Config=path/to/config.yaml, or write a template with 'tract7dt dump-config'.");
         var (config, warnings) = ConfigLoader.Load(ConfigFile);
-        foreach (var w in warnings) Log.LogWarning(w);
+        if (ReportsConfigWarnings)
+            foreach (var w in warnings)
+                Log.LogWarning(subcategory: null, warningCode: null, helpKeyword: null, file: Path.GetFullPath(ConfigFile),
+                    lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: w);
         config = AdjustConfig(config);
         return new StageContext(config, new MSBuildLogSink(Log), cancellation: Cancellation);
     }

@@ -112,6 +112,21 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
     }
 
     [Fact]
+    public void A_config_warning_is_reported_once_at_the_config_file()
+    {
+        string config = GraphTile.CreateIn(_dir.FullName);
+        GraphTile.SetConfig(config, "patch_run", "no_such_key", "1");
+        var r = MsBuildRunner.Run(config);
+        Assert.True(r.ExitCode == 0, r.Output);
+        // Each warning is printed where it happens and again in the closing summary: once from
+        // ReadConfig, not once per task; located at the config, not at build/Tract7dt.targets.
+        var lines = r.Output.Split('\n').Where(l => l.Contains("no_such_key", StringComparison.Ordinal) && l.Contains("warning", StringComparison.Ordinal)).ToList();
+        Assert.InRange(lines.Count, 1, 2);
+        Assert.All(lines, l => Assert.Contains(Path.GetFullPath(config) + " : warning", l));
+        Assert.DoesNotContain(lines, l => l.Contains("Tract7dt.targets", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_config_error_fails_the_build_with_a_T7D_code_before_any_stage_runs()
     {
         string config = GraphTile.CreateIn(_dir.FullName);
