@@ -27,6 +27,9 @@ public static class FakePipeline
     /// <summary>Environment variable: sleep per fitted patch [ms] (default 0), so a test can kill a build during RunPatches.</summary>
     public const string PatchSleepVariable = "T7D_FAKE_PATCH_MS";
 
+    /// <summary>Environment variable: the tag of a patch whose stand-in fit fails (logs an error, writes no stamp).</summary>
+    public const string FailPatchVariable = "T7D_FAKE_FAIL_PATCH";
+
     private static int PatchMilliseconds =>
         int.TryParse(Environment.GetEnvironmentVariable(PatchSleepVariable), out int ms) ? ms : 0;
 
@@ -166,9 +169,12 @@ public static class FakePipeline
     private static IEnumerable<FakeItem> MergeItems(StageContext c)
     {
         var k = new StageKeyBuilder("FakeMerge/1").Config("merge.pattern", c.Config.Canonical("merge.pattern"));
-        foreach (var tag in PatchTags()) k.Input("fit." + tag, c.Hasher.HashFile(c.Layout.PatchFitCsv(tag)));
+        // A patch whose fit failed has no table: its row says so, as the real merge's patch_failed.
+        foreach (var tag in PatchTags())
+            k.Input("fit." + tag, File.Exists(c.Layout.PatchFitCsv(tag)) ? c.Hasher.HashFile(c.Layout.PatchFitCsv(tag)) : "absent");
         var tags = PatchTags().ToList();
-        string Merged() => "patch,fit\n" + string.Concat(tags.Select(t => File.ReadAllLines(c.Layout.PatchFitCsv(t))[1] + "\n"));
+        string Merged() => "patch,fit\n" + string.Concat(tags.Select(t =>
+            (File.Exists(c.Layout.PatchFitCsv(t)) ? File.ReadAllLines(c.Layout.PatchFitCsv(t))[1] : t + ",patch_failed") + "\n"));
         // The stamped output lives in state/; the published copy is ComputeZp's to rewrite.
         yield return new FakeItem("all", k, [MergedCatalog(c.Layout), c.Layout.FinalCatalog], _ => Merged());
     }
@@ -202,6 +208,12 @@ public static class FakePipeline
                 context.Cancellation.ThrowIfCancellationRequested();
                 var f = byId[item.Id];
                 if (id == StageId.RunPatches && PatchMilliseconds > 0) Thread.Sleep(PatchMilliseconds);
+                if (id == StageId.RunPatches && item.Id == Environment.GetEnvironmentVariable(FailPatchVariable))
+                {
+                    // as the real stage: the failure is logged, the other patches go on
+                    context.Log("tract7dt.fake").Error($"patch {item.Id} failed: stand-in failure");
+                    continue;
+                }
                 // Stamped outputs: everything except a published copy another stage rewrites.
                 var stamped = new List<string>();
                 foreach (var output in f.Outputs)

@@ -112,6 +112,27 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
     }
 
     [Fact]
+    public void A_failed_patch_fails_the_build_after_the_merge_as_the_cli_does()
+    {
+        string config = GraphTile.CreateIn(_dir.FullName);
+        var layout = GraphTile.Context(config).Layout;
+        string bad = Patches[1];
+        var r = MsBuildRunner.Run(config, new Dictionary<string, string> { [FakePipeline.FailPatchVariable] = bad });
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains($"patch {bad} failed", r.Output);
+        var ran = FakePipeline.ReadRunLog(layout);
+        // the other patches are fitted, and the catalogue is still merged (its rows of the
+        // failed patch marked patch_failed by the real Merge)
+        Assert.Equal(Patches.Where(p => p != bad).Select(p => $"RunPatches {p}"), ran.Where(l => l.StartsWith("RunPatches ", StringComparison.Ordinal)));
+        Assert.True(ran.Contains("Merge all"), r.Output);
+        // the next build retries only the failed patch
+        int before = ran.Count;
+        var again = MsBuildRunner.Run(config);
+        Assert.True(again.ExitCode == 0, again.Output);
+        Assert.Contains($"RunPatches {bad}", FakePipeline.ReadRunLog(layout).Skip(before));
+    }
+
+    [Fact]
     public void A_config_warning_is_reported_once_at_the_config_file()
     {
         string config = GraphTile.CreateIn(_dir.FullName);

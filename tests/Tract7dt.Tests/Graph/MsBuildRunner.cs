@@ -57,6 +57,10 @@ internal static class MsBuildRunner
     /// <summary>Runs msbuild with the stand-in stages.</summary>
     public static Result Run(string configPath, params string[] extraArgs) => Run(StartInfo(configPath, extraArgs), extraArgs);
 
+    /// <summary>Runs msbuild with the stand-in stages and extra environment variables.</summary>
+    public static Result Run(string configPath, IDictionary<string, string> env, params string[] extraArgs) =>
+        Run(StartInfo(configPath, extraArgs, env), extraArgs);
+
     /// <summary>Runs msbuild with the real (registered) science stages.</summary>
     public static Result RunReal(string configPath, params string[] extraArgs) =>
         Run(StartInfo(configPath, extraArgs, realStages: true), extraArgs);
