@@ -100,6 +100,13 @@ public sealed class CliApp
         {
             return command.Execute(parsed, context);
         }
+        catch (UsageException e)
+        {
+            // an option's value judged by the command (a preset, a number, an executor): a usage error, not a crash
+            stderr.Write(CommandUsage(command));
+            stderr.WriteLine($"tract7dt {command.Name}: error: {e.Message}");
+            return 2;
+        }
         catch (Exception ex) when (Tract7dtException.Find(ex) is { } e)
         {
             ReportError(context, $"error {e.Code}: {e.Message}");

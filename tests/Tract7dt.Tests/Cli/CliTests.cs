@@ -13,6 +13,33 @@ public class CliTests
         return (code, o.ToString(), e.ToString());
     }
 
+    [Theory]
+    [InlineData("--preset must be", "simulate", "--preset", "huge", "--out", "x")]
+    [InlineData("--sources expects", "simulate", "--preset", "tiny", "--sources", "abc", "--out", "x")]
+    public void A_bad_option_value_is_a_usage_error_not_a_crash(string message, params string[] args)
+    {
+        var (code, _, e) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains($"tract7dt {args[0]}: error: {message}", e);
+        Assert.DoesNotContain("   at ", e);
+    }
+
+    [Fact]
+    public void A_bad_executor_is_a_usage_error_before_anything_is_written()
+    {
+        var dir = Directory.CreateTempSubdirectory("t7d-cli-exec");
+        try
+        {
+            string config = Path.Combine(dir.FullName, "c.yaml");
+            Assert.Equal(0, Run("dump-config", "--out", config).Code);
+            var (code, _, e) = Run("run", "--config", config, "--executor", "foo");
+            Assert.Equal(2, code);
+            Assert.Contains("--executor must be 'local' or 'slurm'", e);
+            Assert.Equal([config], Directory.GetFiles(dir.FullName));
+        }
+        finally { dir.Delete(true); }
+    }
+
     [Fact]
     public void Version_prints_to_stdout_and_exits_0()
     {
