@@ -366,6 +366,12 @@ public static partial class ConfigLoader
                 $"Config key 'epsf.recenter_boxsize'{ctx.Where("epsf.recenter_boxsize")} = {v["epsf.recenter_boxsize"]} " +
                 "must be odd (the recentring box has a centre pixel). Default: 9.");
 
+        // A worker count below 1 is a typo, not a wish for one worker: say so rather than run on one.
+        foreach (string key in new[] { "performance.frame_prep_workers", "performance.white_stack_workers" })
+            if (v[key] is WorkerCount { Explicit: < 1 } pw)
+                throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
+                    $"Config key '{key}'{ctx.Where(key)} = {pw.Explicit} must be >= 1 or \"auto\" (the default).");
+
         if ((bool)v["epsf.parallel_bands"]! && v["epsf.max_workers"] is WorkerCount { Explicit: < 1 } w)
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
                 $"Config key 'epsf.max_workers'{ctx.Where("epsf.max_workers")} = {w.Explicit} must be >= 1 or \"auto\" " +

@@ -150,7 +150,7 @@ internal static class ConfigSchema
         B("patch_inputs.save_patch_inputs", true);
         B("patch_inputs.skip_empty_patch", true);
         B("patch_inputs.include_wcs_in_payload", false);
-        I("patch_inputs.max_workers", 16);
+        I("patch_inputs.max_workers", 16, min: 0); // 0 or 1: written one after the other
         I("patch_inputs.gzip_compresslevel", 1, min: -1, max: 9);
         B("patch_inputs.keep_payloads_in_memory", false);
         // patch_run
