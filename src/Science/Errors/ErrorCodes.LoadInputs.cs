@@ -21,4 +21,6 @@ public static partial class ErrorCodes
     public const string SaturatedPixelsFileInvalid = "T7D107";
     /// <summary>state/catalog_state.json is damaged or points to a missing catalog.</summary>
     public const string CatalogStateInvalid = "T7D108";
+    /// <summary>Two images of the image list have the same FILTER.</summary>
+    public const string DuplicateFilter = "T7D109";
 }

@@ -87,6 +87,16 @@ public sealed class LoadInputsErrorTests(LoadInputsFixture data)
     }
 
     [Fact]
+    public void TwoImagesWithOneFilterNameBothFiles()
+    {
+        // The original measured m400 on the m550 file without a word; with the catalogue's FLUX
+        // columns present it blamed the catalogue.
+        string d = data.Copy();
+        EditHeader(Band(d, "m400"), h => h.Set("FILTER", "m550"));
+        Fails(d, ErrorCodes.DuplicateFilter, "FILTER = 'm550'", "7DT_SIM_m400.fits", "7DT_SIM_m550.fits");
+    }
+
+    [Fact]
     public void CatalogBandsDoNotMatchFilters()
     {
         string d = data.Copy();

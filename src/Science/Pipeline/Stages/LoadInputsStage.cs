@@ -169,8 +169,12 @@ public sealed class LoadInputsStage : IKeyedStage
                 log.Error($"[CHECK] WCS alignment FAILED for {f.Path}");
                 WcsAlignment.Require(first.Wcs, f.Wcs, tolerance, f.Path, first.Path);
             }
-            // A repeated FILTER: the later image's data, the first appearance's position.
-            if (!byBand.ContainsKey(f.Header.Band)) bandOrder.Add(f.Header.Band);
+            // A repeated FILTER: the original silently measured the band on the later image.
+            if (byBand.TryGetValue(f.Header.Band, out var other))
+                throw new Tract7dtException(ErrorCodes.DuplicateFilter,
+                    $"Two images have FILTER = '{f.Header.Band}': {other.Path} and {f.Path}. Each band is one image: " +
+                    "remove one from the image list (or correct its FILTER keyword).");
+            bandOrder.Add(f.Header.Band);
             byBand[f.Header.Band] = f;
         }
         // Without the shape check, unequal shapes cannot be stacked: say so instead of failing later.
