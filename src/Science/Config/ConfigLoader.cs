@@ -84,6 +84,15 @@ public static partial class ConfigLoader
 
     private static void CollectUnknown(YamlMap map, string prefix, Context ctx)
     {
+        // PyYAML keeps the last of a repeated key, and so do we (an existing config must run
+        // unchanged), but never silently: a repeated section drops every key of the earlier block.
+        foreach (var (key, earlier, line) in map.Repeats)
+        {
+            string path = prefix.Length == 0 ? key : prefix + "." + key;
+            ctx.Warnings.Add(ConfigSchema.IsMapping(path)
+                ? $"Config section '{path}' appears twice (lines {earlier} and {line} of {ctx.File}): the later block replaces the earlier one, whose keys are ignored. Merge the two blocks."
+                : $"Config key '{path}' appears twice (lines {earlier} and {line} of {ctx.File}): the later value is used. Remove one.");
+        }
         foreach (string key in map.Keys)
         {
             string path = prefix.Length == 0 ? key : prefix + "." + key;

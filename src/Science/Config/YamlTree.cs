@@ -28,9 +28,15 @@ internal sealed class YamlMap
     /// <summary>1-based line of the key in the file, 0 when unknown.</summary>
     public int LineOf(string key) => _lines.TryGetValue(key, out int l) ? l : 0;
 
+    /// <summary>Keys given more than once in this mapping: the key, the line of its earlier and of its later occurrence.</summary>
+    public IReadOnlyList<(string Key, int EarlierLine, int Line)> Repeats => _repeats;
+
+    private readonly List<(string, int, int)> _repeats = new();
+
     public void Set(string key, object? value, int line = 0)
     {
         if (!_values.ContainsKey(key)) _order.Add(key);
+        else _repeats.Add((key, LineOf(key), line));
         _values[key] = value;
         if (line > 0) _lines[key] = line;
     }

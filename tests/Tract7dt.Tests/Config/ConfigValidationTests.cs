@@ -24,6 +24,18 @@ public class ConfigValidationTests
     }
 
     [Fact]
+    public void A_repeated_key_or_section_is_a_warning_and_the_last_one_wins_as_in_pyyaml()
+    {
+        using var d = new TempConfigDir();
+        var (cfg, warnings) = d.Load("patch_run:\n  n_opt_iters: 30\n  n_opt_iters: 40\nzp:\n  clip_sigma: 2.5\nzp:\n  enabled: false\n");
+        Assert.Equal(40, cfg.PatchRun.NOptIters);
+        Assert.Equal(3.0, cfg.Zp.ClipSigma);        // the earlier zp block is dropped, as PyYAML drops it
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains(warnings, w => w.StartsWith("Config section 'zp' appears twice (lines 4 and 6", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("Config key 'patch_run.n_opt_iters' appears twice (lines 2 and 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnknownKeysInOtherPlaces()
     {
         using var d = new TempConfigDir();
