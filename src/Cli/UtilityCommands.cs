@@ -42,6 +42,7 @@ internal sealed class SimulateCommand : ICommand
         new("size", "W H", "image size in pixels", Arity: 2),
         new("sources", "N", "number of sources"),
         new("seed", "S", "random seed"),
+        new("force", null, "overwrite a simulated set already in --out"),
     };
 
     public int Execute(ParsedArgs args, CliContext context)
@@ -66,12 +67,21 @@ internal sealed class SimulateCommand : ICommand
             args.Get("bands")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             width, height,
             args.Has("sources") ? ParseInt("sources", args.Get("sources")!) : null,
-            args.Has("seed") ? ulong.Parse(args.Get("seed")!, CultureInfo.InvariantCulture) : 7);
+            args.Has("seed") ? ParseSeed(args.Get("seed")!) : 7);
+        // A set in --out is somebody's inputs (perhaps edited, perhaps with a run in its work dir).
+        string existing = Path.Join(options.OutDir, "config.yaml");
+        if (File.Exists(existing) && !args.Has("force"))
+            throw new UsageException($"{options.OutDir} already holds an input set ({existing}); pass --force to overwrite it, or choose another --out");
         var log = context.Logger("tract7dt.simulate");
         Simulator.Run(options, new Progress<string>(log.Info));
         log.Info($"Simulated input set ready: {options.OutDir} (run it with: tract7dt run --config {Path.Join(options.OutDir, "config.yaml")})");
         return 0;
     }
+
+    private static ulong ParseSeed(string text) =>
+        ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong v)
+            ? v
+            : throw new UsageException($"--seed expects a non-negative integer, got '{text}'");
 
     private static int ParseInt(string option, string text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0

@@ -16,12 +16,33 @@ public class CliTests
     [Theory]
     [InlineData("--preset must be", "simulate", "--preset", "huge", "--out", "x")]
     [InlineData("--sources expects", "simulate", "--preset", "tiny", "--sources", "abc", "--out", "x")]
+    [InlineData("--seed expects", "simulate", "--preset", "tiny", "--seed", "-4", "--out", "x")]
     public void A_bad_option_value_is_a_usage_error_not_a_crash(string message, params string[] args)
     {
         var (code, _, e) = Run(args);
         Assert.Equal(2, code);
         Assert.Contains($"tract7dt {args[0]}: error: {message}", e);
         Assert.DoesNotContain("   at ", e);
+    }
+
+    [Fact]
+    public void Simulate_keeps_an_existing_set_unless_forced()
+    {
+        var dir = Directory.CreateTempSubdirectory("t7d-cli-sim");
+        try
+        {
+            string[] args = ["simulate", "--preset", "tiny", "--size", "120", "120", "--sources", "8", "--out", dir.FullName];
+            Assert.Equal(0, Run(args).Code);
+            string config = Path.Combine(dir.FullName, "config.yaml");
+            File.AppendAllText(config, "# edited by hand\n");
+            var (code, _, e) = Run(args);
+            Assert.Equal(2, code);
+            Assert.Contains("--force", e);
+            Assert.EndsWith("# edited by hand\n", File.ReadAllText(config));
+            Assert.Equal(0, Run([.. args, "--force"]).Code);
+            Assert.DoesNotContain("# edited by hand", File.ReadAllText(config));
+        }
+        finally { dir.Delete(true); }
     }
 
     [Fact]
