@@ -20,6 +20,16 @@ public static class FitStatus
     public const string PatchFailed = "patch_failed";
     /// <summary>No current patch owns its position (unusable RA/DEC, off the white frame, or an inactive ePSF cell).</summary>
     public const string NoPatch = "no_patch";
+    /// <summary>Fitted, but no band had a usable pixel under it (all masked or NaN): every flux is NaN.
+    /// A source missing only some bands stays <see cref="Ok"/>, with NaN fluxes and <c>fit_no_pixels_&lt;band&gt;</c> there.</summary>
+    public const string NoPixels = "no_pixels";
+
+    /// <summary>Marks rows that are <see cref="Ok"/> but whose fit saw no pixel (<c>fit_no_pixels</c>) as <see cref="NoPixels"/>.</summary>
+    public static void MarkNoPixels(string[] status, bool[] fitNoPixels)
+    {
+        for (int i = 0; i < status.Length; i++)
+            if (status[i] == Ok && fitNoPixels[i]) status[i] = NoPixels;
+    }
 
     /// <summary>
     /// One status per base row. Ownership follows BuildPatchInputs: a source belongs to the

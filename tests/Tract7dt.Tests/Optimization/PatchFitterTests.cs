@@ -158,6 +158,7 @@ public class PatchFitterTests
             "x_pix_white_fit", "y_pix_white_fit", "RA_fit", "DEC_fit", "stype_fit", "sersic_n_fit", "re_pix_fit", "ab_fit",
             "phi_deg_fit", "ELL_fit", "Re_fit", "THETA_fit", "FLUX_g_fit", "FLUXERR_g_fit", "FLUX_r_fit", "FLUXERR_r_fit",
             "FLUX_i_fit", "FLUXERR_i_fit", "FLUXERR_g_cov", "FLUXERR_r_cov", "FLUXERR_i_cov", "fit_no_pixels",
+            "fit_no_pixels_g", "fit_no_pixels_r", "fit_no_pixels_i",
         ];
         Assert.Equal(expected, t.ColumnNames);
         var x = t.Doubles("x_pix_patch_fit");
@@ -273,11 +274,16 @@ public class PatchFitterTests
         Assert.True(double.IsNaN(t.Doubles("FLUXERR_g_fit")[3]));
         Assert.True(double.IsNaN(t.Doubles("FLUXERR_g_cov")[3]));
         Assert.All(t.Doubles("FLUXERR_i_fit"), v => Assert.True(double.IsNaN(v)));
+        // Band i tells nothing: no flux there is reported, and each source says so.
+        Assert.All(t.Doubles("FLUX_i_fit"), v => Assert.True(double.IsNaN(v)));
+        Assert.All(t.Bools("fit_no_pixels_i"), Assert.True);
         Assert.True(double.IsFinite(t.Doubles("FLUXERR_g_fit")[0]));
         Assert.InRange(t.Doubles("x_pix_patch_fit")[0], 19.8, 20.2);
-        // The masked source keeps its initial values; the degenerate ellipse stays legal.
+        // The masked source keeps its initial position; its catalogue flux is not reported as a
+        // measurement (NaN, flagged); the degenerate ellipse stays legal.
         Assert.Equal(8.0, t.Doubles("x_pix_patch_fit")[3]);
-        Assert.Equal(500.0, t.Doubles("FLUX_g_fit")[3]);
+        Assert.True(double.IsNaN(t.Doubles("FLUX_g_fit")[3]));
+        Assert.True(t.Bools("fit_no_pixels_g")[3]);
         Assert.InRange(t.Doubles("ab_fit")[2], 0.001, 1.0);
         Assert.InRange(t.Doubles("re_pix_fit")[2], 0.1, 1000);
         // The source on empty sky: flux fitted near 0 with a finite error.

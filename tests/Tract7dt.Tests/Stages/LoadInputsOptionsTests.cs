@@ -1,3 +1,4 @@
+using Tract7dt.Science.Errors;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Logging;
 using Tract7dt.Science.Pipeline;
@@ -88,16 +89,16 @@ public sealed class LoadInputsOptionsTests(LoadInputsFixture data)
     }
 
     [Fact]
-    public void RepeatedFilterKeepsItsFirstPositionAndTheLastFile()
+    public void A_repeated_filter_is_an_error_naming_both_files()
     {
+        // The original measured the band on the later file without a word.
         string dir = data.Copy();
         string list = Path.Combine(dir, "image_list.txt");
-        // m400 again under another name, at the end: still 3 bands, m400 first, data from the copy.
         File.Copy(Path.Combine(dir, "images", "7DT_SIM_m400.fits"), Path.Combine(dir, "images", "copy_m400.fits"));
         File.AppendAllText(list, "images/copy_m400.fits\n");
-        var ctx = Run(dir);
-        var m = FramesManifest.Read(ctx.Layout.FramesManifest);
-        Assert.Equal(["m400", "m550", "m700"], m.Bands.ToArray());
-        Assert.EndsWith("copy_m400.fits", m.Frames[0].Path);
+        var e = Assert.Throws<Tract7dtException>(() => Run(dir));
+        Assert.Equal(ErrorCodes.DuplicateFilter, e.Code);
+        Assert.Contains("7DT_SIM_m400.fits", e.Message);
+        Assert.Contains("copy_m400.fits", e.Message);
     }
 }

@@ -59,6 +59,8 @@ public static class PatchFitter
             for (int k = 0; k < images.Length; k++)
                 read.FluxErrCov[k].CopyTo(table.Column($"FLUXERR_{images[k].Band}_cov", double.NaN), 0);
             read.NoPixels.CopyTo(table.Column("fit_no_pixels", false), 0);
+            for (int k = 0; k < images.Length; k++)
+                read.NoPixelsBand[k].CopyTo(table.Column($"fit_no_pixels_{images[k].Band}", false), 0);
         }
         else
         {
@@ -144,6 +146,8 @@ public static class PatchFitter
         public double[] X = [], Y = [], LogRe = [], Ee1 = [], Ee2 = [], N = [];
         public double[][] Flux = [], FluxErr = [], FluxErrCov = [];
         public bool[] NoPixels = [];
+        /// <summary>Per band and source: the band told nothing of the source's flux (no usable pixel under it).</summary>
+        public bool[][] NoPixelsBand = [];
         /// <summary>Per source: its own parameters had stopped moving (see <see cref="SettledFraction"/>).</summary>
         public bool[] Settled = [];
         public SourceKind[] Kind = [];
@@ -166,6 +170,7 @@ public static class PatchFitter
             FluxErr = new double[nb][],
             FluxErrCov = new double[nb][],
             NoPixels = new bool[ns],
+            NoPixelsBand = new bool[nb][],
         };
         for (int k = 0; k < nb; k++)
         {
@@ -206,9 +211,11 @@ public static class PatchFitter
         var cols = fluxCols.Select(f => f.Col).ToArray();
         var marg = new double[cols.Length];
         var hasPixels = new bool[ns];
+        bool measured = false;
         try
         {
             opt.Variances(problem, diag, cols, marg);
+            measured = true;
             var inflate = PhotonNoise.FluxVarianceFactors(problem, images, fluxCols.Select(f => (f.Col, f.Band)).ToList());
             for (int q = 0; q < fluxCols.Count; q++)
             {
@@ -229,6 +236,19 @@ public static class PatchFitter
             // Reported as NaN errors, like the reference's warning path.
         }
         for (int i = 0; i < ns; i++) r.NoPixels[i] = !hasPixels[i];
+        // A band whose pixels carry no information on a source's flux (all masked or NaN under it)
+        // leaves that flux at its starting value, the catalogue's: never report that prior as a
+        // measurement. The flux is NaN there and the band is flagged.
+        for (int k = 0; k < nb; k++) r.NoPixelsBand[k] = new bool[ns];
+        if (measured)
+            foreach (var (col, src, b) in fluxCols)
+                if (!(double.IsFinite(diag[col]) && diag[col] > 0))
+                {
+                    r.Flux[b][src] = double.NaN;
+                    r.FluxErr[b][src] = double.NaN;
+                    r.FluxErrCov[b][src] = double.NaN;
+                    r.NoPixelsBand[b][src] = true;
+                }
 
         // Per-source convergence: every parameter of the source moved less than SettledFraction
         // of its own 1σ in the last improving step (a source with no step at all has settled).

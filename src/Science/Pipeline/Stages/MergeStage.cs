@@ -114,6 +114,7 @@ public sealed class MergeStage : IKeyedStage
         double[] decCat = sky is null ? none : baseTable.Numeric(sky.Value.Dec);
         var status = FitStatus.Compute(join.MatchedPatch, ExclusionColumns.Flags(table, ExclusionColumns.Any), raCat, decCat,
             inputs.Frames?.WhiteWcs(), inputs.Patches, inputs.Current.Select(c => c.Tag).ToHashSet(StringComparer.Ordinal));
+        FitStatus.MarkNoPixels(status, NoPixelsAnywhere(table));
         table.Set(new TextColumn(FitStatus.Column, status));
 
         string merged = MergedCatalogPath(layout);
@@ -173,6 +174,23 @@ public sealed class MergeStage : IKeyedStage
         }
         FramesManifest? frames = File.Exists(layout.FramesManifest) ? FramesManifest.Read(layout.FramesManifest) : null;
         return new MergeInputs(baseCatalog, patches, current, notCurrent, frames, cfg.WcsFits);
+    }
+
+    /// <summary>Per row: the fit saw no usable pixel in any band (<c>fit_no_pixels</c> of a joint fit, or
+    /// every <c>fit_no_pixels_&lt;band&gt;</c> of per-band fits); false where no such column exists.</summary>
+    private static bool[] NoPixelsAnywhere(SourceTable table)
+    {
+        if (table.Contains("fit_no_pixels")) return ExclusionColumns.Flags(table, "fit_no_pixels");
+        var perBand = table.ColumnNames.Where(c => c.StartsWith("fit_no_pixels_", StringComparison.Ordinal)).ToList();
+        var all = new bool[table.RowCount];
+        if (perBand.Count == 0) return all;
+        Array.Fill(all, true);
+        foreach (var c in perBand)
+        {
+            var f = ExclusionColumns.Flags(table, c);
+            for (int i = 0; i < all.Length; i++) all[i] &= f[i];
+        }
+        return all;
     }
 
     /// <summary>
