@@ -23,4 +23,6 @@ public static partial class ErrorCodes
     public const string CatalogStateInvalid = "T7D108";
     /// <summary>Two images of the image list have the same FILTER.</summary>
     public const string DuplicateFilter = "T7D109";
+    /// <summary>A band's image holds no finite pixel, or one value everywhere (in the crop box).</summary>
+    public const string BandWithoutSignal = "T7D110";
 }

@@ -14,6 +14,9 @@ public sealed record WhiteStackBand(string Band, string Path, FrameCalibration C
 /// <param name="Saturated">Per band (input order): sorted linear indices y·Wc + x of saturated pixels in the crop frame.</param>
 public sealed record WhiteStackResult(float[] White, float[] Sigma, int Width, int Height, PixelBox Crop, long[][] Saturated)
 {
+    /// <summary>Per band (band order): what its pixels in the crop box hold, read in the same pass.</summary>
+    public IReadOnlyList<BandSignal> Signal { get; init; } = [];
+
     /// <summary>Copies the crop box of a full-frame array (row-major) into a new array.</summary>
     public float[] CropOf(float[] full)
     {
@@ -22,6 +25,31 @@ public sealed record WhiteStackResult(float[] White, float[] Sigma, int Width, i
             full.AsSpan((Crop.Y0 + y) * Width + Crop.X0, Crop.Width).CopyTo(c.AsSpan(y * Crop.Width, Crop.Width));
         return c;
     }
+}
+
+/// <summary>A band's raw pixels in the crop box: how many are finite, and their range.</summary>
+public readonly record struct BandSignal(long Finite, double Min, double Max)
+{
+    /// <summary>No finite pixel, or every finite pixel the same value (a blank or zeroed image).</summary>
+    public bool IsEmpty => Finite == 0 || Min == Max;
+
+    public static BandSignal Of(ReadOnlySpan<float> raw)
+    {
+        long n = 0;
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        foreach (float v in raw)
+        {
+            if (!float.IsFinite(v)) continue;
+            n++;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+        return new BandSignal(n, lo, hi);
+    }
+
+    public BandSignal Plus(BandSignal o) => new(Finite + o.Finite, Math.Min(Min, o.Min), Math.Max(Max, o.Max));
+
+    public static BandSignal None => new(0, double.PositiveInfinity, double.NegativeInfinity);
 }
 
 /// <summary>
@@ -49,6 +77,7 @@ public static class WhiteStackBuilder
         var sigma = new float[white.Length];
         // sat[chunk][band]: filled by one chunk each, concatenated in chunk order → sorted, deterministic.
         var sat = new List<long>[nChunks][];
+        var signal = new BandSignal[nChunks][];
         int done = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancellation };
         Parallel.For(0, nChunks, options,
@@ -60,12 +89,17 @@ public static class WhiteStackBuilder
                 var num = white.AsSpan(y0 * width, n);
                 var den = sigma.AsSpan(y0 * width, n);
                 sat[chunk] = new List<long>[bands.Count];
+                signal[chunk] = new BandSignal[bands.Count];
                 for (int b = 0; b < bands.Count; b++)
                 {
                     cancellation.ThrowIfCancellationRequested();
                     var raw = buf.Raw.AsSpan(0, n);
                     using (var f = FitsFile.Open(bands[b].Path))
                         f.ReadWindow(0, 0, width, y0, y1, raw);
+                    var inCrop = BandSignal.None;
+                    for (int y = Math.Max(y0, crop.Y0); y < Math.Min(y1, crop.Y1); y++)
+                        inCrop = inCrop.Plus(BandSignal.Of(raw.Slice((y - y0) * width + crop.X0, crop.Width)));
+                    signal[chunk][b] = inCrop;
                     var scaled = buf.Scaled.AsSpan(0, n);
                     var sky = buf.SigmaSky.AsSpan(0, n);
                     var bad = buf.Bad.AsSpan(0, n);
@@ -86,7 +120,13 @@ public static class WhiteStackBuilder
             for (int c = 0; c < nChunks; c++) all.AddRange(sat[c][b]);
             perBand[b] = all.ToArray();
         }
-        return new WhiteStackResult(white, sigma, width, height, crop, perBand);
+        var bandSignal = new BandSignal[bands.Count];
+        for (int b = 0; b < bands.Count; b++)
+        {
+            bandSignal[b] = BandSignal.None;
+            for (int c = 0; c < nChunks; c++) bandSignal[b] = bandSignal[b].Plus(signal[c][b]);
+        }
+        return new WhiteStackResult(white, sigma, width, height, crop, perBand) { Signal = bandSignal };
     }
 
     /// <summary>Crop-frame linear indices of pixels flagged saturated in rows [y0, y1) of a block.</summary>

@@ -86,6 +86,29 @@ public sealed class LoadInputsErrorTests(LoadInputsFixture data)
         new LoadInputsStage().Run(LoadInputsFixture.Context(d, new MemoryLogSink()));
     }
 
+    private static void EditData(string path, Func<float, float> edit)
+    {
+        var img = FitsImage.ReadFloat(path);
+        var data = img.Data.Select(edit).ToArray();
+        FitsWriter.WriteImage(path, data, img.Width, img.Height, img.Header.Clone());
+    }
+
+    [Fact]
+    public void ABandOfOnlyNaNIsOneErrorNamingItsFile()
+    {
+        // Every source's "flux" in such a band used to be its catalogue flux, with a MAG.
+        string d = data.Copy(); EditData(Band(d, "m550"), _ => float.NaN);
+        Fails(d, ErrorCodes.BandWithoutSignal, "7DT_SIM_m550.fits", "no finite pixel");
+    }
+
+    [Fact]
+    public void ABandOfZerosIsOneErrorNamingItsFile()
+    {
+        // It used to give fluxes of ~0 and a zero point of 7.67 ± 1.91 from five "stars".
+        string d = data.Copy(); EditData(Band(d, "m700"), _ => 0f);
+        Fails(d, ErrorCodes.BandWithoutSignal, "7DT_SIM_m700.fits", "the value 0 in every finite pixel");
+    }
+
     [Fact]
     public void TwoImagesWithOneFilterNameBothFiles()
     {

@@ -222,6 +222,14 @@ public sealed class LoadInputsStage : IKeyedStage
         using (var progress = context.Progress(Component, TimeSpan.FromSeconds(10)))
             stack = WhiteStackBuilder.Build(stackBands, W0, H0, crop, whiteWorkers, context.Cancellation,
                 (done, n) => progress.Report($"white stack {ProgressText.Bar(done, n)} {done}/{n} chunks", done == n));
+        // A blank band (all NaN) or a zeroed one has nothing to measure: every "flux" it gave was
+        // a prior or 0, and its zero point came from noise. Stop before anything is written.
+        for (int b = 0; b < bands.Count; b++)
+            if (stack.Signal.Count == bands.Count && stack.Signal[b].IsEmpty)
+                throw new Tract7dtException(ErrorCodes.BandWithoutSignal, stack.Signal[b].Finite == 0
+                    ? $"{bands[b].Path} (band {bands[b].Header.Band}) has no finite pixel{(cfg.Crop.Enabled ? " inside the crop box" : "")}: nothing can be measured in it. Remove it from the image list."
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"{bands[b].Path} (band {bands[b].Header.Band}) holds the value {stack.Signal[b].Min:G6} in every finite pixel{(cfg.Crop.Enabled ? " of the crop box" : "")}: no signal to measure. Remove it from the image list."));
         log.Info($"White made: ({H0}, {W0})");
         double tWhite = sw.Elapsed.TotalSeconds;
 
