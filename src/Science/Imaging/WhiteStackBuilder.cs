@@ -12,10 +12,10 @@ public sealed record WhiteStackBand(string Band, string Path, FrameCalibration C
 /// <param name="White">Full frame, row-major W×H: Σ w·I / Σ w (NaN where no band is good).</param>
 /// <param name="Sigma">Full frame: sqrt(1/Σ w) (+∞ where no band is good).</param>
 /// <param name="Saturated">Per band (input order): sorted linear indices y·Wc + x of saturated pixels in the crop frame.</param>
-public sealed record WhiteStackResult(float[] White, float[] Sigma, int Width, int Height, PixelBox Crop, long[][] Saturated)
+/// <param name="Signal">Per band (band order): what its pixels in the crop box hold, read in the same pass.</param>
+public sealed record WhiteStackResult(float[] White, float[] Sigma, int Width, int Height, PixelBox Crop, long[][] Saturated,
+    IReadOnlyList<BandSignal> Signal)
 {
-    /// <summary>Per band (band order): what its pixels in the crop box hold, read in the same pass.</summary>
-    public IReadOnlyList<BandSignal> Signal { get; init; } = [];
 
     /// <summary>Copies the crop box of a full-frame array (row-major) into a new array.</summary>
     public float[] CropOf(float[] full)
@@ -126,7 +126,7 @@ public static class WhiteStackBuilder
             bandSignal[b] = BandSignal.None;
             for (int c = 0; c < nChunks; c++) bandSignal[b] = bandSignal[b].Plus(signal[c][b]);
         }
-        return new WhiteStackResult(white, sigma, width, height, crop, perBand) { Signal = bandSignal };
+        return new WhiteStackResult(white, sigma, width, height, crop, perBand, bandSignal);
     }
 
     /// <summary>Crop-frame linear indices of pixels flagged saturated in rows [y0, y1) of a block.</summary>

@@ -105,12 +105,10 @@ public static partial class BandPsfSelector
         {
             var stamp = LoadStamp(npy, out int w, out int h);
             int oversampling = ReadOversampling(epsfMeta, band, log);
+            stamp = AtImagePixels(stamp, w, h, oversampling, out w, out h);
             if (oversampling > 1)
-            {
-                stamp = Decimate(stamp, w, h, oversampling, out w, out h);
                 log.Info(string.Create(CultureInfo.InvariantCulture,
                     $"[PSF] {band}: ePSF oversampled {oversampling}x; sampled at whole image pixels -> {w}x{h}"));
-            }
             string model = ConfigName(s.Model);
             var audit = new PsfAudit(npy, true, true, null, nstars, m, model);
             string cacheKey = string.Create(CultureInfo.InvariantCulture,
@@ -240,6 +238,14 @@ public static partial class BandPsfSelector
         return UnitSum(a.Data);
     }
 
+    /// <summary>A unit-sum ePSF stamp as the image-pixel PSF: itself, or <see cref="Decimate"/>d when oversampled.</summary>
+    private static float[] AtImagePixels(float[] stamp, int width, int height, int oversampling, out int outWidth, out int outHeight)
+    {
+        if (oversampling > 1) return Decimate(stamp, width, height, oversampling, out outWidth, out outHeight);
+        (outWidth, outHeight) = (width, height);
+        return stamp;
+    }
+
     /// <summary>Non-finite values → 0, then divided by the sum when it is &gt; 0 (in place).</summary>
     private static float[] UnitSum(float[] v)
     {
@@ -274,11 +280,7 @@ public static partial class BandPsfSelector
         var (stamps, n) = Psf.Stage.PatchPsfGridFile.Read(gridNpy);
         int oversampling = ReadOversampling(epsfMeta, choice.Band, log);
         int w = n, h = n;
-        for (int g = 0; g < stamps.Length; g++)
-        {
-            stamps[g] = UnitSum(stamps[g]);
-            if (oversampling > 1) stamps[g] = Decimate(stamps[g], n, n, oversampling, out w, out h);
-        }
+        for (int g = 0; g < stamps.Length; g++) stamps[g] = AtImagePixels(UnitSum(stamps[g]), n, n, oversampling, out w, out h);
         if (w != centre.Width || h != centre.Height)
             throw new Tract7dtException(ErrorCodes.EpsfUnreadable,
                 $"The patch PSF grid {gridNpy} holds {w}×{h} stamps but the patch's ePSF is {centre.Width}×{centre.Height}; " +

@@ -225,7 +225,7 @@ public sealed class LoadInputsStage : IKeyedStage
         // A blank band (all NaN) or a zeroed one has nothing to measure: every "flux" it gave was
         // a prior or 0, and its zero point came from noise. Stop before anything is written.
         for (int b = 0; b < bands.Count; b++)
-            if (stack.Signal.Count == bands.Count && stack.Signal[b].IsEmpty)
+            if (stack.Signal[b].IsEmpty)
                 throw new Tract7dtException(ErrorCodes.BandWithoutSignal, stack.Signal[b].Finite == 0
                     ? $"{bands[b].Path} (band {bands[b].Header.Band}) has no finite pixel{(cfg.Crop.Enabled ? " inside the crop box" : "")}: nothing can be measured in it. Remove it from the image list."
                     : string.Create(CultureInfo.InvariantCulture,
