@@ -386,6 +386,8 @@ public sealed record PatchRunConfig
     public PsfSubpixelShiftMode PsfSubpixelShift { get; init; }
     /// <summary><c>photon_noise_errors</c> (ours): FLUXERR columns include the sources' photon noise (false: sky noise alone, the original's).</summary>
     public bool PhotonNoiseErrors { get; init; }
+    /// <summary><c>band_recentre_snr</c> (ours): a point source with this S/N in a band gets its own position there (0: off).</summary>
+    public double BandRecentreSnr { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>

@@ -76,7 +76,10 @@ public sealed class NuisanceSourceTests
     {
         var r = Fit(withNuisance: false);
         double bias = r.Table.Doubles("FLUX_m550_fit")[0] / FaintFlux - 1;
-        Assert.True(Math.Abs(bias) > UnmodelledMinBias, $"bias {bias:G4}");
+        // the neighbour either keeps a visibly biased flux, or walks onto the saturated star's
+        // masked core to take its wing, where the band no longer measures it (NaN and flagged)
+        bool absent = double.IsNaN(bias) && r.Table.Bools("fit_no_pixels_m550")[0];
+        Assert.True(absent || Math.Abs(bias) > UnmodelledMinBias, $"bias {bias:G4}");
     }
 
     [Fact]

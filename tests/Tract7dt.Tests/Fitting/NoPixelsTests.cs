@@ -61,4 +61,33 @@ public sealed class NoPixelsTests
         Assert.True(double.IsNaN(t.Doubles("FLUX_m400_fit")[0]) && double.IsNaN(t.Doubles("FLUX_m550_fit")[0]));
         Assert.False(t.Bools("fit_no_pixels")[1]);
     }
+    [Fact]
+    public void A_hole_over_the_core_leaves_only_wings_and_the_band_does_not_measure_the_source()
+    {
+        // PSF with a broad wing (10 % at σ = 6 px): a 9×9 hole over the first source's core in
+        // m550 leaves ~15 % of its light on usable pixels, all of it wing
+        var psf = new NCircularGaussianPsf([1.5, 6.0], [0.9, 0.1]);
+        PatchBand Band(string name, bool hole)
+        {
+            var img = new float[W * H];
+            var bad = new bool[W * H];
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    foreach (double x0 in Xs)
+                    {
+                        double r2 = (x - x0) * (x - x0) + (y - Y) * (y - Y);
+                        img[y * W + x] += (float)(Flux * (0.9 / (2 * Math.PI * 2.25) * Math.Exp(-0.5 * r2 / 2.25)
+                                                          + 0.1 / (2 * Math.PI * 36) * Math.Exp(-0.5 * r2 / 36)));
+                        if (hole && x0 == Xs[0] && Math.Abs(x - x0) <= 4 && Math.Abs(y - Y) <= 4) { bad[y * W + x] = true; img[y * W + x] = float.NaN; }
+                    }
+            return new PatchBand(name, img, Enumerable.Repeat(1f, W * H).ToArray(), bad, psf);
+        }
+        var cat = new PatchCatalog(Xs, [Y, Y], ["STAR", "STAR"], null, null, null, null);
+        var t = PatchFitter.Fit([Band("m400", false), Band("m550", true)], W, H, cat,
+            new PatchFitSettings { NOptIters = 30 }, PatchModelFactories.Tractor).Table;
+        Assert.True(double.IsNaN(t.Doubles("FLUX_m550_fit")[0]), $"m550 flux from the wings alone: {t.Doubles("FLUX_m550_fit")[0]}");
+        Assert.True(t.Bools("fit_no_pixels_m550")[0]);
+        Assert.Equal(Flux, t.Doubles("FLUX_m400_fit")[0], Flux * 0.01);
+        Assert.Equal(Flux, t.Doubles("FLUX_m550_fit")[1], Flux * 0.01); // the clear neighbour is measured
+    }
 }

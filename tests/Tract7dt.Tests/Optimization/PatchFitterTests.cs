@@ -158,7 +158,7 @@ public class PatchFitterTests
             "x_pix_white_fit", "y_pix_white_fit", "RA_fit", "DEC_fit", "stype_fit", "sersic_n_fit", "re_pix_fit", "ab_fit",
             "phi_deg_fit", "ELL_fit", "Re_fit", "THETA_fit", "FLUX_g_fit", "FLUXERR_g_fit", "FLUX_r_fit", "FLUXERR_r_fit",
             "FLUX_i_fit", "FLUXERR_i_fit", "FLUXERR_g_cov", "FLUXERR_r_cov", "FLUXERR_i_cov", "fit_no_pixels",
-            "fit_no_pixels_g", "fit_no_pixels_r", "fit_no_pixels_i",
+            "fit_no_pixels_g", "fit_no_pixels_r", "fit_no_pixels_i", "band_shift_g_pix", "band_shift_r_pix", "band_shift_i_pix",
         ];
         Assert.Equal(expected, t.ColumnNames);
         var x = t.Doubles("x_pix_patch_fit");

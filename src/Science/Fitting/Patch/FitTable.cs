@@ -50,6 +50,7 @@ public sealed class FitTable
         return t;
     }
 
+    public bool Has(string name) => _index.ContainsKey(name);
     public double[] Doubles(string name) => (double[])_columns[_index[name]];
     public bool[] Bools(string name) => (bool[])_columns[_index[name]];
     public int[] Ints(string name) => (int[])_columns[_index[name]];

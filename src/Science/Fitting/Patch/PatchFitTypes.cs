@@ -28,18 +28,20 @@ public sealed record PatchBand(string Name, float[] Image, float[] SkySigma, boo
 /// One Tractor image handed to the model factory: data, E = sqrt(invvar) with
 /// invvar = 1/max(σ², 1e-12) on good pixels and 0 on bad ones, and the band's PSF.
 /// </summary>
+/// <param name="Sky">Starting sky level [counts]; with <paramref name="SkyFixed"/> it stays there.</param>
 public sealed record PatchImage(string Band, int Width, int Height, float[] Data, float[] InverseError, object? Psf,
-    double SourceVariancePerCount = 0, double FluxModelError = 0);
+    double SourceVariancePerCount = 0, double FluxModelError = 0, double Sky = 0, bool SkyFixed = false);
 
 /// <summary>
 /// Initial state of one source (stages.md §4.5): position in patch pixels, one flux per
 /// image (in the order of the images given to the factory), and for galaxies the soft
 /// ellipse (logre [ln px], ee1, ee2) and Sérsic index. <paramref name="FixedPosition"/>: the
 /// factory keeps X and Y fixed (nuisance sources at their catalogue position; only the
-/// fluxes of such a source are free).
+/// fluxes of such a source are free). <paramref name="Frozen"/>: every parameter of the source
+/// is held (it is drawn, not fitted).
 /// </summary>
 public sealed record SourceInit(SourceKind Kind, double X, double Y, double[] Flux,
-    double LogRe, double Ee1, double Ee2, double SersicN, bool FixedPosition = false);
+    double LogRe, double Ee1, double Ee2, double SersicN, bool FixedPosition = false, bool Frozen = false);
 
 /// <summary>
 /// Builds the forward model of one fit: sky per image (free, starting at 0), sources in
@@ -96,6 +98,10 @@ public sealed record PatchFitSettings
     public double ReFallbackPix { get; init; } = 3.0;
     /// <summary><c>patch_run.photon_noise_errors</c> (ours): flux errors include the sources' photon noise.</summary>
     public bool PhotonNoiseErrors { get; init; } = true;
+    /// <summary><c>patch_run.band_recentre_snr</c> (ours): after a joint fit, a point source with
+    /// at least this S/N in a band is refitted in that band alone with its own position
+    /// (see <see cref="BandRecentring"/>); 0 turns it off.</summary>
+    public double BandRecentreSnr { get; init; } = 50;
     /// <summary>ROI origin in the white frame (<c>x0_roi</c>, <c>y0_roi</c>) [pix].</summary>
     public double X0Roi { get; init; }
     /// <summary>See <see cref="X0Roi"/>.</summary>

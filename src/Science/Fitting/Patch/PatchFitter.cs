@@ -21,7 +21,7 @@ public sealed record PatchFitResult(FitTable Table, IReadOnlyDictionary<string, 
 /// initial ones and its errors NaN; fix #4). In single-band mode both carry the band suffix
 /// (<c>FLUXERR_&lt;b&gt;_cov</c>, <c>fit_no_pixels_&lt;b&gt;</c>).
 /// </remarks>
-public static class PatchFitter
+public static partial class PatchFitter
 {
     /// <summary>Fits the patch. <paramref name="bands"/> in image order; all of size <paramref name="width"/> × <paramref name="height"/>.</summary>
     /// <param name="trace">Called after every optimizer step with the band ("" in multi-band mode),
@@ -43,6 +43,7 @@ public static class PatchFitter
             var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace("", i, st));
             outcomes[""] = outcome;
             var read = ReadBack(optimizer, problem, sources, images, outcome);
+            var shifts = RecentreInBands(optimizer, factory, images, sources, read, settings);
             table.Column("opt_niters", 0).AsSpan().Fill(outcome.NIters);
             WriteConvergence(table, "", outcome, read.Settled);
             table.Column("opt_last_dlnp", double.NaN).AsSpan().Fill(outcome.LastDlnp);
@@ -61,6 +62,9 @@ public static class PatchFitter
             read.NoPixels.CopyTo(table.Column("fit_no_pixels", false), 0);
             for (int k = 0; k < images.Length; k++)
                 read.NoPixelsBand[k].CopyTo(table.Column($"fit_no_pixels_{images[k].Band}", false), 0);
+            if (shifts is not null)
+                for (int k = 0; k < images.Length; k++)
+                    shifts[k].CopyTo(table.Column($"band_shift_{images[k].Band}_pix", double.NaN), 0);
         }
         else
         {
@@ -144,6 +148,8 @@ public static class PatchFitter
     private sealed class Readback
     {
         public double[] X = [], Y = [], LogRe = [], Ee1 = [], Ee2 = [], N = [];
+        /// <summary>Per image: the fitted sky level.</summary>
+        public double[] Sky = [];
         public double[][] Flux = [], FluxErr = [], FluxErrCov = [];
         public bool[] NoPixels = [];
         /// <summary>Per band and source: the band told nothing of the source's flux (no usable pixel under it).</summary>
@@ -171,6 +177,7 @@ public static class PatchFitter
             FluxErrCov = new double[nb][],
             NoPixels = new bool[ns],
             NoPixelsBand = new bool[nb][],
+            Sky = new double[nb],
         };
         for (int k = 0; k < nb; k++)
         {
@@ -186,6 +193,7 @@ public static class PatchFitter
         var fluxCols = new List<(int Col, int Src, int Band)>();
         for (int j = 0; j < np; j++)
         {
+            if (TryParseSky(problem.ParameterName(j), out int img) && img < nb) r.Sky[img] = p[j];
             if (!TryParseName(problem.ParameterName(j), out int src, out string leaf) || src < 0 || src >= ns) continue;
             switch (leaf)
             {
@@ -240,15 +248,30 @@ public static class PatchFitter
         // leaves that flux at its starting value, the catalogue's: never report that prior as a
         // measurement. The flux is NaN there and the band is flagged.
         for (int k = 0; k < nb; k++) r.NoPixelsBand[k] = new bool[ns];
+        // A source whose light falls mostly on masked or NaN pixels of a band (a NaN hole, a
+        // chip gap over its core) would be "measured" from its outer wings alone, by the PSF
+        // model's wing: that band is absent for it too.
+        var usable = measured ? UsableLightFractions(problem, images, fluxCols.Select(f => f.Col).ToList()) : null;
         if (measured)
-            foreach (var (col, src, b) in fluxCols)
-                if (!(double.IsFinite(diag[col]) && diag[col] > 0))
+            for (int q = 0; q < fluxCols.Count; q++)
+            {
+                var (col, src, b) = fluxCols[q];
+                // (a nuisance source is never reported: it is modelled from whatever wing is left)
+                bool wingsOnly = !sources[src].FixedPosition && !(usable![q] >= MinUsableLightFraction);
+                if (!(double.IsFinite(diag[col]) && diag[col] > 0) || wingsOnly)
                 {
                     r.Flux[b][src] = double.NaN;
                     r.FluxErr[b][src] = double.NaN;
                     r.FluxErrCov[b][src] = double.NaN;
                     r.NoPixelsBand[b][src] = true;
                 }
+            }
+        for (int i = 0; i < ns; i++)
+        {
+            bool any = false;
+            for (int k = 0; k < nb; k++) any |= double.IsFinite(r.FluxErr[k][i]);
+            r.NoPixels[i] = !any;
+        }
 
         // Per-source convergence: every parameter of the source moved less than SettledFraction
         // of its own 1σ in the last improving step (a source with no step at all has settled).
@@ -263,6 +286,47 @@ public static class PatchFitter
             }
         for (int i = 0; i < ns; i++) r.Settled[i] &= !r.NoPixels[i];
         return r;
+    }
+
+    /// <summary>Least fraction of a source's model light in a band that must fall on usable pixels
+    /// for the band to measure it (legacypipe reports the same quantity as <c>fracin</c>/<c>fracmasked</c>).</summary>
+    public const double MinUsableLightFraction = 0.5;
+
+    /// <summary>
+    /// Per flux parameter: the fraction of the source's unit-flux model (its flux derivative) inside
+    /// the patch that falls on pixels with weight; NaN when the model has no light in the patch.
+    /// </summary>
+    private static double[] UsableLightFractions(IFitProblem problem, PatchImage[] images, IReadOnlyList<int> cols)
+    {
+        var frac = new double[cols.Count];
+        Array.Fill(frac, double.NaN);
+        if (cols.Count == 0) return frac;
+        var perParameter = new List<DerivativePatch>[problem.ParameterCount];
+        for (int j = 0; j < perParameter.Length; j++) perParameter[j] = new List<DerivativePatch>();
+        problem.GetDerivatives(perParameter);
+        for (int q = 0; q < cols.Count; q++)
+        {
+            double all = 0, good = 0;
+            foreach (var d in perParameter[cols[q]])
+            {
+                var im = images[d.Image];
+                for (int y = 0; y < d.Height; y++)
+                {
+                    int iy = d.Y0 + y;
+                    if (iy < 0 || iy >= im.Height) continue;
+                    for (int x = 0; x < d.Width; x++)
+                    {
+                        int ix = d.X0 + x;
+                        if (ix < 0 || ix >= im.Width) continue;
+                        double v = Math.Abs(d.Values[y * d.Width + x]);
+                        all += v;
+                        if (im.InverseError[iy * im.Width + ix] > 0) good += v;
+                    }
+                }
+            }
+            if (all > 0) frac[q] = good / all;
+        }
+        return frac;
     }
 
     /// <summary>
@@ -352,6 +416,16 @@ public static class PatchFitter
             return false;
         leaf = name[(dot + 1)..];
         return true;
+    }
+
+    /// <summary>The image index of a sky parameter, <c>images.image{k}.sky.sky</c>.</summary>
+    internal static bool TryParseSky(string name, out int image)
+    {
+        image = -1;
+        const string prefix = "images.image", suffix = ".sky.sky";
+        return name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(suffix, StringComparison.Ordinal)
+            && int.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - suffix.Length), NumberStyles.None,
+                CultureInfo.InvariantCulture, out image);
     }
 
     private static PatchImage ToImage(PatchBand b, int w, int h)

@@ -28,7 +28,7 @@ public static class PatchModelFactories
             IPsf[]? perSource = psf is IPositionDependentPsf field
                 ? sources.Select(s => s.Kind == SourceKind.Star ? field.At(s.X, s.Y) : psf).ToArray()
                 : null;
-            fitImages[k] = new FitImage(im.Band, im.Data, im.InverseError, im.Width, im.Height, psf, sourcePsfs: perSource);
+            fitImages[k] = new FitImage(im.Band, im.Data, im.InverseError, im.Width, im.Height, psf, sky: im.Sky, sourcePsfs: perSource);
         }
         var fitSources = new FitSource[sources.Count];
         for (int i = 0; i < sources.Count; i++)
@@ -49,9 +49,13 @@ public static class PatchModelFactories
                     type == SourceType.Sersic ? s.SersicN : 3.0);
         }
         var model = new PatchModel(fitImages, fitSources);
-        if (!sources.Any(s => s.FixedPosition)) return model;
-        // Nuisance sources: position held at the catalogue value, fluxes free.
-        return model.WithFree(p => !(p.Source >= 0 && sources[p.Source].FixedPosition
-                                     && p.Kind is ParameterKind.PositionX or ParameterKind.PositionY));
+        if (!sources.Any(s => s.FixedPosition || s.Frozen) && !images.Any(im => im.SkyFixed)) return model;
+        // Nuisance sources: position held at the catalogue value, fluxes free; frozen sources
+        // and fixed skies held entirely.
+        return model.WithFree(p =>
+            p.Source >= 0
+                ? !(sources[p.Source].Frozen
+                    || (sources[p.Source].FixedPosition && p.Kind is ParameterKind.PositionX or ParameterKind.PositionY))
+                : !(p.Kind == ParameterKind.Sky && p.Image >= 0 && images[p.Image].SkyFixed));
     };
 }

@@ -47,7 +47,8 @@ public static class PhotonNoise
         // The sky of image k is the parameter named images.image{k}.sky.sky (PatchModelFactory).
         var skyIndex = new Dictionary<string, int>(images.Count, StringComparer.Ordinal);
         for (int k = 0; k < images.Count; k++) skyIndex[$"images.image{k}.sky.sky"] = k;
-        var sky = new double[images.Count];
+        // a sky held fixed is no parameter: it stays at the image's own level
+        var sky = images.Select(im => im.Sky).ToArray();
         for (int j = 0; j < np; j++)
             if (skyIndex.TryGetValue(problem.ParameterName(j), out int k)) sky[k] = p[j];
         var srcVar = new float[images.Count][];

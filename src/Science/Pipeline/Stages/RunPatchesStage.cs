@@ -33,7 +33,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// the one-pass banded LSQR (different rounding); 3 = saturation-excluded stars in the ROI
     /// modelled as fixed-position nuisance point sources; 4 = per-source opt_converged and the
     /// patch-wide opt_converged_patch; bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/6";
+    public const string Algorithm = "RunPatches/7";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -272,6 +272,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
             SersicNInit = pr.SersicNInit,
             ReFallbackPix = pr.ReFallbackPix,
             PhotonNoiseErrors = pr.PhotonNoiseErrors,
+            BandRecentreSnr = pr.BandRecentreSnr,
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c), PatchDiagnosticsSettings.From(c),
