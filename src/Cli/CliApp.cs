@@ -77,7 +77,9 @@ public sealed class CliApp
         if (command is null)
         {
             stderr.Write(Usage());
-            stderr.WriteLine($"tract7dt: error: unknown command '{args[0]}' (choose from {string.Join(", ", _commands.Select(c => c.Name))})");
+            string? near = Tract7dt.Science.Config.EditDistance.Suggest(args[0], _commands.Select(c => c.Name));
+            stderr.WriteLine($"tract7dt: error: unknown command '{args[0]}'" + (near is null ? "" : $"; did you mean '{near}'?") +
+                             $" (choose from {string.Join(", ", _commands.Select(c => c.Name))})");
             return 2;
         }
         var rest = args.Skip(1).ToArray();
@@ -116,6 +118,18 @@ public sealed class CliApp
         {
             ReportError(context, "interrupted (Ctrl-C); finished outputs are kept, unfinished ones were not written");
             return 130;
+        }
+        catch (Exception ex) when (IoFailure.Find(ex) is { } io)
+        {
+            ReportError(context, $"error {ErrorCodes.IoFailure}: {IoFailure.Describe(io)}");
+            return 1;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // a defect of ours: one coded line, the trace in a crash file beside the log
+            string? folder = context.ConfiguredSink?.FilePath is { } log ? Path.GetDirectoryName(log) : null;
+            ReportError(context, CrashReport.Write(ex, $"tract7dt {command.Name}", folder));
+            return 1;
         }
         finally
         {

@@ -23,5 +23,6 @@ public static class Commands
         new SimulateCommand(),
         new ScoreCommand(),
         new ScoreRealCommand(),
+        new VerifyCommand(),
     };
 }

@@ -38,6 +38,7 @@ internal sealed class PipelineCommand(string name, string summary, IReadOnlyList
         var log = new Log(sink, "tract7dt.cli");
         foreach (var w in warnings) sink.Write(DateTime.Now, LogLevel.Warning, "tract7dt.cli", w); // also in the file
 
+        log.Info($"tract7dt {CliApp.Version}: {Name} --config {configPath}"); // which build made these outputs
         Directory.CreateDirectory(config.Outputs.WorkDir);
         using var workDirLock = WorkDirLock.Acquire(new WorkDirLayout(config), "tract7dt " + Name);
         if (ConfigSnapshot.Save(configPath, config.Outputs.WorkDir, DateTime.Now) is { } snapshot)

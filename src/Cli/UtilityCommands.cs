@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tract7dt.Science.Config;
 using Tract7dt.Science.Errors;
+using Tract7dt.Science.Pipeline;
 using Tract7dt.Science.Simulation;
 
 namespace Tract7dt.Cli;
@@ -134,5 +135,44 @@ internal sealed class ScoreRealCommand : ICommand
             Path.GetFullPath(args.Get("catalog")!, context.CurrentDirectory));
         context.Out.Write(args.Has("json") ? report.ToJson() + "\n" : report.ToText());
         return 0;
+    }
+}
+
+/// <summary>
+/// <c>tract7dt verify</c>: rehashes every output and cached input of the config's work dir from
+/// its bytes (what a file's size and date cannot show); damaged items lose their stamps so the
+/// next run rebuilds them. Exit 0 when everything matched, 1 when something was found.
+/// </summary>
+internal sealed class VerifyCommand : ICommand
+{
+    public string Name => "verify";
+
+    public string Summary => "rehash every output and input of the work dir; what changed unseen is rebuilt by the next run";
+
+    public IReadOnlyList<OptionSpec> Options { get; } = new OptionSpec[]
+    {
+        new("config", "PATH", "the YAML config file", Required: true),
+    };
+
+    public int Execute(ParsedArgs args, CliContext context)
+    {
+        string configPath = Path.GetFullPath(args.Get("config")!, context.CurrentDirectory);
+        if (!File.Exists(configPath))
+            throw new Tract7dtException(ErrorCodes.FileNotFound, $"Config file not found: {configPath}.");
+        var (config, _) = ConfigLoader.Load(configPath);
+        var layout = new WorkDirLayout(config);
+        var log = context.Logger("tract7dt.verify");
+        if (!Directory.Exists(layout.WorkDir))
+        {
+            context.Out.WriteLine($"verify: no work dir at {layout.WorkDir}; nothing to check.");
+            return 0;
+        }
+        using var workDirLock = WorkDirLock.Acquire(layout, "tract7dt verify");
+        var r = WorkDirVerifier.Verify(layout, log);
+        context.Out.WriteLine(r.Clean
+            ? $"verify: {r.Outputs} outputs of {r.Stamps} items and every cached input match their hashes."
+            : $"verify: {r.DamagedOutputs.Count} damaged output(s) and {r.ChangedFiles.Count} file(s) changed in place " +
+              $"(of {r.Outputs} outputs of {r.Stamps} items); run the pipeline again to rebuild what they affect.");
+        return r.Clean ? 0 : 1;
     }
 }

@@ -46,12 +46,26 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
         }
         catch (Exception ex) when (Tract7dtException.Find(ex) is { } e)
         {
-            Log.LogError(subcategory: null, errorCode: e.Code, helpKeyword: null, file: ConfigFile,
-                lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: e.Message);
+            // at the file the error is about (config line, image-list line, FITS file) when known
+            Log.LogError(subcategory: null, errorCode: e.Code, helpKeyword: null, file: e.File ?? ConfigFile,
+                lineNumber: e.Line, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: e.Message);
         }
         catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
         {
             Log.LogError("Cancelled; finished items keep their stamps and the next build resumes from them.");
+        }
+        catch (Exception ex) when (IoFailure.Find(ex) is { } io)
+        {
+            Log.LogError(subcategory: null, errorCode: ErrorCodes.IoFailure, helpKeyword: null, file: ConfigFile,
+                lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0,
+                message: IoFailure.Describe(io));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // a defect of ours: one coded error instead of MSBuild's MSB4018 stack trace
+            Log.LogError(subcategory: null, errorCode: ErrorCodes.Internal, helpKeyword: null, file: ConfigFile,
+                lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0,
+                message: CrashReport.Write(ex, GetType().Name));
         }
         return !Log.HasLoggedErrors;
     }
@@ -74,8 +88,13 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
         var (config, warnings) = ConfigLoader.Load(ConfigFile);
         if (ReportsConfigWarnings)
             foreach (var w in warnings)
+            {
+                // the config's warnings say "(line N of FILE)" or "(lines N and M of FILE)": point at the (first) line
+                var m = System.Text.RegularExpressions.Regex.Match(w, @"\(lines? (\d+)");
+                int line = m.Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
                 Log.LogWarning(subcategory: null, warningCode: null, helpKeyword: null, file: Path.GetFullPath(ConfigFile),
-                    lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: w);
+                    lineNumber: line, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: w);
+            }
         config = AdjustConfig(config);
         return new StageContext(config, new MSBuildLogSink(Log), cancellation: Cancellation);
     }

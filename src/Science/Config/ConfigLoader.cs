@@ -78,6 +78,9 @@ public static partial class ConfigLoader
 
         public string Where(string path) =>
             Lines.TryGetValue(path, out int l) && l > 0 ? $" (line {l} of {File})" : $" (in {File})";
+
+        /// <summary>The line of a user key, 0 when the key is not in the file.</summary>
+        public int LineOf(string path) => Lines.TryGetValue(path, out int l) ? l : 0;
     }
 
     // ---- 1. unknown keys (warnings) ---------------------------------------------------------
@@ -141,7 +144,7 @@ public static partial class ConfigLoader
             if (v is not YamlMap m)
                 throw new Tract7dtException(ErrorCodes.ConfigWrongType,
                     $"Config key '{prefix}'{ctx.Where(prefix)} must be a mapping (YAML dict), got {Describe(v)}. " +
-                    $"Write '{part}:' on its own line with its keys indented below it.");
+                    $"Write '{part}:' on its own line with its keys indented below it.").At(ctx.File, ctx.LineOf(prefix));
             current = m;
         }
         return current;
@@ -196,14 +199,14 @@ public static partial class ConfigLoader
         if (long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n))
             return new WorkerCount(ToInt(def, n, ctx));
         throw new Tract7dtException(ErrorCodes.ConfigInvalidChoice,
-            $"Config key '{def.Path}'{ctx.Where(def.Path)} must be 'auto' or an integer, got: '{raw}'.");
+            $"Config key '{def.Path}'{ctx.Where(def.Path)} must be 'auto' or an integer, got: '{raw}'.").At(ctx.File, ctx.LineOf(def.Path));
     }
 
     private static int ToInt(ConfigKeyDef def, long v, Context ctx) =>
         v is >= int.MinValue and <= int.MaxValue
             ? (int)v
             : throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
-                $"Config key '{def.Path}'{ctx.Where(def.Path)} = {v} is too large for a 32-bit integer.");
+                $"Config key '{def.Path}'{ctx.Where(def.Path)} = {v} is too large for a 32-bit integer.").At(ctx.File, ctx.LineOf(def.Path));
 
     private static Tract7dtException TypeError(ConfigKeyDef def, object? raw, string expected, Context ctx)
     {
@@ -220,7 +223,7 @@ public static partial class ConfigLoader
             hint = " Give a value after the colon, or delete the line to use the default.";
         return new Tract7dtException(ErrorCodes.ConfigWrongType,
             $"Config key '{def.Path}'{ctx.Where(def.Path)} must be {expected}, got {Describe(raw)}." + hint +
-            $" Default: {ConfigValues.Format(def.Kind == ConfigKind.Workers ? def.Default : def.Default)}.");
+            $" Default: {ConfigValues.Format(def.Kind == ConfigKind.Workers ? def.Default : def.Default)}.").At(ctx.File, ctx.LineOf(def.Path));
     }
 
     [GeneratedRegex(@"^[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+$")]
@@ -266,7 +269,7 @@ public static partial class ConfigLoader
                     if (def.IntChoices is { } ic && Array.IndexOf(ic, l) < 0)
                         throw new Tract7dtException(ErrorCodes.ConfigInvalidChoice,
                             $"Config key '{def.Path}'{ctx.Where(def.Path)} = {l} is not allowed; allowed values: " +
-                            string.Join(", ", ic) + ".");
+                            string.Join(", ", ic) + ".").At(ctx.File, ctx.LineOf(def.Path));
                     ToInt(def, l, ctx);
                     break;
                 case double d:
@@ -282,7 +285,7 @@ public static partial class ConfigLoader
         if (def.NonEmpty && s.Trim().Length == 0)
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
                 $"Config key '{def.Path}'{ctx.Where(def.Path)} must not be empty. Give a value or delete the " +
-                $"line to use the default {ConfigValues.Format(def.Default)}.");
+                $"line to use the default {ConfigValues.Format(def.Default)}.").At(ctx.File, ctx.LineOf(def.Path));
         if (def.Choices is null) return s;
         string probe = def.ChoicesFolded ? s.Trim().ToLowerInvariant() : s;
         foreach (string c in def.Choices)
@@ -300,7 +303,7 @@ public static partial class ConfigLoader
         }
         string caseNote = def.ChoicesFolded ? " (case-insensitive)" : " (exactly, lower case)";
         throw new Tract7dtException(ErrorCodes.ConfigInvalidChoice,
-            $"Config key '{def.Path}'{ctx.Where(def.Path)} = '{s}' is not allowed; allowed values{caseNote}: {allowed}.");
+            $"Config key '{def.Path}'{ctx.Where(def.Path)} = '{s}' is not allowed; allowed values{caseNote}: {allowed}.").At(ctx.File, ctx.LineOf(def.Path));
     }
 
     private static string NormaliseLevel(string level) => level switch
@@ -314,7 +317,7 @@ public static partial class ConfigLoader
     {
         if (def.Finite && !double.IsFinite(v))
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
-                $"Config key '{def.Path}'{ctx.Where(def.Path)} = {Show(v)} must be a finite number.");
+                $"Config key '{def.Path}'{ctx.Where(def.Path)} = {Show(v)} must be a finite number.").At(ctx.File, ctx.LineOf(def.Path));
         bool ok = true;
         if (def.Min is double lo) ok &= def.MinExclusive ? v > lo : v >= lo;
         if (def.Max is double hi) ok &= v <= hi;
@@ -328,7 +331,7 @@ public static partial class ConfigLoader
         };
         throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
             $"Config key '{def.Path}'{ctx.Where(def.Path)} = {Show(v)} is out of range: it must be {range}. " +
-            $"Default: {ConfigValues.Format(def.Default)}.");
+            $"Default: {ConfigValues.Format(def.Default)}.").At(ctx.File, ctx.LineOf(def.Path));
     }
 
     private static string Show(double v) =>
@@ -356,12 +359,12 @@ public static partial class ConfigLoader
         if (q.Count < 2 || q[0] is not (long or double) || q[1] is not (long or double))
             throw new Tract7dtException(ErrorCodes.ConfigWrongType,
                 $"Config key 'epsf.q_range'{ctx.Where("epsf.q_range")} must be a list of two numbers [lo, hi], " +
-                $"got {ConfigValues.Format(q)}. Default: [0.7, 1.3].");
+                $"got {ConfigValues.Format(q)}. Default: [0.7, 1.3].").At(ctx.File, ctx.LineOf("epsf.q_range"));
         double qlo = Convert.ToDouble(q[0], CultureInfo.InvariantCulture);
         double qhi = Convert.ToDouble(q[1], CultureInfo.InvariantCulture);
         if (!(qlo <= qhi))
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
-                $"Config key 'epsf.q_range'{ctx.Where("epsf.q_range")} = {ConfigValues.Format(q)} must have lo <= hi.");
+                $"Config key 'epsf.q_range'{ctx.Where("epsf.q_range")} = {ConfigValues.Format(q)} must have lo <= hi.").At(ctx.File, ctx.LineOf("epsf.q_range"));
         var qList = new List<object?>(q.Count) { qlo, qhi };
         for (int i = 2; i < q.Count; i++) qList.Add(q[i]);
         v["epsf.q_range"] = qList.AsReadOnly();
@@ -373,46 +376,46 @@ public static partial class ConfigLoader
         if ((long)v["epsf.recenter_boxsize"]! % 2 == 0)
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
                 $"Config key 'epsf.recenter_boxsize'{ctx.Where("epsf.recenter_boxsize")} = {v["epsf.recenter_boxsize"]} " +
-                "must be odd (the recentring box has a centre pixel). Default: 9.");
+                "must be odd (the recentring box has a centre pixel). Default: 9.").At(ctx.File, ctx.LineOf("epsf.recenter_boxsize"));
 
         // A worker count below 1 is a typo, not a wish for one worker: say so rather than run on one.
         foreach (string key in new[] { "performance.frame_prep_workers", "performance.white_stack_workers" })
             if (v[key] is WorkerCount { Explicit: < 1 } pw)
                 throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
-                    $"Config key '{key}'{ctx.Where(key)} = {pw.Explicit} must be >= 1 or \"auto\" (the default).");
+                    $"Config key '{key}'{ctx.Where(key)} = {pw.Explicit} must be >= 1 or \"auto\" (the default).").At(ctx.File, ctx.LineOf(key));
 
         if ((bool)v["epsf.parallel_bands"]! && v["epsf.max_workers"] is WorkerCount { Explicit: < 1 } w)
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
                 $"Config key 'epsf.max_workers'{ctx.Where("epsf.max_workers")} = {w.Explicit} must be >= 1 or \"auto\" " +
-                "when epsf.parallel_bands is true.");
+                "when epsf.parallel_bands is true.").At(ctx.File, ctx.LineOf("epsf.max_workers"));
 
         string fmt = (string)v["logging.format"]!;
         var fields = LogPlaceholder().Matches(fmt).Select(m => m.Groups["name"].Value).ToList();
         if (fields.Count == 0)
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
                 $"Config key 'logging.format'{ctx.Where("logging.format")} = \"{fmt}\" has no %(field)s placeholder; " +
-                "use e.g. \"%(asctime)s | %(name)s | %(levelname)s | %(message)s\".");
+                "use e.g. \"%(asctime)s | %(name)s | %(levelname)s | %(message)s\".").At(ctx.File, ctx.LineOf("logging.format"));
         foreach (string f in fields)
             if (Array.IndexOf(s_logFields, f) < 0)
                 throw new Tract7dtException(ErrorCodes.ConfigInvalidChoice,
                     $"Config key 'logging.format'{ctx.Where("logging.format")} uses the unknown field %({f})s; " +
-                    $"allowed fields: {string.Join(", ", s_logFields)}.");
+                    $"allowed fields: {string.Join(", ", s_logFields)}.").At(ctx.File, ctx.LineOf("logging.format"));
 
         string time = ((string)v["cluster.time_limit"]!).Trim();
         if (!SlurmTime().IsMatch(time))
             throw new Tract7dtException(ErrorCodes.ConfigInvalidChoice,
                 $"Config key 'cluster.time_limit'{ctx.Where("cluster.time_limit")} = \"{time}\" is not a Slurm time; " +
-                "use MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. \"00:30:00\").");
+                "use MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. \"00:30:00\").").At(ctx.File, ctx.LineOf("cluster.time_limit"));
         string mem = ((string)v["cluster.mem_per_task"]!).Trim();
         if (!SlurmMemory().IsMatch(mem))
             throw new Tract7dtException(ErrorCodes.ConfigInvalidChoice,
                 $"Config key 'cluster.mem_per_task'{ctx.Where("cluster.mem_per_task")} = \"{mem}\" is not a Slurm " +
-                "memory size; use an integer with an optional unit K, M, G or T (e.g. \"4G\", \"4000M\").");
+                "memory size; use an integer with an optional unit K, M, G or T (e.g. \"4G\", \"4000M\").").At(ctx.File, ctx.LineOf("cluster.mem_per_task"));
         foreach (object? a in (IReadOnlyList<object?>)v["cluster.extra_sbatch_args"]!)
             if (a is not string)
                 throw new Tract7dtException(ErrorCodes.ConfigWrongType,
                     $"Config key 'cluster.extra_sbatch_args'{ctx.Where("cluster.extra_sbatch_args")} must be a list of " +
-                    $"strings, got the element {ConfigValues.Format(a)}. Quote each argument, e.g. [\"--qos=short\"].");
+                    $"strings, got the element {ConfigValues.Format(a)}. Quote each argument, e.g. [\"--qos=short\"].").At(ctx.File, ctx.LineOf("cluster.extra_sbatch_args"));
     }
 
     private static void Ordered(Dictionary<string, object?> v, string lo, string hi, Context ctx)
@@ -420,7 +423,7 @@ public static partial class ConfigLoader
         double a = (double)v[lo]!, b = (double)v[hi]!;
         if (!(a <= b))
             throw new Tract7dtException(ErrorCodes.ConfigOutOfRange,
-                $"Config key '{hi}'{ctx.Where(hi)} = {Show(b)} must be >= '{lo}' = {Show(a)}.");
+                $"Config key '{hi}'{ctx.Where(hi)} = {Show(b)} must be >= '{lo}' = {Show(a)}.").At(ctx.File, ctx.LineOf(hi));
     }
 
     // ---- 4. paths -------------------------------------------------------------------------

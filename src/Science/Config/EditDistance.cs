@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Config;
 
 /// <summary>Levenshtein distance (insert, delete, substitute; unit costs), for "did you mean".</summary>
-internal static class EditDistance
+public static class EditDistance
 {
     public static int Levenshtein(string a, string b)
     {

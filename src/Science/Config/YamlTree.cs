@@ -70,7 +70,7 @@ internal static class YamlTree
             if (parser.Current is DocumentStart ds)
                 throw new Tract7dtException(ErrorCodes.ConfigYamlSyntax,
                     $"YAML syntax error in {fileLabel} at line {ds.Start.Line}, column {ds.Start.Column}: " +
-                    "the file holds more than one YAML document ('---'); a config must be a single mapping.");
+                    "the file holds more than one YAML document ('---'); a config must be a single mapping.").At(fileLabel, (int)ds.Start.Line);
             return root;
         }
         catch (YamlException e)
@@ -82,8 +82,42 @@ internal static class YamlTree
             throw new Tract7dtException(ErrorCodes.ConfigYamlSyntax,
                 $"YAML syntax error in {fileLabel} at line {e.Start.Line}, column {e.Start.Column}: {reason} " +
                 "Check the indentation (spaces only, children indented under their section) and that every " +
-                "string containing ': ' or starting with a special character is quoted.", e);
+                "string containing ': ' or starting with a special character is quoted.", e).At(fileLabel, (int)e.Start.Line);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this, without a position, when the text ends inside a
+            // flow collection ('[' or '{' never closed).
+            int line = UnclosedFlowLine(text);
+            string where = line > 0 ? $" at line {line}" : "";
+            throw new Tract7dtException(ErrorCodes.ConfigYamlSyntax,
+                $"YAML syntax error in {fileLabel}{where}: a '[' or '{{' is never closed. Close it, or quote the value " +
+                "if the bracket is meant as text.", e).At(fileLabel, line);
+        }
+    }
+
+    /// <summary>The 1-based line of the first '[' or '{' (outside quotes and comments) that no
+    /// bracket on the same line closes; 0 when there is none.</summary>
+    internal static int UnclosedFlowLine(string text)
+    {
+        var lines = text.Split('\n');
+        for (int n = 0; n < lines.Length; n++)
+        {
+            int depth = 0;
+            char quote = '\0';
+            string l = lines[n];
+            for (int i = 0; i < l.Length; i++)
+            {
+                char c = l[i];
+                if (quote != '\0') { if (c == quote) quote = '\0'; continue; }
+                if (c is '\'' or '"') quote = c;
+                else if (c == '#' && (i == 0 || char.IsWhiteSpace(l[i - 1]))) break;
+                else if (c is '[' or '{') depth++;
+                else if (c is ']' or '}') depth--;
+            }
+            if (depth > 0) return n + 1;
+        }
+        return 0;
     }
 
     private static object? ReadNode(IParser parser, Dictionary<string, object?> anchors)

@@ -25,4 +25,8 @@ public static partial class ErrorCodes
     public const string DuplicateFilter = "T7D109";
     /// <summary>A band's image holds no finite pixel, or one value everywhere (in the crop box).</summary>
     public const string BandWithoutSignal = "T7D110";
+    /// <summary>An image has more pixels than one array can hold.</summary>
+    public const string ImageTooLarge = "T7D111";
+    /// <summary>No catalogue source is on the images and not excluded (and no GaiaXP star can be added).</summary>
+    public const string NoSourceToMeasure = "T7D112";
 }

@@ -23,4 +23,6 @@ public static partial class ErrorCodes
     public const string PayloadDirMissing = "T7D412";
     /// <summary>Some patch fits failed; the command exits non-zero after writing what it could.</summary>
     public const string PatchesFailed = "T7D413";
+    /// <summary>An ePSF stamp read for a fit fails its sanity check (damaged after it was written).</summary>
+    public const string EpsfInvalid = "T7D414";
 }

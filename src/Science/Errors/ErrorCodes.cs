@@ -32,4 +32,9 @@ public static partial class ErrorCodes
     public const string Usage = "T7D003";
     /// <summary>A command whose stage is not built yet.</summary>
     public const string NotBuiltYet = "T7D004";
+    /// <summary>The file system failed a read or write (disk full, permissions): see <see cref="IoFailure"/>.</summary>
+    public const string IoFailure = "T7D005";
+    /// <summary>An unexpected failure (a defect of ours): one line for the user, the stack trace in a
+    /// crash file (<see cref="CrashReport"/>).</summary>
+    public const string Internal = "T7D009";
 }

@@ -21,6 +21,25 @@ public sealed class Tract7dtException : Exception
     /// <summary>Stable error code, e.g. <c>T7D010</c>.</summary>
     public string Code { get; }
 
+    /// <summary>The file the error is about (the config, the image list, a FITS file), when known:
+    /// MSBuild shows the error there instead of at the targets file.</summary>
+    public string? File { get; private set; }
+
+    /// <summary>The 1-based line in <see cref="File"/>, 0 when unknown.</summary>
+    public int Line { get; private set; }
+
+    /// <summary>Locates the error in <paramref name="file"/> (at <paramref name="line"/>) unless it is
+    /// located already (the innermost place that knows wins); returns the same exception.</summary>
+    public Tract7dtException At(string file, int line = 0)
+    {
+        if (File is null)
+        {
+            File = file;
+            Line = Math.Max(0, line);
+        }
+        return this;
+    }
+
     /// <summary>
     /// The user error inside <paramref name="e"/>, if any: parallel loops wrap what their
     /// workers throw in an <see cref="AggregateException"/>; the first user error in it is

@@ -172,6 +172,10 @@ public sealed class FitsFile : IDisposable
         return n;
     }
 
+    /// <summary>The HDU if it holds a whole 2-D image (not tile-compressed, every data byte present);
+    /// else the coded error that says why not. Reads no pixels.</summary>
+    public FitsHdu GetImageHdu(int index) => RequireImage(index);
+
     /// <summary>The HDU if it holds a 2-D image, else the error that says why not.</summary>
     private FitsHdu RequireImage(int index)
     {

@@ -38,7 +38,9 @@ public sealed class FitsWriter : IDisposable
         _path = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(_path)!;
         Directory.CreateDirectory(dir);
-        _tempPath = Path.Combine(dir, "." + Path.GetFileName(_path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        // named as every atomic writer of ours names its temporary file, so that the leftovers of
+        // a run that died are found and removed by the next (IO.AtomicFile.CleanStaleTempsUnder)
+        _tempPath = IO.AtomicFile.TempPathFor(_path);
         _out = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
     }
 
@@ -170,14 +172,20 @@ public sealed class FitsWriter : IDisposable
 
     public void Dispose()
     {
-        if (_out is not null)
+        try
         {
-            _out.Dispose();
-            _out = null;
+            // on a full disk the final flush throws here; the write that failed first has already
+            // thrown (or Commit would have), so this one is not reported over it
+            _out?.Dispose();
         }
-        if (!_committed)
+        catch (IOException) { }
+        finally
         {
-            try { File.Delete(_tempPath); } catch (IOException) { }
+            _out = null;
+            if (!_committed)
+            {
+                try { File.Delete(_tempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
         }
     }
 

@@ -73,6 +73,33 @@ public static class AtomicFile
         return n;
     }
 
+    /// <summary>
+    /// Removes, in <paramref name="folder"/> and below, every temporary file a writer of ours
+    /// names (<see cref="TempPathFor"/>). Only for a folder no live writer uses (the work dir
+    /// under its lock).
+    /// </summary>
+    public static int CleanStaleTempsUnder(string folder)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        int n = 0;
+        foreach (var f in Directory.EnumerateFiles(folder, "*.tmp-*", SearchOption.AllDirectories))
+            if (IsOurTemp(Path.GetFileName(f)) && TryDelete(f)) n++;
+        return n;
+    }
+
+    /// <summary>Whether a file name ends as <see cref="TempPathFor"/> makes it: <c>.tmp-&lt;pid&gt;-&lt;32 hex&gt;</c>.</summary>
+    internal static bool IsOurTemp(string name)
+    {
+        int at = name.LastIndexOf(".tmp-", StringComparison.Ordinal);
+        if (at < 0) return false;
+        var rest = name.AsSpan(at + 5);
+        int dash = rest.IndexOf('-');
+        if (dash <= 0 || rest.Length - dash - 1 != 32) return false;
+        foreach (char c in rest[..dash]) if (!char.IsAsciiDigit(c)) return false;
+        foreach (char c in rest[(dash + 1)..]) if (!char.IsAsciiHexDigitLower(c)) return false;
+        return true;
+    }
+
     private static bool TryDelete(string path)
     {
         try { File.Delete(path); return true; }

@@ -235,6 +235,7 @@ public static partial class BandPsfSelector
         }
         width = a.Cols;
         height = a.Rows;
+        Psf.Stage.EpsfStampCheck.Require(a.Data, width, height, npy);
         return UnitSum(a.Data);
     }
 

@@ -52,6 +52,29 @@ public sealed class ContentHasher
 
     public static string HashText(string text) => HashBytes(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>
+    /// Rehashes every cached file from its bytes (what size and date cannot see: a file changed
+    /// in place with its date kept), replaces the stale entries, forgets files that are gone,
+    /// and returns the files whose content no longer matched. <see cref="Save"/> writes it back.
+    /// </summary>
+    public IReadOnlyList<string> Refresh()
+    {
+        var changed = new List<string>();
+        foreach (var (path, e) in _cache.OrderBy(k => k.Key, StringComparer.Ordinal).ToList())
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists) { _cache.TryRemove(path, out _); Interlocked.Exchange(ref _dirty, 1); continue; }
+            string hash = HashStream(path);
+            if (hash != e.Hash) changed.Add(path);
+            if (hash != e.Hash || info.Length != e.Size || info.LastWriteTimeUtc.Ticks != e.MtimeTicks)
+            {
+                _cache[path] = new Entry(info.Length, info.LastWriteTimeUtc.Ticks, hash);
+                Interlocked.Exchange(ref _dirty, 1);
+            }
+        }
+        return changed;
+    }
+
     /// <summary>Writes the cache back if anything was added (atomic).</summary>
     public void Save()
     {

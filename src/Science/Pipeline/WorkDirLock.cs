@@ -50,9 +50,15 @@ public sealed class WorkDirLock : IDisposable
                 "or give this run its own outputs.work_dir.");
         }
         IO.AtomicFile.WriteAllText(holder, string.Create(CultureInfo.InvariantCulture,
-            $"{what} (pid {Environment.ProcessId}, since {DateTime.Now:yyyy-MM-dd HH:mm:ss})\n"));
-        return new WorkDirLock(stream, holder);
+            $"{what} (pid {Environment.ProcessId} on {Environment.MachineName}, since {DateTime.Now:yyyy-MM-dd HH:mm:ss})\n"));
+        // The holder is the work dir's only writer: a temporary file found now was left by a run
+        // that died before it could rename or delete it (kill -9, disk full, power).
+        int stale = IO.AtomicFile.CleanStaleTempsUnder(layout.WorkDir);
+        return new WorkDirLock(stream, holder) { StaleTempsRemoved = stale };
     }
+
+    /// <summary>Temporary files of dead runs removed when the lock was taken.</summary>
+    public int StaleTempsRemoved { get; private init; }
 
     public void Dispose()
     {

@@ -14,6 +14,17 @@ public class CliTests
     }
 
     [Theory]
+    [InlineData("rnu", "run")]
+    [InlineData("mrege", "merge")]
+    [InlineData("verfy", "verify")]
+    public void A_mistyped_command_is_a_usage_error_that_suggests_the_nearest(string typed, string meant)
+    {
+        var (code, _, err) = Run(typed, "--config", "x.yaml");
+        Assert.Equal(2, code);
+        Assert.Contains($"unknown command '{typed}'; did you mean '{meant}'?", err);
+    }
+
+    [Theory]
     [InlineData("--preset must be", "simulate", "--preset", "huge", "--out", "x")]
     [InlineData("--sources expects", "simulate", "--preset", "tiny", "--sources", "abc", "--out", "x")]
     [InlineData("--seed expects", "simulate", "--preset", "tiny", "--seed", "-4", "--out", "x")]

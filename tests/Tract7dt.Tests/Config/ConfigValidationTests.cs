@@ -250,6 +250,21 @@ public class ConfigValidationTests
         Assert.Matches(@"line \d+, column \d+", e2.Message);
     }
 
+    [Theory]
+    [InlineData("inputs:\n  tile_name: [abc\n  image_list_file: x.txt\npatch_run:\n  n_opt_iters: 3\n", 2)]
+    [InlineData("inputs:\n  tile_name: x\npatch_run:\n  gal_model: {exp\n  n_opt_iters: 3\n", 4)]
+    public void AnUnclosedBracketIsASyntaxErrorNamingItsLine(string yaml, int line)
+    {
+        // YamlDotNet's scanner throws InvalidOperationException without a position here
+        using var d = new TempConfigDir();
+        string p = d.Write(yaml);
+        var e = Assert.Throws<Tract7dtException>(() => ConfigLoader.Load(p));
+        Assert.Equal(ErrorCodes.ConfigYamlSyntax, e.Code);
+        Assert.Contains(p, e.Message);
+        Assert.Contains($"at line {line}:", e.Message);
+        Assert.Contains("never closed", e.Message);
+    }
+
     [Fact]
     public void RootMustBeAMapping()
     {

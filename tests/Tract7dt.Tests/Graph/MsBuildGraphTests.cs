@@ -143,7 +143,8 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         // ReadConfig, not once per task; located at the config, not at build/Tract7dt.targets.
         var lines = r.Output.Split('\n').Where(l => l.Contains("no_such_key", StringComparison.Ordinal) && l.Contains("warning", StringComparison.Ordinal)).ToList();
         Assert.InRange(lines.Count, 1, 2);
-        Assert.All(lines, l => Assert.Contains(Path.GetFullPath(config) + " : warning", l));
+        // at the key's own line: "config.yaml(N): warning"
+        Assert.All(lines, l => Assert.Matches(System.Text.RegularExpressions.Regex.Escape(Path.GetFullPath(config)) + @"\([1-9]\d*\): warning", l));
         Assert.DoesNotContain(lines, l => l.Contains("Tract7dt.targets", StringComparison.Ordinal));
     }
 
@@ -156,6 +157,10 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         Assert.NotEqual(0, r.ExitCode);
         Assert.Matches(@"error T7D0\d\d", r.Output);
         Assert.Contains("n_opt_iters", r.Output);
+        // shown at the config's line of the key, not at the targets file
+        int line = File.ReadAllLines(config).ToList().FindIndex(l => l.TrimStart().StartsWith("n_opt_iters:", StringComparison.Ordinal)) + 1;
+        Assert.True(line > 0);
+        Assert.Contains($"{Path.GetFullPath(config)}({line}): error T7D0", r.Output);
         Assert.Empty(Directory.EnumerateFiles(_dir.FullName, "fake_runs.log", SearchOption.AllDirectories));
     }
 }

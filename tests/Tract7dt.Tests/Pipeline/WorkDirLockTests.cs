@@ -30,9 +30,27 @@ public sealed class WorkDirLockTests : IDisposable
             var e = Assert.Throws<Tract7dtException>(() => WorkDirLock.Acquire(layout, "tract7dt merge"));
             Assert.Equal(ErrorCodes.WorkDirLocked, e.Code);
             Assert.Contains("tract7dt run (pid", e.Message);
+            Assert.Contains(Environment.MachineName, e.Message);
             Assert.Contains(layout.WorkDir, e.Message);
         }
         using (WorkDirLock.Acquire(layout, "tract7dt merge")) { }
+    }
+
+    [Fact]
+    public void Taking_the_lock_removes_the_temporary_files_of_dead_runs_and_only_those()
+    {
+        var layout = new WorkDirLayout(ConfigLoader.Load(Tiny()).Config);
+        string deep = Path.Combine(layout.WorkDir, "EPSFs", "m400", "r00_c00");
+        Directory.CreateDirectory(deep);
+        string dead1 = Tract7dt.Science.IO.AtomicFile.TempPathFor(Path.Combine(deep, "epsf.npy"));
+        string dead2 = Tract7dt.Science.IO.AtomicFile.TempPathFor(Path.Combine(layout.WorkDir, "output_catalog.csv"));
+        string user = Path.Combine(layout.WorkDir, "notes.tmp-mine");
+        foreach (var f in new[] { dead1, dead2, user }) File.WriteAllText(f, "x");
+        using (var held = WorkDirLock.Acquire(layout, "tract7dt run"))
+            Assert.Equal(2, held.StaleTempsRemoved);
+        Assert.False(File.Exists(dead1));
+        Assert.False(File.Exists(dead2));
+        Assert.True(File.Exists(user)); // not a name our writers make
     }
 
     [Fact]

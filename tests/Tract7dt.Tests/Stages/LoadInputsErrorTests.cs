@@ -150,6 +150,65 @@ public sealed class LoadInputsErrorTests(LoadInputsFixture data)
     }
 
     [Fact]
+    public void ACatalogWithNoRowsIsNothingToMeasure()
+    {
+        string d = data.Copy();
+        string cat = Path.Combine(d, "input_catalog.csv");
+        File.WriteAllLines(cat, [File.ReadLines(cat).First()]);
+        Fails(d, ErrorCodes.NoSourceToMeasure, "has a header but no rows", "input_catalog.csv");
+    }
+
+    /// <summary>The catalogue's declinations moved off the images by 5°.</summary>
+    private static void MoveCatalogOff(string dir)
+    {
+        string cat = Path.Combine(dir, "input_catalog.csv");
+        var lines = File.ReadAllLines(cat);
+        int dec = Array.IndexOf(lines[0].Split(','), "DEC");
+        for (int i = 1; i < lines.Length; i++)
+        {
+            var f = lines[i].Split(',');
+            f[dec] = (double.Parse(f[dec], System.Globalization.CultureInfo.InvariantCulture) + 5)
+                .ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            lines[i] = string.Join(',', f);
+        }
+        File.WriteAllLines(cat, lines);
+    }
+
+    [Fact]
+    public void ACatalogOffTheImagesIsNothingToMeasureWithoutZeroPoints()
+    {
+        string d = data.Copy("plotting:\n  dpi: 30\nzp:\n  enabled: false\n");
+        MoveCatalogOff(d);
+        Fails(d, ErrorCodes.NoSourceToMeasure, "fall outside the images", "input_catalog.csv");
+    }
+
+    [Fact]
+    public void ACatalogOffTheImagesIsAWarningWhenGaiaStarsWillBeFitted()
+    {
+        string d = data.Copy("plotting:\n  dpi: 30\nzp:\n  enabled: true\n");
+        MoveCatalogOff(d);
+        var sink = new MemoryLogSink();
+        var ctx = LoadInputsFixture.Context(d, sink);
+        Assert.NotNull(ctx.Config.Inputs.GaiaxpSynphotCsv); // the premise: GaiaXP stars can be added
+        new LoadInputsStage().Run(ctx);
+        Assert.Contains(sink.Records, r => r.Level == LogLevel.Warning && r.Message.Contains("only GaiaXP stars"));
+    }
+
+    [Fact]
+    public void AHeaderWhoseSizeTheFileDoesNotHoldIsTruncatedNamingTheFile()
+    {
+        // NAXIS1 = 10⁹ on a 600×600 file: the header promises 2.4 TB of pixels
+        string d = data.Copy();
+        string p = Band(d, "m550");
+        var bytes = File.ReadAllBytes(p);
+        string head = System.Text.Encoding.ASCII.GetString(bytes, 0, 2880);
+        int at = head.IndexOf("NAXIS1  =", StringComparison.Ordinal);
+        System.Text.Encoding.ASCII.GetBytes($"NAXIS1  = {1_000_000_000,20}".PadRight(80)).CopyTo(bytes, at);
+        File.WriteAllBytes(p, bytes);
+        Fails(d, ErrorCodes.FitsTruncated, "7DT_SIM_m550.fits", "truncated");
+    }
+
+    [Fact]
     public void CropMarginTooLarge()
     {
         string d = data.Copy("plotting:\n  dpi: 30\ncrop:\n  margin: 300\n");

@@ -20,7 +20,7 @@ public sealed class MergeStageTests(SimulatedInputs sim) : IClassFixture<Simulat
         tweak?.Invoke(w);
         var ctx = w.Context();
         new MergeStage(w.FitPlan).Run(ctx);
-        return (w, ctx, SourceTableCsv.Read(w.Layout.FinalCatalog));
+        return (w, ctx, SourceTableCsv.Read(MergeStage.MergedCatalogPath(w.Layout)));
     }
 
     [Fact]
@@ -42,8 +42,24 @@ public sealed class MergeStageTests(SimulatedInputs sim) : IClassFixture<Simulat
         Assert.Equal("excluded_reason", names[w.BaseTable.Columns.Count]);
         Assert.Equal("x_pix_white", names[w.BaseTable.Columns.Count + 1]);
         Assert.Equal(FitStatus.Column, names[^1]);
-        // The published copy equals the stamped state file byte for byte.
+        // With the zero point on, the final catalogue is ComputeZp's (magnitudes included): a
+        // merge alone publishes none, so a run stopped here never leaves one without magnitudes.
+        Assert.True(w.Config.Zp.Enabled);
+        Assert.False(File.Exists(w.Layout.FinalCatalog));
+    }
+
+    [Fact]
+    public void Without_the_zero_point_the_merge_publishes_the_final_catalogue()
+    {
+        var w = new MergeTestWorld(sim, "nozp").Build();
+        w.Reconfigure("  enabled: false\n"); // appended under the zp: section; the last value wins
+        Assert.False(w.Config.Zp.Enabled);
+        new MergeStage(w.FitPlan).Run(w.Context());
         Assert.Equal(File.ReadAllBytes(MergeStage.MergedCatalogPath(w.Layout)), File.ReadAllBytes(w.Layout.FinalCatalog));
+        // removed by hand, it comes back from the up-to-date merge
+        File.Delete(w.Layout.FinalCatalog);
+        new MergeStage(w.FitPlan).Run(w.Context());
+        Assert.True(File.Exists(w.Layout.FinalCatalog));
     }
 
     [Fact]
@@ -135,14 +151,14 @@ public sealed class MergeStageTests(SimulatedInputs sim) : IClassFixture<Simulat
         // A good merge first, then a fit setting changes (editing the config and merging is how
         // users iterate): merging now must not write a catalogue with that patch's rows unfitted.
         var (w, _, _) = RunMerge("stale");
-        byte[] good = File.ReadAllBytes(w.Layout.FinalCatalog);
+        byte[] good = File.ReadAllBytes(MergeStage.MergedCatalogPath(w.Layout));
         string changed = w.Owner.Values.Distinct().OrderBy(t => t, StringComparer.Ordinal).Last();
         w.ChangePlanKey(changed);
         var e = Assert.Throws<Tract7dtException>(() => new MergeStage(w.FitPlan).Run(w.Context()));
         Assert.Equal(ErrorCodes.MergeStaleFits, e.Code);
         Assert.Contains(changed, e.Message);
         Assert.Contains("run-patches", e.Message);
-        Assert.Equal(good, File.ReadAllBytes(w.Layout.FinalCatalog));
+        Assert.Equal(good, File.ReadAllBytes(MergeStage.MergedCatalogPath(w.Layout)));
     }
 
     [Fact]
@@ -185,7 +201,7 @@ public sealed class MergeStageTests(SimulatedInputs sim) : IClassFixture<Simulat
         w.Build(tag => { bad ??= tag; return tag != bad; });
         var ctx = w.Context();
         new MergeStage(w.FitPlan).Run(ctx);
-        var merged = SourceTableCsv.Read(w.Layout.FinalCatalog);
+        var merged = SourceTableCsv.Read(MergeStage.MergedCatalogPath(w.Layout));
         int conv = w.Owner.Count(kv => kv.Value != bad), hit = w.Owner.Count(kv => kv.Value == bad);
         Assert.True(hit > 0);
         Assert.Equal((conv, hit, merged.RowCount), FitSummary.Count(merged));
@@ -198,7 +214,7 @@ public sealed class MergeStageTests(SimulatedInputs sim) : IClassFixture<Simulat
     {
         var w = new MergeTestWorld(sim, "nowcs", "merge:\n  wcs_fits: \"\"\n").Build();
         new MergeStage(w.FitPlan).Run(w.Context());
-        var merged = SourceTableCsv.Read(w.Layout.FinalCatalog);
+        var merged = SourceTableCsv.Read(MergeStage.MergedCatalogPath(w.Layout));
         Assert.All(Enumerable.Range(0, merged.RowCount), i => Assert.Equal("", merged.Text("RA_fit", i)));
         Assert.Contains(Enumerable.Range(0, merged.RowCount), i => merged.Text(FitStatus.Column, i) == FitStatus.Ok);
     }

@@ -90,6 +90,11 @@ public sealed class AugmentGaiaStage : IKeyedStage
         }
         var gaia = GaiaXpCatalog.Read(gaiaPath, requireZpColumns: true);
         var manifest = FramesManifest.Read(L.FramesManifest);
+        // a band the GaiaXP file does not cover gets no zero point and its ePSF no Gaia seeds
+        foreach (string band in manifest.Bands)
+            if (gaia.Mag(band) is null)
+                log.Warn($"GaiaXP CSV {gaiaPath} has no column mag_{band}: band {band} gets no zero point (its MAG columns stay " +
+                         "empty) and its ePSF no GaiaXP seed stars. Add the column if the band should be calibrated.");
         var catalog = SourceTableCsv.Read(L.FlaggedCatalog, "Flagged catalog");
         var saturated = SaturatedPixelsFile.Read(L.SaturatedPixels).Select(b => b.Pixels).ToList();
         var wcs = manifest.WhiteWcs();

@@ -164,7 +164,9 @@ public sealed class BuildEpsfStage : IKeyedStage
                     RunBand(ctx, info, gaia, job.Band, job.Cells, (ok) => progress.CellDone(slot, ok), log);
                     progress.BandDone(slot, false);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                // a band that cannot be built gets the fallback PSF (the original's way); a failing
+                // disk is not a property of the band and stops the stage (one coded error)
+                catch (Exception e) when (e is not OperationCanceledException && Errors.IoFailure.Find(e) is null)
                 {
                     string err = $"{e.GetType().Name}: {e.Message}";
                     bandFail[job.Band] = err;

@@ -5,7 +5,8 @@ namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
 /// The line <c>run</c> logs after the merge (cli.md §3): "Fit summary: converged=C,
-/// hit_max_iters=H, total=N" from the final catalog, or a warning when it cannot.
+/// hit_max_iters=H, total=N" from the merged catalogue (the final one before its magnitudes: with
+/// the zero point on, the final catalogue appears only after ComputeZp), or a warning when it cannot.
 /// </summary>
 public static class FitSummary
 {
@@ -17,12 +18,12 @@ public static class FitSummary
                 ExclusionColumns.Flags(table, "opt_hit_max_iters").Count(b => b), table.RowCount);
     }
 
-    /// <summary>Logs the summary of <c>outputs.final_catalog</c> under <c>tract7dt.pipeline</c>.</summary>
+    /// <summary>Logs the summary of the merged catalogue under <c>tract7dt.pipeline</c>.</summary>
     public static void Log(StageContext context)
     {
         var log = context.Log("tract7dt.pipeline");
-        string path = context.Layout.FinalCatalog;
-        if (!File.Exists(path)) { log.Warn($"Final catalog not found for summary: {path}"); return; }
+        string path = MergeStage.MergedCatalogPath(context.Layout);
+        if (!File.Exists(path)) { log.Warn($"Merged catalog not found for summary: {path}"); return; }
         SourceTable table;
         try { table = SourceTableCsv.Read(path, "Final catalog"); }
         catch (Exception e) when (e is Errors.Tract7dtException or IOException)

@@ -105,13 +105,13 @@ public sealed class LoadInputsStage : IKeyedStage
     /// <summary>The image list's paths, each checked to exist (one clear error naming the list and the path).</summary>
     private static IReadOnlyList<string> ListImages(PipelineConfig cfg)
     {
-        var paths = ImageList.Read(cfg.Inputs.ImageListFile, cfg.ConfigDir);
-        foreach (string p in paths)
+        var paths = ImageList.ReadWithLines(cfg.Inputs.ImageListFile, cfg.ConfigDir);
+        foreach (var (p, line) in paths)
             if (!File.Exists(p))
                 throw new Tract7dtException(ErrorCodes.ImageNotFound,
-                    $"Image not found: {p} (listed in {cfg.Inputs.ImageListFile}; relative paths are taken from the config file's folder " +
-                    $"{cfg.ConfigDir}). Fix the path or remove the line.");
-        return paths;
+                    $"Image not found: {p} (line {line} of {cfg.Inputs.ImageListFile}; relative paths are taken from the config file's folder " +
+                    $"{cfg.ConfigDir}). Fix the path or remove the line.").At(cfg.Inputs.ImageListFile, line);
+        return paths.Select(e => e.Path).ToList();
     }
 
     private static CatalogState FlaggedCatalogState(WorkDirLayout layout) =>
@@ -133,6 +133,10 @@ public sealed class LoadInputsStage : IKeyedStage
         var catalog = InputCatalog.Read(cfg.Inputs.InputCatalog, catWarnings);
         foreach (var w in catWarnings) log.Warn(w);
         log.Info($"Input catalog: {cfg.Inputs.InputCatalog} ({catalog.Count} rows)");
+        if (catalog.Count == 0)
+            throw new Tract7dtException(ErrorCodes.NoSourceToMeasure,
+                $"Nothing to measure: the input catalog {cfg.Inputs.InputCatalog} has a header but no rows. " +
+                "Give a catalogue of the sources on these images (inputs.input_catalog).");
         if (cfg.Inputs.GaiaxpSynphotCsv is { } gx) log.Info($"GaiaXP synphot CSV: {gx}");
 
         // ---- 1.4 per-frame header validation (parallel; no pixels read) ---------------------
@@ -143,6 +147,7 @@ public sealed class LoadInputsStage : IKeyedStage
         Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = prepWorkers, CancellationToken = context.Cancellation }, i =>
         {
             try { loaded[i] = LoadFrame(images[i]); }
+            catch (Tract7dtException e) { errors[i] = e.At(images[i]); } // shown at the FITS file
             catch (Exception e) { errors[i] = e; }
         });
         // The first failing image in list order decides the error, whatever the thread timing.
@@ -239,12 +244,14 @@ public sealed class LoadInputsStage : IKeyedStage
         var xFull = new double[n];
         var yFull = new double[n];
         refFrame.Wcs.SkyToPixel(catalog.Ra, catalog.Dec, xFull, yFull);
-        var excludedCrop = new bool[n];
+        var excludedCrop = cfg.Crop.Enabled ? SourceFlagging.OutsideBox(xFull, yFull, crop) : new bool[n];
+        var offImage = SourceFlagging.OutsideBox(xFull, yFull, new PixelBox(0, W0, 0, H0));
+        // before anything is written: a catalogue with nothing on the images is one error here
+        RequireSourcesToMeasure(cfg, log, n, excludedCrop, offImage, excludedCrop, new bool[n], warn: false);
         var outputs = new List<string>();
         if (cfg.Crop.Enabled)
         {
             log.Info($"Crop box (x0, x1, y0, y1) = {crop}");
-            excludedCrop = SourceFlagging.OutsideBox(xFull, yFull, crop);
             log.Info($"input_catalog: flagged {excludedCrop.Count(b => b)}/{n} sources as excluded_crop");
             Directory.CreateDirectory(layout.CroppedImagesDir);
             if (cfg.Crop.PlotPreCrop)
@@ -283,6 +290,7 @@ public sealed class LoadInputsStage : IKeyedStage
         var excludedAny = new bool[n];
         for (int i = 0; i < n; i++) excludedAny[i] = excludedCrop[i] || excludedSat[i];
         log.Info($"Active (non-excluded) sources: {excludedAny.Count(b => !b)}/{n}");
+        RequireSourcesToMeasure(cfg, log, n, excludedAny, offImage, excludedCrop, excludedSat, warn: true);
 
         // ---- state files ------------------------------------------------------------------------------
         var table = catalog.Table;
@@ -346,6 +354,36 @@ public sealed class LoadInputsStage : IKeyedStage
     }
 
     /// <summary>Reads and validates one image's primary header (no pixels).</summary>
+    /// <summary>
+    /// Stops a run with nothing to measure at the stage that knows why (an empty catalogue, every
+    /// source off the images or excluded), instead of a later stage's missing-file error. With
+    /// the zero point on, GaiaXP stars may still be added and fitted: then a warning.
+    /// </summary>
+    /// <param name="warn">Whether this call gives the warning (the last check of the stage does).</param>
+    private static void RequireSourcesToMeasure(PipelineConfig cfg, Log log, int n, bool[] excludedAny, bool[] offImage,
+        bool[] excludedCrop, bool[] excludedSat, bool warn)
+    {
+        int usable = 0;
+        for (int i = 0; i < n; i++) if (!excludedAny[i] && !offImage[i]) usable++;
+        if (usable > 0) return;
+        string cat = cfg.Inputs.InputCatalog;
+        string why = n == 0
+            ? $"the input catalog {cat} has no rows"
+            : $"none of the {n} rows of the input catalog {cat} is on the images and not excluded " +
+              $"({offImage.Count(b => b)} fall outside the images, {excludedCrop.Count(b => b)} outside the crop box, " +
+              $"{excludedSat.Count(b => b)} excluded by the saturation cut)";
+        if (n > 0 && cfg.Zp.Enabled && cfg.Inputs.GaiaxpSynphotCsv is not null)
+        {
+            if (warn)
+                log.Warn($"{why}; only GaiaXP stars added for the zero point will be fitted. Check the catalog's RA/DEC " +
+                         "against the images' WCS if that is not what you meant.");
+            return;
+        }
+        throw new Tract7dtException(ErrorCodes.NoSourceToMeasure,
+            $"Nothing to measure: {why}. Check that the catalog's RA/DEC (degrees) fall on the images (their WCS) " +
+            "and that crop.margin and the saturation cut leave some sources.");
+    }
+
     private static LoadedFrame LoadFrame(string path)
     {
         using var f = FitsFile.Open(path);
@@ -354,6 +392,12 @@ public sealed class LoadInputsStage : IKeyedStage
             throw new Tract7dtException(ErrorCodes.ImageNot2D,
                 $"{path}: the primary HDU holds no 2-D image (NAXIS = {hdu.Axes.Count}). tract7dt reads the primary HDU only; " +
                 "store the image there (tile-compressed .fits.fz files must be uncompressed first).");
+        // every data byte present (a wrong NAXISn or a cut copy is caught here, before any pixel is read)
+        f.GetImageHdu(0);
+        if ((long)hdu.Width * hdu.Height > Array.MaxLength)
+            throw new Tract7dtException(ErrorCodes.ImageTooLarge,
+                $"{path}: the image is {hdu.Width}×{hdu.Height} pixels, more than one array can hold ({Array.MaxLength}). " +
+                "Check NAXIS1 and NAXIS2, or cut the image into tiles.");
         var header = FrameHeader.Validate(hdu.Header, path);
         var wcs = TanWcs.FromHeader(hdu.Header, path);
         return new LoadedFrame(Path.GetFullPath(path), header, hdu.Width, hdu.Height, wcs);

@@ -74,8 +74,9 @@ public sealed class MergeStage : IKeyedStage
         var log = context.Log(Component);
         if (items.Count == 0)
         {
-            // Up to date. Restore the published copy if someone removed it.
-            if (!File.Exists(layout.FinalCatalog) && File.Exists(MergedCatalogPath(layout)))
+            // Up to date. Restore the published copy if someone removed it (with the zero point on,
+            // ComputeZp publishes it, magnitudes included).
+            if (!context.Config.Zp.Enabled && !File.Exists(layout.FinalCatalog) && File.Exists(MergedCatalogPath(layout)))
             {
                 IO.AtomicFile.WriteAllBytes(layout.FinalCatalog, File.ReadAllBytes(MergedCatalogPath(layout)));
                 log.Info($"Wrote: {layout.FinalCatalog}");
@@ -119,8 +120,19 @@ public sealed class MergeStage : IKeyedStage
 
         string merged = MergedCatalogPath(layout);
         SourceTableCsv.Write(table, merged);
-        SourceTableCsv.Write(table, layout.FinalCatalog);
-        log.Info($"Wrote: {layout.FinalCatalog}");
+        if (context.Config.Zp.Enabled)
+        {
+            // The final catalogue appears only complete: with the zero point on, ComputeZp writes
+            // it with its MAG columns. A run stopped before it leaves none, never one without
+            // magnitudes (or an older one that no longer matches the fits).
+            if (File.Exists(layout.FinalCatalog)) File.Delete(layout.FinalCatalog);
+            log.Info($"Wrote: {merged} ({layout.FinalCatalog} follows from compute-zp, with the MAG columns)");
+        }
+        else
+        {
+            SourceTableCsv.Write(table, layout.FinalCatalog);
+            log.Info($"Wrote: {layout.FinalCatalog}");
+        }
         log.Info($"rows: {table.RowCount} cols: {table.Columns.Count}");
         if (hasFlags)
         {
@@ -217,6 +229,7 @@ public sealed class MergeStage : IKeyedStage
         var key = new StageKeyBuilder(Algorithm)
             .Config("merge.pattern", context.Config.Canonical("merge.pattern"))
             .Config("merge.wcs_fits", context.Config.Canonical("merge.wcs_fits"))
+            .Config("zp.enabled", context.Config.Canonical("zp.enabled")) // who publishes the final catalogue
             .Input("base_catalog", h.HashFile(inputs.BaseCatalog))
             .Input("patches.json", h.HashFile(context.Layout.PatchesJson));
         if (File.Exists(context.Layout.FramesManifest)) key.Input("frames.json", h.HashFile(context.Layout.FramesManifest));

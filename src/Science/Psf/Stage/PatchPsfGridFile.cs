@@ -42,7 +42,11 @@ public static class PatchPsfGridFile
             throw new Tract7dtException(ErrorCodes.EpsfUnreadable,
                 $"The patch PSF grid {path} is {a.Rows}×{a.Cols}; expected {Nodes}·n × n (nine stacked n×n stamps). Rerun 'tract7dt run-epsf'.");
         var stamps = new float[Nodes][];
-        for (int g = 0; g < Nodes; g++) stamps[g] = a.Data.AsSpan(g * n * n, n * n).ToArray();
+        for (int g = 0; g < Nodes; g++)
+        {
+            stamps[g] = a.Data.AsSpan(g * n * n, n * n).ToArray();
+            EpsfStampCheck.Require(stamps[g], n, n, $"{path} (place {g})");
+        }
         return (stamps, n);
     }
 }

@@ -1,0 +1,24 @@
+namespace Tract7dt.Science.Errors;
+
+/// <summary>
+/// A failure of the file system itself (disk full, quota, permissions, a vanished mount) met
+/// anywhere in a stage: one coded line (<see cref="ErrorCodes.IoFailure"/>) with the system's
+/// message, which names the path, instead of a stack trace. Every writer of ours writes to a
+/// temporary file and renames it, so such a failure leaves no partial output behind.
+/// </summary>
+public static class IoFailure
+{
+    /// <summary>The first I/O exception in <paramref name="e"/> (through aggregates and inner exceptions).</summary>
+    public static Exception? Find(Exception e) => e switch
+    {
+        IOException or UnauthorizedAccessException => e,
+        AggregateException a => a.Flatten().InnerExceptions.Select(Find).FirstOrDefault(x => x is not null),
+        { InnerException: { } inner } => Find(inner),
+        _ => null,
+    };
+
+    /// <summary>The message shown for it (after its code).</summary>
+    public static string Describe(Exception io) =>
+        $"{io.Message.Trim()} Free space or fix the permissions and rerun: finished items are " +
+        "kept and only the rest is redone.";
+}
