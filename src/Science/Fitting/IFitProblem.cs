@@ -15,7 +15,23 @@ namespace Tract7dt.Science.Fitting;
 /// (bands that share a PSF see the same unit-flux shape): the optimizer then keeps it once.</param>
 /// <param name="Scale">Factor applied to <paramref name="Values"/> (e.g. the band's flux for a
 /// position or shape derivative whose shape is shared by the bands); 1 by default.</param>
-public sealed record DerivativePatch(int Image, int X0, int Y0, int Width, int Height, float[] Values, double Scale = 1.0);
+public sealed record DerivativePatch(int Image, int X0, int Y0, int Width, int Height, float[] Values, double Scale = 1.0)
+{
+    /// <summary>The patch's own columns [X0, X1) and rows [Y0, Y1) that fall inside an image of
+    /// <paramref name="width"/> × <paramref name="height"/> (pixel (x, y) of the patch is image pixel
+    /// (X0 + x, Y0 + y)).</summary>
+    public (int X0, int X1, int Y0, int Y1) InImage(int width, int height) =>
+        (Math.Max(0, -X0), Math.Min(Width, width - X0), Math.Max(0, -Y0), Math.Min(Height, height - Y0));
+
+    /// <summary>Every free parameter's derivative patches of <paramref name="problem"/>, indexed by parameter.</summary>
+    public static List<DerivativePatch>[] Of(IFitProblem problem)
+    {
+        var perParameter = new List<DerivativePatch>[problem.ParameterCount];
+        for (int j = 0; j < perParameter.Length; j++) perParameter[j] = new List<DerivativePatch>();
+        problem.GetDerivatives(perParameter);
+        return perParameter;
+    }
+}
 
 /// <summary>
 /// The contract between the forward model (sources, PSFs, images) and the optimizer.

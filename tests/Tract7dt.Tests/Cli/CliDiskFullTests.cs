@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Tract7dt.Cli;
 using Tract7dt.Science.Simulation;
 using Xunit;
 using Xunit.Abstractions;
@@ -25,10 +24,8 @@ public sealed class CliDiskFullTests(ITestOutputHelper output) : IDisposable
 
     private static (int Code, string Err) Run(params string[] args)
     {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = new CliApp().Run(args, o, e);
-        return (code, e.ToString());
+        var (code, _, err) = CliHarness.Run(args);
+        return (code, err);
     }
 
     private static int Sh(string file, params string[] args)

@@ -1,4 +1,3 @@
-using Tract7dt.Cli;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Simulation;
 using Xunit;
@@ -17,7 +16,7 @@ public sealed class CliFinalCatalogTests : IDisposable
 
     public void Dispose() => _dir.Delete(true);
 
-    private static int Run(params string[] args) => new CliApp().Run(args, new StringWriter(), new StringWriter());
+    private static int Run(params string[] args) => CliHarness.Run(args).Code;
 
     [Fact]
     public void Merged_but_not_calibrated_leaves_no_final_catalogue_and_the_zero_point_writes_it_whole()

@@ -1,4 +1,3 @@
-using Tract7dt.Cli;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Psf.Stage;
 using Tract7dt.Science.Simulation;
@@ -16,13 +15,7 @@ public sealed class CliVerifyTests : IDisposable
 
     public void Dispose() => _dir.Delete(true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = new CliApp().Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void Verify_finds_an_ePSF_damaged_in_place_and_the_next_run_rebuilds_it()

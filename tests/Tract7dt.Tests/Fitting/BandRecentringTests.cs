@@ -14,19 +14,7 @@ public sealed class BandRecentringTests
     private const int Size = 25, W = 61, H = 61;
     private const double Sigma = 1.1; // FWHM 2.6 px: undersampled, where a 0.3-px miss costs ~2 %
 
-    private static float[] Gaussian()
-    {
-        var s = new float[Size * Size];
-        double sum = 0;
-        for (int j = 0; j < Size; j++)
-            for (int i = 0; i < Size; i++)
-            {
-                double dx = i - Size / 2, dy = j - Size / 2;
-                sum += s[j * Size + i] = (float)Math.Exp(-0.5 * (dx * dx + dy * dy) / (Sigma * Sigma));
-            }
-        for (int k = 0; k < s.Length; k++) s[k] = (float)(s[k] / sum);
-        return s;
-    }
+    private static float[] Gaussian() => GaussianStamp.Make(Size, Sigma);
 
     private static PatchBand Band(string name, IReadOnlyList<(double X, double Y, double Flux)> stars)
     {

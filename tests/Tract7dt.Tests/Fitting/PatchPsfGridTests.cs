@@ -13,19 +13,7 @@ public sealed class PatchPsfGridTests
     private const int Size = 25, W = 121, H = 61;
     private const double Cx = 60, Cy = 30, Half = 50;
 
-    private static float[] Gaussian(double sigma)
-    {
-        var s = new float[Size * Size];
-        double sum = 0;
-        for (int j = 0; j < Size; j++)
-            for (int i = 0; i < Size; i++)
-            {
-                double dx = i - Size / 2, dy = j - Size / 2;
-                sum += s[j * Size + i] = (float)Math.Exp(-0.5 * (dx * dx + dy * dy) / (sigma * sigma));
-            }
-        for (int k = 0; k < s.Length; k++) s[k] = (float)(s[k] / sum);
-        return s;
-    }
+    private static float[] Gaussian(double sigma) => GaussianStamp.Make(Size, sigma);
 
     /// <summary>The PSF's width over the patch: 15 % wider at one edge, 15 % narrower at the other.</summary>
     private static double Sigma(double x) => 1.3 * (1 + 0.15 * (x - Cx) / Half);

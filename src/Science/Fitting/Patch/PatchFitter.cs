@@ -301,28 +301,21 @@ public static partial class PatchFitter
         var frac = new double[cols.Count];
         Array.Fill(frac, double.NaN);
         if (cols.Count == 0) return frac;
-        var perParameter = new List<DerivativePatch>[problem.ParameterCount];
-        for (int j = 0; j < perParameter.Length; j++) perParameter[j] = new List<DerivativePatch>();
-        problem.GetDerivatives(perParameter);
+        var perParameter = DerivativePatch.Of(problem);
         for (int q = 0; q < cols.Count; q++)
         {
             double all = 0, good = 0;
             foreach (var d in perParameter[cols[q]])
             {
                 var im = images[d.Image];
-                for (int y = 0; y < d.Height; y++)
-                {
-                    int iy = d.Y0 + y;
-                    if (iy < 0 || iy >= im.Height) continue;
-                    for (int x = 0; x < d.Width; x++)
+                var (x0, x1, y0, y1) = d.InImage(im.Width, im.Height);
+                for (int y = y0; y < y1; y++)
+                    for (int x = x0; x < x1; x++)
                     {
-                        int ix = d.X0 + x;
-                        if (ix < 0 || ix >= im.Width) continue;
                         double v = Math.Abs(d.Values[y * d.Width + x]);
                         all += v;
-                        if (im.InverseError[iy * im.Width + ix] > 0) good += v;
+                        if (im.InverseError[(d.Y0 + y) * im.Width + d.X0 + x] > 0) good += v;
                     }
-                }
             }
             if (all > 0) frac[q] = good / all;
         }

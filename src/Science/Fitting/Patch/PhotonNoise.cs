@@ -62,9 +62,7 @@ public static class PhotonNoise
             srcVar[k] = model;
         }
 
-        var perParameter = new List<DerivativePatch>[np];
-        for (int j = 0; j < np; j++) perParameter[j] = new List<DerivativePatch>();
-        problem.GetDerivatives(perParameter);
+        var perParameter = DerivativePatch.Of(problem);
         for (int q = 0; q < flux.Count; q++)
         {
             var (col, _) = flux[q];
@@ -75,22 +73,17 @@ public static class PhotonNoise
                 if (v is null) continue;
                 var im = images[d.Image];
                 var e = im.InverseError;
-                for (int y = 0; y < d.Height; y++)
-                {
-                    int iy = d.Y0 + y;
-                    if (iy < 0 || iy >= im.Height) continue;
-                    for (int x = 0; x < d.Width; x++)
+                var (x0, x1, y0, y1) = d.InImage(im.Width, im.Height);
+                for (int y = y0; y < y1; y++)
+                    for (int x = x0; x < x1; x++)
                     {
-                        int ix = d.X0 + x;
-                        if (ix < 0 || ix >= im.Width) continue;
-                        int pix = iy * im.Width + ix;
+                        int pix = (d.Y0 + y) * im.Width + d.X0 + x;
                         double w = (double)e[pix] * e[pix];
                         if (!(w > 0)) continue;
                         double dv = d.Values[y * d.Width + x] * d.Scale;
                         fisher += w * dv * dv;
                         extra += w * w * dv * dv * v[pix];
                     }
-                }
             }
             if (fisher > 0 && double.IsFinite(extra)) factors[q] = 1 + extra / fisher;
         }
