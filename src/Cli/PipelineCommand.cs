@@ -30,9 +30,7 @@ internal sealed class PipelineCommand(string name, string summary, IReadOnlyList
         var startup = context.Logger("tract7dt.cli");
         foreach (var w in warnings) startup.Warn(w);
 
-        string? logFile = config.Logging.FileIsAuto
-            ? Path.Join(config.Outputs.WorkDir, Name + ".log")
-            : config.Logging.File;
+        string? logFile = RunLog.PathFor(config, Name);
         var sink = new TextLogSink(context.Err, logFile, Log.ParseLevel(config.Logging.Level), config.Logging.Format);
         context.ConfiguredSink = sink;
         var log = new Log(sink, "tract7dt.cli");

@@ -30,8 +30,14 @@ public abstract class StageTask : Tract7dtTask
 
     protected override void ExecuteCore(Log log)
     {
-        var context = CreateContext();
-        using var workDirLock = WorkDirLock.Acquire(context.Layout, $"an MSBuild build ({Stage})");
+        var config = LoadConfig();
+        using var workDirLock = WorkDirLock.Acquire(new WorkDirLayout(config), $"an MSBuild build ({Stage})");
+        // the same records as the CLI's `run` in the same file, and the config it ran with
+        // (once per change of the config: a build runs several tasks)
+        using var runLog = RunLog.Open(config, "run");
+        if (ConfigSnapshot.SaveIfChanged(config.ConfigPath, config.Outputs.WorkDir, DateTime.Now) is { } snapshot)
+            log.Info($"Config snapshot saved: {snapshot}");
+        var context = CreateContext(config, runLog);
         try
         {
             BeforeRun(context);

@@ -80,7 +80,16 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
     /// <summary>Loads <see cref="ConfigFile"/> and builds the stage context every task shares:
     /// MSBuild log sink, the work dir's hash cache. Config warnings (unknown keys, …) are
     /// MSBuild warnings located at the config file, not at the targets.</summary>
-    protected StageContext CreateContext()
+    protected StageContext CreateContext() => CreateContext(LoadConfig());
+
+    /// <summary>The stage context over <paramref name="config"/>: MSBuild's log, and also
+    /// <paramref name="alsoTo"/> when given (the work dir's run log).</summary>
+    protected StageContext CreateContext(PipelineConfig config, ILogSink? alsoTo = null) =>
+        new(config, alsoTo is null ? new MSBuildLogSink(Log) : new TeeLogSink(new MSBuildLogSink(Log), alsoTo), cancellation: Cancellation);
+
+    /// <summary>Loads and checks <see cref="ConfigFile"/> (its warnings reported when
+    /// <see cref="ReportsConfigWarnings"/>), with the task's overrides applied.</summary>
+    protected PipelineConfig LoadConfig()
     {
         if (!File.Exists(ConfigFile))
             throw new Tract7dtException(ErrorCodes.FileNotFound,
@@ -95,8 +104,7 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
                 Log.LogWarning(subcategory: null, warningCode: null, helpKeyword: null, file: Path.GetFullPath(ConfigFile),
                     lineNumber: line, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: w);
             }
-        config = AdjustConfig(config);
-        return new StageContext(config, new MSBuildLogSink(Log), cancellation: Cancellation);
+        return AdjustConfig(config);
     }
 
     /// <summary>Task properties that override config values (e.g. RunPatches' <c>Executor</c>); none by default.</summary>

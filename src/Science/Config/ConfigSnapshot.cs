@@ -32,4 +32,19 @@ public static class ConfigSnapshot
         }
         return dest;
     }
+
+    /// <summary>
+    /// As <see cref="Save"/>, unless the newest snapshot in <paramref name="workDir"/> already holds
+    /// these bytes (the MSBuild path: one build runs several stage tasks, each of which may be the
+    /// first to do work); null when nothing was written.
+    /// </summary>
+    public static string? SaveIfChanged(string configPath, string workDir, DateTime now)
+    {
+        if (!File.Exists(configPath)) return null;
+        string? newest = Directory.Exists(workDir)
+            ? Directory.EnumerateFiles(workDir, "config_used_*.yaml").Max(StringComparer.Ordinal)
+            : null;
+        if (newest is not null && File.ReadAllBytes(newest).AsSpan().SequenceEqual(File.ReadAllBytes(configPath))) return null;
+        return Save(configPath, workDir, now);
+    }
 }

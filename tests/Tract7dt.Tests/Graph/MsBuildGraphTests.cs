@@ -71,6 +71,28 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
     }
 
     [Fact]
+    public void A_build_writes_the_run_log_and_one_config_snapshot_per_config()
+    {
+        // what the CLI's `run` leaves: {work_dir}/run.log (logging.file: auto) and config_used_*.yaml
+        Assert.True(built.First.ExitCode == 0, built.First.Output);
+        string log = Path.Combine(built.Layout.WorkDir, "run.log");
+        Assert.True(File.Exists(log), "the MSBuild path wrote no run.log");
+        Assert.Contains(" | INFO | ", File.ReadAllText(log));
+        Assert.Single(Directory.GetFiles(built.Layout.WorkDir, "config_used_*.yaml")); // several tasks, one config
+
+        string config = GraphTile.CreateIn(_dir.FullName);
+        var layout = GraphTile.Context(config).Layout;
+        Build(config, layout);
+        Assert.Single(Directory.GetFiles(layout.WorkDir, "config_used_*.yaml"));
+        Thread.Sleep(1100); // snapshots are named by the second
+        GraphTile.SetConfig(config, "patch_run", "n_opt_iters", "7");
+        Build(config, layout);
+        var snaps = Directory.GetFiles(layout.WorkDir, "config_used_*.yaml").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, snaps.Count);
+        Assert.Equal(File.ReadAllBytes(config), File.ReadAllBytes(snaps[^1]));
+    }
+
+    [Fact]
     public void A_cli_run_followed_by_msbuild_redoes_nothing_and_the_reverse()
     {
         // CLI path: each stage's Run (KeyedStages.RunStale) in order, in this process.

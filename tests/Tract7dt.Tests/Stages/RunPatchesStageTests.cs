@@ -69,6 +69,9 @@ public sealed class RunPatchesStageTests(PatchStageWorld world)
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(ctx.Layout.PatchFitCsv(tags[0])));
         var again = SourceTableCsv.Read(ctx.Layout.RunSummaryCsv);
         Assert.All(Enumerable.Range(0, again.RowCount), i => Assert.Equal("skipped", again.Text("status", i)));
+        // ...and keeps each patch's fit time from when it was made, not 0
+        Assert.Equal(summary.Numeric("sec"), again.Numeric("sec"));
+        Assert.Contains(again.Numeric("sec"), v => v > 0);
 
         // A fit setting makes every patch stale; a zero-point setting none.
         var ctxIters = world.NewContext("rp", Fast + "\npatch_run.n_opt_iters: 7", fresh: false);

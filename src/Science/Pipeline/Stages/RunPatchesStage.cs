@@ -127,8 +127,11 @@ public sealed partial class RunPatchesStage : IKeyedStage
         // so the file does not depend on scheduling apart from the timings).
         var byId = new Dictionary<string, PatchRunRecord>(StringComparer.Ordinal);
         for (int i = 0; i < items.Count; i++) byId[items[i].Id] = results[i]!;
+        // an up-to-date patch keeps the fit time it took when it was made (a no-op rerun must not
+        // turn every time into 0)
+        var madeIn = PreviousSeconds(layout.RunSummaryCsv);
         var rows = _planned.Select(p => byId.TryGetValue(p.Id, out var r) ? r
-            : new PatchRunRecord(p.Id, "skipped", 0, 0, RunnerLogPath(layout, p.Id), "")).ToList();
+            : new PatchRunRecord(p.Id, "skipped", 0, madeIn.GetValueOrDefault(p.Id), RunnerLogPath(layout, p.Id), "")).ToList();
         WriteSummary(layout.RunSummaryCsv, rows);
         int nFail = rows.Count(r => r.Status == "fail");
         log.Info(string.Create(CultureInfo.InvariantCulture,
@@ -324,6 +327,23 @@ public sealed partial class RunPatchesStage : IKeyedStage
         t.AddText("runner_log", rows.Select(r => r.RunnerLog).ToArray());
         t.AddText("error", rows.Select(r => r.Error).ToArray());
         Catalog.SourceTableCsv.Write(t, path);
+    }
+
+    /// <summary>Each patch's <c>sec</c> in an earlier <c>run_summary.csv</c> (none when absent or unreadable).</summary>
+    private static Dictionary<string, double> PreviousSeconds(string path)
+    {
+        var map = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (!File.Exists(path)) return map;
+        try
+        {
+            var t = Catalog.SourceTableCsv.Read(path, "Run summary");
+            if (!t.Contains("patch") || !t.Contains("sec")) return map;
+            var sec = t.Numeric("sec");
+            for (int i = 0; i < t.RowCount; i++)
+                if (double.IsFinite(sec[i])) map[t.Text("patch", i)] = sec[i];
+        }
+        catch (Tract7dtException) { } // a damaged summary only loses the old times
+        return map;
     }
 
     /// <summary>The failed patches recorded in <c>run_summary.csv</c> (for the CLI's exit code and summary).</summary>
