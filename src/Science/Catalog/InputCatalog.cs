@@ -97,18 +97,23 @@ public sealed class InputCatalog
     /// Check that the FLUX_&lt;band&gt; bands equal the images' FILTER bands (when the catalogue
     /// has any FLUX_ column); <see cref="ErrorCodes.CatalogBandMismatch"/> otherwise.
     /// </summary>
-    public void CheckBands(IEnumerable<string> imageBands)
+    /// <param name="imageFiles">Optional: the image file of each band, named for the image-only bands
+    /// (a FILTER keyword mistyped in one file shows up here).</param>
+    public void CheckBands(IEnumerable<string> imageBands, IReadOnlyDictionary<string, string>? imageFiles = null)
     {
         if (FluxBands.Count == 0) return;
         var cat = FluxBands.ToHashSet(StringComparer.Ordinal);
         var img = imageBands.Select(b => b.Trim()).ToHashSet(StringComparer.Ordinal);
         if (cat.SetEquals(img)) return;
         var catOnly = cat.Except(img).OrderBy(s => s, StringComparer.Ordinal);
-        var imgOnly = img.Except(cat).OrderBy(s => s, StringComparer.Ordinal);
+        var imgOnly = img.Except(cat).OrderBy(s => s, StringComparer.Ordinal).ToList();
+        string from = imageFiles is null || imgOnly.Count == 0 ? "" :
+            " (image-only FILTER values come from " + string.Join(", ", imgOnly.Select(b =>
+                imageFiles.TryGetValue(b, out var f) ? $"{b}: {f}" : b)) + ")";
         throw new Tract7dtException(ErrorCodes.CatalogBandMismatch,
             $"Band mismatch between input catalog and image list. catalog-only=[{string.Join(", ", catOnly)}] " +
-            $"image-only=[{string.Join(", ", imgOnly)}]. Every column starting with FLUX_ names a band " +
-            $"(in {Path}); rename or drop extra FLUX_ columns, or add the missing images.");
+            $"image-only=[{string.Join(", ", imgOnly)}]{from}. Every column starting with FLUX_ names a band " +
+            $"(in {Path}); rename or drop extra FLUX_ columns, add the missing images, or fix the FILTER keyword of the images named.");
     }
 
     /// <summary>

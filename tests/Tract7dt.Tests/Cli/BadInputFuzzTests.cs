@@ -70,10 +70,16 @@ public sealed class BadInputFuzzTests : IDisposable
 
     private int _coded, _fine;
 
-    private void CodedOrFine(Action act, string what)
+    /// <param name="culprit">The file every error must name.</param>
+    private void CodedOrFine(Action act, string what, string culprit)
     {
         try { act(); _fine++; }
-        catch (Tract7dtException) { _coded++; }
+        catch (Tract7dtException e)
+        {
+            _coded++;
+            Assert.True(e.Message.Contains(Path.GetFileName(culprit), StringComparison.Ordinal),
+                $"{what}: {e.Code} does not name {Path.GetFileName(culprit)}: {e.Message}");
+        }
         catch (Exception e)
         {
             Assert.Fail($"{what}: {e.GetType().Name}: {e.Message}");
@@ -99,7 +105,7 @@ public sealed class BadInputFuzzTests : IDisposable
             for (int k = 1 + rng.Next(3); k > 0; k--) text = Mutate(text, rng);
             string path = Path.Combine(_sim, $"fuzz_{seed}.yaml");
             File.WriteAllText(path, text);
-            CodedOrFine(() => ConfigLoader.Load(path), $"config variant {seed}");
+            CodedOrFine(() => ConfigLoader.Load(path), $"config variant {seed}", path);
         }
         BothOutcomes("configs");
     }
@@ -121,7 +127,7 @@ public sealed class BadInputFuzzTests : IDisposable
                 for (int k = 1 + rng.Next(3); k > 0; k--) text = Mutate(text, rng);
                 string path = Path.Combine(_sim, $"fuzz_{seed}_{file}");
                 File.WriteAllText(path, text);
-                CodedOrFine(() => read(path), $"{file} variant {seed}");
+                CodedOrFine(() => read(path), $"{file} variant {seed}", path);
             }
         }
         BothOutcomes("catalogues");
@@ -176,7 +182,7 @@ public sealed class BadInputFuzzTests : IDisposable
                     TanWcs.FromHeader(hdu.Header, path);
                 }
                 FitsImage.ReadFloat(path);
-            }, $"FITS variant {seed}");
+            }, $"FITS variant {seed}", path);
         }
         BothOutcomes("FITS headers");
     }

@@ -208,6 +208,43 @@ public sealed class LoadInputsErrorTests(LoadInputsFixture data)
         Fails(d, ErrorCodes.FitsTruncated, "7DT_SIM_m550.fits", "truncated");
     }
 
+    public static TheoryData<int> FuzzSeeds() => new(Enumerable.Range(0, 24));
+
+    /// <summary>
+    /// A header keyword of one band damaged at random (seeded): the stage either loads or stops
+    /// with one coded error naming that band's file, and then writes none of its outputs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FuzzSeeds))]
+    public void A_damaged_header_loads_or_is_one_coded_error_naming_its_file_with_nothing_written(int seed)
+    {
+        string[] keys = ["FILTER", "ZP_AUTO", "SKYSIG", "EGAIN", "SATURATE", "CRVAL1", "CRVAL2", "CRPIX1", "CRPIX2",
+                         "CD1_1", "CD1_2", "CD2_2", "CTYPE1", "CTYPE2", "CUNIT1", "PEEING", "SEEING"];
+        object[] values = ["", "NaN", "-1", "0", "abc", "1E999", -1.0, 0.0, 1e300, true]; // (a NaN number cannot be written)
+        var rng = new Random(7000 + seed);
+        string d = data.Copy();
+        string band = new[] { "m400", "m550", "m700" }[rng.Next(3)];
+        string key = keys[rng.Next(keys.Length)];
+        object value = values[rng.Next(values.Length)];
+        EditHeader(Band(d, band), h =>
+        {
+            if (rng.Next(4) == 0) h.Remove(key);
+            else h.Set(key, value);
+        });
+        var ctx = LoadInputsFixture.Context(d, new MemoryLogSink());
+        try
+        {
+            new LoadInputsStage().Run(ctx);
+        }
+        catch (Tract7dtException e)
+        {
+            Assert.Contains($"7DT_SIM_{band}.fits", e.Message);
+            var L = ctx.Layout;
+            foreach (var f in new[] { L.FramesManifest, L.WhiteFits, L.FlaggedCatalog, L.SaturatedPixels, L.CatalogStateFile })
+                Assert.False(File.Exists(f), $"{f} written after {e.Code} ({key} of {band})");
+        }
+    }
+
     [Fact]
     public void CropMarginTooLarge()
     {

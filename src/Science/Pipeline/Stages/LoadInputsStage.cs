@@ -195,7 +195,7 @@ public sealed class LoadInputsStage : IKeyedStage
         // ---- 1.6 band consistency ---------------------------------------------------------------
         if (catalog.FluxBands.Count > 0)
         {
-            catalog.CheckBands(bandOrder);
+            catalog.CheckBands(bandOrder, byBand.ToDictionary(kv => kv.Key, kv => kv.Value.Path, StringComparer.Ordinal));
             log.Info("[CHECK] Input catalog bands match image FILTERs.");
         }
 
