@@ -17,6 +17,20 @@ public static class IoFailure
         _ => null,
     };
 
+    /// <summary>
+    /// Whether <paramref name="e"/> is the file system refusing a write (disk full, quota,
+    /// permissions): a plain <see cref="IOException"/> or an access error, itself or in an
+    /// aggregate. A missing file, or a coded error of ours wrapping an I/O error, is not: those
+    /// belong to the item that met them (e.g. one patch's fit), not to the whole run.
+    /// </summary>
+    public static bool IsWriteFailure(Exception e) => e switch
+    {
+        AggregateException a => a.Flatten().InnerExceptions.Any(IsWriteFailure),
+        UnauthorizedAccessException => true,
+        IOException io => io.GetType() == typeof(IOException),
+        _ => false,
+    };
+
     /// <summary>The message shown for it (after its code).</summary>
     public static string Describe(Exception io) =>
         $"{io.Message.Trim()} Free space or fix the permissions and rerun: finished items are " +

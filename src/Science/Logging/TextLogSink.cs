@@ -45,12 +45,31 @@ public sealed class TextLogSink : ILogSink, IDisposable
                 BeforeConsoleWrite?.Invoke();
                 _console.WriteLine(line);
             }
-            _file?.WriteLine(line);
+            if (_file is null || _fileFailed) return;
+            try
+            {
+                _file.WriteLine(line);
+            }
+            catch (IOException e)
+            {
+                // A log line must never end the run: a full disk would otherwise throw here from
+                // whatever thread logs (a progress timer included) and take the process down. The
+                // file stops; the console says so once; the run's own writes report the failure.
+                _fileFailed = true;
+                _console?.WriteLine(_formatter.Format(DateTime.Now, LogLevel.Warning, "tract7dt.log",
+                    $"The log file {FilePath} can no longer be written ({e.Message.Trim()}); logging to it stopped."));
+            }
         }
     }
 
+    private bool _fileFailed;
+
     public void Dispose()
     {
-        lock (_gate) _file?.Dispose();
+        lock (_gate)
+        {
+            try { _file?.Dispose(); }
+            catch (IOException) { } // its last flush on a full disk
+        }
     }
 }

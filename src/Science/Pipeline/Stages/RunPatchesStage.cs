@@ -153,13 +153,32 @@ public sealed partial class RunPatchesStage : IKeyedStage
         using var signal = new SemaphoreSlim(0);
         var clock = Stopwatch.StartNew();
         var threads = new List<Thread>();
+        Exception? fatal = null;
         for (int w = 0; w < Math.Min(workers, items.Count); w++)
         {
             var t = new Thread(() =>
             {
                 while (!context.Cancellation.IsCancellationRequested && queue.TryDequeue(out int i))
                 {
-                    var r = FitItem(context, items[i].Id, force: true);
+                    PatchRunRecord r;
+                    try
+                    {
+                        r = FitItem(context, items[i].Id, force: true);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                    catch (Exception e)
+                    {
+                        // FitItem records a failing fit itself; what escapes it is the file system
+                        // failing under it (a full disk while it writes the failure) or a defect.
+                        // An exception leaving a thread would end the process: keep the first and
+                        // rethrow it on the caller's thread once the workers are done.
+                        Interlocked.CompareExchange(ref fatal, e, null);
+                        r = new PatchRunRecord(items[i].Id, "fail", 1, 0, RunnerLogPath(context.Layout, items[i].Id),
+                            $"{e.GetType().Name}: {e.Message}");
+                    }
                     results[i] = r;
                     if (r.Status == "ok") Interlocked.Increment(ref ok); else Interlocked.Increment(ref fail);
                     Interlocked.Increment(ref done);
@@ -191,6 +210,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
             foreach (var t in threads) t.Join();
             if (Volatile.Read(ref done) != seen) progress.Report(Msg(), force: true);
         }
+        if (fatal is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fatal).Throw();
     }
 
     /// <summary>
@@ -233,7 +253,8 @@ public sealed partial class RunPatchesStage : IKeyedStage
                 var result = PatchRunner.Run(fits, layout.TractorOutDir, Settings(context), plog);
                 Stamp.Write(item.StampPath, key, result.Outputs, context.Hasher);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // a failing fit is this patch's; a failing disk is the run's (it stops with T7D005)
+            catch (Exception e) when (e is not OperationCanceledException && !IoFailure.IsWriteFailure(e))
             {
                 error = e is Tract7dtException te ? $"{te.Code}: {te.Message}" : $"{e.GetType().Name}: {e.Message}";
                 detail = e.ToString();
