@@ -220,11 +220,14 @@ public static partial class PatchFitter
         var marg = new double[cols.Length];
         var hasPixels = new bool[ns];
         bool measured = false;
+        List<DerivativePatch>[]? derivatives = null;
         try
         {
             opt.Variances(problem, diag, cols, marg);
             measured = true;
-            var inflate = PhotonNoise.FluxVarianceFactors(problem, images, fluxCols.Select(f => (f.Col, f.Band)).ToList());
+            // one derivative pass serves the photon-noise factors and the usable-light fractions
+            derivatives = DerivativePatch.Of(problem);
+            var inflate = PhotonNoise.FluxVarianceFactors(problem, images, fluxCols.Select(f => (f.Col, f.Band)).ToList(), derivatives);
             for (int q = 0; q < fluxCols.Count; q++)
             {
                 var (col, src, b) = fluxCols[q];
@@ -251,13 +254,13 @@ public static partial class PatchFitter
         // A source whose light falls mostly on masked or NaN pixels of a band (a NaN hole, a
         // chip gap over its core) would be "measured" from its outer wings alone, by the PSF
         // model's wing: that band is absent for it too.
-        var usable = measured ? UsableLightFractions(problem, images, fluxCols.Select(f => f.Col).ToList()) : null;
+        var usable = measured && derivatives is not null ? UsableLightFractions(derivatives, images, fluxCols.Select(f => f.Col).ToList()) : null;
         if (measured)
             for (int q = 0; q < fluxCols.Count; q++)
             {
                 var (col, src, b) = fluxCols[q];
                 // (a nuisance source is never reported: it is modelled from whatever wing is left)
-                bool wingsOnly = !sources[src].FixedPosition && !(usable![q] >= MinUsableLightFraction);
+                bool wingsOnly = usable is not null && !sources[src].FixedPosition && !(usable[q] >= MinUsableLightFraction);
                 if (!(double.IsFinite(diag[col]) && diag[col] > 0) || wingsOnly)
                 {
                     r.Flux[b][src] = double.NaN;
@@ -296,12 +299,11 @@ public static partial class PatchFitter
     /// Per flux parameter: the fraction of the source's unit-flux model (its flux derivative) inside
     /// the patch that falls on pixels with weight; NaN when the model has no light in the patch.
     /// </summary>
-    private static double[] UsableLightFractions(IFitProblem problem, PatchImage[] images, IReadOnlyList<int> cols)
+    private static double[] UsableLightFractions(List<DerivativePatch>[] perParameter, PatchImage[] images, IReadOnlyList<int> cols)
     {
         var frac = new double[cols.Count];
         Array.Fill(frac, double.NaN);
         if (cols.Count == 0) return frac;
-        var perParameter = DerivativePatch.Of(problem);
         for (int q = 0; q < cols.Count; q++)
         {
             double all = 0, good = 0;

@@ -35,7 +35,8 @@ public static class PhotonNoise
     /// Per flux parameter (column, image) the factor 1 + Σ w²D²v / Σ w D² by which the
     /// reference's variance grows; 1 where the image has no photon-noise scale.
     /// </summary>
-    public static double[] FluxVarianceFactors(IFitProblem problem, IReadOnlyList<PatchImage> images, IReadOnlyList<(int Col, int Image)> flux)
+    public static double[] FluxVarianceFactors(IFitProblem problem, IReadOnlyList<PatchImage> images, IReadOnlyList<(int Col, int Image)> flux,
+        List<DerivativePatch>[]? derivatives = null)
     {
         var factors = new double[flux.Count];
         Array.Fill(factors, 1.0);
@@ -62,7 +63,7 @@ public static class PhotonNoise
             srcVar[k] = model;
         }
 
-        var perParameter = DerivativePatch.Of(problem);
+        var perParameter = derivatives ?? DerivativePatch.Of(problem); // the caller's, when it has them already
         for (int q = 0; q < flux.Count; q++)
         {
             var (col, _) = flux[q];
