@@ -10,14 +10,15 @@ public static class Commands
 
     public static IReadOnlyList<ICommand> All() => new ICommand[]
     {
-        new PipelineCommand("run", "full pipeline: load → [Gaia] → ePSF → patches → payloads → fits → merge → [ZP]",
+        new PipelineCommand("run", "full pipeline: load → [Gaia] → ePSF → patches → payloads → fits → merge → [ZP] → pictures",
             new[] { ConfigOption, ExecutorOption }),
-        new PipelineCommand("run-epsf", "ePSF only (after loading inputs)", new[] { ConfigOption }),
-        new PipelineCommand("build-patches", "patch definitions only", new[] { ConfigOption }),
-        new PipelineCommand("build-patch-inputs", "patch definitions + patch payloads", new[] { ConfigOption }),
-        new PipelineCommand("run-patches", "fit the existing patch payloads", new[] { ConfigOption, ExecutorOption }),
-        new PipelineCommand("merge", "merge existing patch fits into the final catalog", new[] { ConfigOption }),
-        new PipelineCommand("compute-zp", "zero-point calibration of the existing merged catalog", new[] { ConfigOption }),
+        new PipelineCommand("run-epsf", "build the ePSF grid (and what it needs)", new[] { ConfigOption }),
+        new PipelineCommand("build-patches", "patch definitions (and what they need)", new[] { ConfigOption }),
+        new PipelineCommand("build-patch-inputs", "patch payloads (and what they need)", new[] { ConfigOption }),
+        new PipelineCommand("run-patches", "fit the patches (and build what the fits need)", new[] { ConfigOption, ExecutorOption }),
+        new PipelineCommand("merge", "the merged catalog: fits stale patches first", new[] { ConfigOption, ExecutorOption }),
+        new PipelineCommand("compute-zp", "zero points and magnitudes: builds anything stale first", new[] { ConfigOption, ExecutorOption }),
+        new PipelineCommand("plot-patches", "draw each fitted patch's overview and source montages", new[] { ConfigOption, ExecutorOption }),
         new FitPatchCommand(),
         new DumpConfigCommand(),
         new SimulateCommand(),

@@ -57,20 +57,4 @@ internal sealed class FitPatchCommand : ICommand
         _ => throw new UsageException($"--executor must be 'local' or 'slurm', not '{executor}'"),
     };
 
-    /// <summary>
-    /// After a command that fitted patches: when any patch failed (locally or on Slurm), the
-    /// command ends with one error listing them, after the merge has written the catalog
-    /// (its sources are marked <c>fit_status = patch_failed</c>), so scripts notice.
-    /// </summary>
-    internal static void ThrowIfPatchesFailed(PipelineConfig config, string command, StageContext context)
-    {
-        if (!PipelineStages.ForCommand(command, config.Zp.Enabled).Contains(StageId.RunPatches)) return;
-        var failed = RunPatchesStage.ReadFailures(context.Layout);
-        if (failed.Count == 0) return;
-        bool slurm = config.Cluster.Executor == ClusterExecutor.Slurm;
-        string list = string.Join("; ", failed.Take(10).Select(f => $"{f.Patch} (log {f.RunnerLog})"));
-        throw new Tract7dtException(slurm ? ErrorCodes.ClusterItemsFailed : ErrorCodes.PatchesFailed,
-            $"{failed.Count} patch fit(s) failed{(slurm ? " on Slurm after every attempt" : "")}: {list}{(failed.Count > 10 ? "; …" : "")}. " +
-            $"See {context.Layout.RunSummaryCsv}; fix the cause and rerun: only these patches will be fitted again.");
-    }
 }

@@ -8,29 +8,40 @@ using Tract7dt.Science.Pipeline.Stages;
 namespace Tract7dt.Tasks;
 
 /// <summary>
-/// Runs one stage for the items MSBuild found stale (the target's Inputs/Outputs partial
-/// build over <see cref="PlanStage"/>'s items): <see cref="StageGraph.Run"/>, which hands
-/// exactly those to <see cref="IKeyedStage.RunItems"/>. Each derived task names its stage.
+/// Runs one stage through <see cref="StageRunner"/>, the code the CLI runs: plan (pure), then
+/// build the stale items. With MSBuild's <c>-question</c> (<see cref="Question"/>) it plans
+/// only, writes nothing, and fails naming every item that is not up to date. Each derived task
+/// names its stage; the targets call them in <see cref="StageTable"/>'s order.
 /// </summary>
-public abstract class StageTask : Tract7dtTask
+public abstract class StageTask : Tract7dtTask, IIncrementalTask
 {
-    /// <summary>The stale items (from <see cref="PlanStage.Items"/>); metadata <c>ItemId</c> is used.</summary>
-    [Required]
-    public ITaskItem[] Items { get; set; } = [];
-
     /// <summary>The stage this task runs.</summary>
     public abstract StageId Stage { get; }
 
-    /// <summary>The original's logger name for this stage's records.</summary>
-    protected abstract string Component { get; }
+    /// <summary>Set by MSBuild's <c>-question</c> on an in-process task.</summary>
+    public bool FailIfNotIncremental { get; set; }
 
-    /// <summary>Items built by this invocation.</summary>
+    /// <summary>The same from the targets (<c>$(Tract7dtQuestion)</c>): the tasks run in the
+    /// out-of-process task host, which MSBuild does not hand <see cref="FailIfNotIncremental"/>.</summary>
+    public bool Question { get; set; }
+
+    /// <summary>Items built by this invocation (0 when everything was up to date).</summary>
     [Output]
     public int BuiltCount { get; private set; }
 
     protected override void ExecuteCore(Log log)
     {
         var config = LoadConfig();
+        bool question = FailIfNotIncremental || Question;
+        if (question)
+        {
+            // a check reads only: no lock, no log file, no snapshot, no hash cache
+            var check = CreateContext(config);
+            var plan = StageRunner.Run(PipelineStages.Create(Stage), check, question: true);
+            foreach (var p in plan.Items.Where(p => !p.UpToDate))
+                Log.LogError($"{Stage}: not up to date: {p.Item.Id} ({p.Reason})");
+            return;
+        }
         using var workDirLock = WorkDirLock.Acquire(new WorkDirLayout(config), $"an MSBuild build ({Stage})");
         // the same records as the CLI's `run` in the same file, and the config it ran with
         // (once per change of the config: a build runs several tasks)
@@ -38,11 +49,18 @@ public abstract class StageTask : Tract7dtTask
         if (ConfigSnapshot.SaveIfChanged(config.ConfigPath, config.Outputs.WorkDir, DateTime.Now) is { } snapshot)
             log.Info($"Config snapshot saved: {snapshot}");
         var context = CreateContext(config, runLog);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             BeforeRun(context);
-            var ids = Items.Select(i => i.GetMetadata("ItemId")).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-            BuiltCount = StageGraph.Run(PipelineStages.Create(Stage), context, ids, Component);
+            var plan = StageRunner.Run(PipelineStages.Create(Stage), context, question: false);
+            BuiltCount = plan.Skipped is null ? plan.ToBuild.Count : 0;
+            // one line per stage that a plain `dotnet msbuild` shows: what it did and how long it took
+            string seconds = clock.Elapsed.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+            Say(plan.Skipped is not null ? $"Tract7dt {Stage}: skipped ({plan.Skipped})"
+                : BuiltCount == 0 ? $"Tract7dt {Stage}: up to date ({plan.Items.Count} item(s)), {seconds} s"
+                : $"Tract7dt {Stage}: built {BuiltCount} of {plan.Items.Count} item(s) in {seconds} s", runLog);
+            AfterRun(context);
         }
         finally
         {
@@ -52,41 +70,39 @@ public abstract class StageTask : Tract7dtTask
 
     /// <summary>Stage-specific checks before the run (none by default).</summary>
     protected virtual void BeforeRun(StageContext context) { }
+
+    /// <summary>Stage-specific outcome after the run (none by default).</summary>
+    protected virtual void AfterRun(StageContext context) { }
 }
 
 /// <summary>Stage 1: read images and catalog, white stack, crop and saturation flags.</summary>
 public sealed class LoadInputs : StageTask
 {
     public override StageId Stage => StageId.LoadInputs;
-    protected override string Component => "tract7dt.pipeline";
 }
 
 /// <summary>Stage 1b (zp.enabled): match and inject Gaia XP sources.</summary>
 public sealed class AugmentGaia : StageTask
 {
     public override StageId Stage => StageId.AugmentGaia;
-    protected override string Component => "tract7dt.zp";
 }
 
 /// <summary>Stage 2: one ePSF per active cell × band.</summary>
 public sealed class BuildEpsf : StageTask
 {
     public override StageId Stage => StageId.BuildEpsf;
-    protected override string Component => "tract7dt.epsf";
 }
 
 /// <summary>Stage 3: patch geometry (patches.csv / patches.json).</summary>
 public sealed class BuildPatches : StageTask
 {
     public override StageId Stage => StageId.BuildPatches;
-    protected override string Component => "tract7dt.patches";
 }
 
 /// <summary>Stage 4: one payload per patch.</summary>
 public sealed class BuildPatchInputs : StageTask
 {
     public override StageId Stage => StageId.BuildPatchInputs;
-    protected override string Component => "tract7dt.patch_inputs";
 }
 
 /// <summary>Stage 5: one fit per patch, on the local worker pool or as one Slurm job array.</summary>
@@ -106,7 +122,6 @@ public sealed class RunPatches : StageTask
     public string Cli { get; set; } = "";
 
     public override StageId Stage => StageId.RunPatches;
-    protected override string Component => "tract7dt.run_patches";
 
     protected override PipelineConfig AdjustConfig(PipelineConfig config) => Executor switch
     {
@@ -133,6 +148,12 @@ public sealed class RunPatches : StageTask
         }
     }
 
+    /// <summary>Failed fits fail the task (as the CLI's exit code); the targets let the merge run first.</summary>
+    protected override void AfterRun(StageContext context)
+    {
+        if (RunPatchesStage.FailureOf(context) is { } failed) throw failed;
+    }
+
     protected override void BeforeRun(StageContext context)
     {
         if (context.Config.Cluster.Executor != ClusterExecutor.Slurm || Cli.Length == 0 || File.Exists(Path.GetFullPath(Cli))) return;
@@ -146,12 +167,29 @@ public sealed class RunPatches : StageTask
 public sealed class Merge : StageTask
 {
     public override StageId Stage => StageId.Merge;
-    protected override string Component => "tract7dt.merge";
 }
 
 /// <summary>Stage 7 (zp.enabled): zero points against Gaia XP, MAG_*_fit columns.</summary>
 public sealed class ComputeZp : StageTask
 {
     public override StageId Stage => StageId.ComputeZp;
-    protected override string Component => "tract7dt.zp";
+}
+
+/// <summary>Stage 8: the pictures of each fitted patch, after the catalogue.</summary>
+public sealed class PatchDiagnostics : StageTask
+{
+    public override StageId Stage => StageId.PatchDiagnostics;
+}
+
+/// <summary>The closing summary of a build (<see cref="RunOutcome"/>): what the catalogue holds,
+/// the zero points, failed patches and where the catalogue is; the same lines as the CLI's <c>run</c>.</summary>
+public sealed class Summarize : Tract7dtTask
+{
+    protected override void ExecuteCore(Log log)
+    {
+        var config = LoadConfig();
+        using var runLog = RunLog.Open(config, "run");
+        var context = CreateContext(config, runLog);
+        foreach (var line in RunOutcome.Lines(context)) Say("Tract7dt: " + line, runLog);
+    }
 }

@@ -85,7 +85,16 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
     /// <summary>The stage context over <paramref name="config"/>: MSBuild's log, and also
     /// <paramref name="alsoTo"/> when given (the work dir's run log).</summary>
     protected StageContext CreateContext(PipelineConfig config, ILogSink? alsoTo = null) =>
-        new(config, alsoTo is null ? new MSBuildLogSink(Log) : new TeeLogSink(new MSBuildLogSink(Log), alsoTo), cancellation: Cancellation);
+        new(config, alsoTo is null ? new MSBuildLogSink(Log) : new TeeLogSink(new MSBuildLogSink(Log), alsoTo),
+            (log, interval) => new MSBuildProgress(Log, alsoTo, log.Component, interval), cancellation: Cancellation);
+
+    /// <summary>A message every reader of the build sees (the default console verbosity and the
+    /// terminal logger show high-importance messages), and the same line in the run log.</summary>
+    protected void Say(string message, ILogSink? alsoTo)
+    {
+        Log.LogMessage(MessageImportance.High, message);
+        alsoTo?.Write(DateTime.Now, MSLogLevel.Info, "tract7dt.msbuild", message);
+    }
 
     /// <summary>Loads and checks <see cref="ConfigFile"/> (its warnings reported when
     /// <see cref="ReportsConfigWarnings"/>), with the task's overrides applied.</summary>
@@ -162,6 +171,33 @@ public sealed class MSBuildLogSink(TaskLoggingHelper log) : ILogSink
                 case MSLogLevel.Info: log.LogMessage(MessageImportance.Normal, message); break;
                 default: log.LogMessage(MessageImportance.Low, message); break;
             }
+        }
+    }
+}
+
+/// <summary>
+/// A stage's progress on the MSBuild path: at most one line per interval (first and last always),
+/// at high importance so that a plain <c>dotnet msbuild</c> shows it between its target lines and
+/// a redirected log keeps a steady heartbeat (done/total, rate, ETA), and the same line in the run log.
+/// </summary>
+public sealed class MSBuildProgress(TaskLoggingHelper msbuild, ILogSink? runLog, string component, TimeSpan interval) : Progress
+{
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private TimeSpan _last = TimeSpan.MinValue;
+    private readonly object _gate = new();
+
+    public override void Report(string message, bool force = false)
+    {
+        lock (_gate)
+        {
+            var now = _clock.Elapsed;
+            if (!force && _last != TimeSpan.MinValue && now - _last < interval) return;
+            _last = now;
+            // a multi-line live block (ePSF workers) shows its first, overall line
+            int nl = message.IndexOf('\n');
+            string line = nl < 0 ? message : message[..nl];
+            msbuild.LogMessage(MessageImportance.High, "  " + line);
+            runLog?.Write(DateTime.Now, MSLogLevel.Info, component, line);
         }
     }
 }

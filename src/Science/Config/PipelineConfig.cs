@@ -214,7 +214,7 @@ public sealed record EpsfConfig
     /// <summary><c>ngrid</c>: patches per cell per axis (≥ 1).</summary>
     public int Ngrid { get; init; }
     /// <summary><c>skip_empty_epsf_patches</c>: only cells holding an active source.</summary>
-    public bool SkipEmptyEpsfPatches { get; init; }
+    [NotInKeys] public bool SkipEmptyEpsfPatches { get; init; }
     /// <summary><c>thresh_sigma</c>: SEP detection threshold (sky σ, &gt; 0).</summary>
     public double ThreshSigma { get; init; }
     /// <summary><c>minarea</c>: SEP minimum area (pixels, ≥ 1).</summary>
@@ -318,9 +318,9 @@ public sealed record EpsfConfig
     /// <summary><c>residual_diag_max_stars</c>: stars used for residual diagnostics (≥ 0).</summary>
     public int ResidualDiagMaxStars { get; init; }
     /// <summary><c>parallel_bands</c>: build bands concurrently.</summary>
-    public bool ParallelBands { get; init; }
+    [NotInKeys] public bool ParallelBands { get; init; }
     /// <summary><c>max_workers</c>: "auto" or a count (see <see cref="WorkerCounts.ResolveEpsfWorkers"/>).</summary>
-    public WorkerCount MaxWorkers { get; init; }
+    [NotInKeys] public WorkerCount MaxWorkers { get; init; }
 }
 
 /// <summary>YAML section <c>patches</c>.</summary>

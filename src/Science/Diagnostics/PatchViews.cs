@@ -34,13 +34,22 @@ public sealed class PatchViews
 
     public int SourceCount => CatX.Length;
 
-    /// <summary>Builds the views from the payload, the fitted problems (as the fitter created them) and the fit table.</summary>
-    public static PatchViews From(PatchPayload payload, IReadOnlyList<IFitProblem> problems, FitTable table, bool multiBand)
+    /// <summary>The bands in the order the pictures show them: the fit's image order (multi-band)
+    /// or sorted by name (one fit per band).</summary>
+    public static int[] BandOrder(PatchPayload payload, bool multiBand) => multiBand
+        ? Enumerable.Range(0, payload.Bands.Count).ToArray()
+        : Enumerable.Range(0, payload.Bands.Count).OrderBy(k => payload.Bands[k].Band, StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// Builds the views from the payload (its catalogue: the reported rows), each band's fitted
+    /// model with sky (<see cref="PatchModelImages"/>), and the fit table's columns by name
+    /// (<paramref name="fitColumn"/> returns null for a column the table lacks).
+    /// </summary>
+    public static PatchViews From(PatchPayload payload, IReadOnlyDictionary<string, float[]> models,
+        Func<string, double[]?> fitColumn, int rows, bool multiBand)
     {
         int w = payload.Width, h = payload.Height, n = w * h;
-        var order = multiBand
-            ? Enumerable.Range(0, payload.Bands.Count).ToArray()
-            : Enumerable.Range(0, payload.Bands.Count).OrderBy(k => payload.Bands[k].Band, StringComparer.Ordinal).ToArray();
+        var order = BandOrder(payload, multiBand);
         var views = new List<BandView>();
         for (int j = 0; j < order.Length; j++)
         {
@@ -52,14 +61,12 @@ public sealed class PatchViews
                 bool good = b.Bad[i] == 0 && float.IsFinite(b.Image[i]) && float.IsFinite(s) && s > 0;
                 weight[i] = good ? (float)(1.0 / Math.Max((double)s * s, 1e-12)) : 0f;
             }
-            var model = new float[n];
-            var (problem, image) = multiBand ? (problems[0], order[j]) : (problems[j], 0);
-            problem.RenderModel(image, model);
+            if (!models.TryGetValue(b.Band, out var model) || model.Length != n)
+                throw new Errors.Tract7dtException(Errors.ErrorCodes.PayloadInvalid,
+                    $"The patch model has no {w}×{h} image for band {b.Band}; refit the patch (delete its outputs folder and rerun).");
             string sx = multiBand ? "x_pix_patch_fit" : $"x_pix_patch_{b.Band}_fit";
             string sy = multiBand ? "y_pix_patch_fit" : $"y_pix_patch_{b.Band}_fit";
-            views.Add(new BandView(b.Band, b.Image, weight, model,
-                table.Contains(sx) ? table.Doubles(sx) : new double[table.RowCount],
-                table.Contains(sy) ? table.Doubles(sy) : new double[table.RowCount]));
+            views.Add(new BandView(b.Band, b.Image, weight, model, fitColumn(sx) ?? new double[rows], fitColumn(sy) ?? new double[rows]));
         }
         var cat = payload.Catalog;
         return new PatchViews

@@ -43,12 +43,11 @@ public sealed record PatchDiagnosticsSettings
 /// <summary>Everything one patch fit reads besides its payload and the ePSF files.</summary>
 /// <param name="Fit">Fit settings (the ROI origin is filled from the payload).</param>
 /// <param name="Psf">PSF choice settings.</param>
-/// <param name="Diagnostics">Montage and overview settings.</param>
 /// <param name="EpsfNpy">Path of the ePSF for (band, patch): the patch's own model when the ePSF stage wrote one, else the cell's <c>epsf.npy</c>.</param>
 /// <param name="EpsfMeta">Path of the cell's <c>meta.json</c> for (band, cell tag).</param>
 /// <param name="EpsfGridNpy">Path of the band model on the patch's grid of places for (band, patch), or null
 /// when the ePSF stage wrote none (each source is then fitted with the one ePSF).</param>
-public sealed record PatchRunSettings(PatchFitSettings Fit, PsfSettings Psf, PatchDiagnosticsSettings Diagnostics,
+public sealed record PatchRunSettings(PatchFitSettings Fit, PsfSettings Psf,
     Func<string, PatchDefinition, string> EpsfNpy, Func<string, string, string> EpsfMeta,
     Func<string, PatchDefinition, string?>? EpsfGridNpy = null);
 
@@ -92,7 +91,7 @@ public static class PatchRunner
         var def = payload.Patch;
         string tag = def.PatchTag;
         string dir = Path.Join(outRoot, tag);
-        Directory.CreateDirectory(Path.Join(dir, "cutouts"));
+        Directory.CreateDirectory(dir);
         log.Info($"Starting patch run: {tag}  (multi_band_simultaneous={(s.Fit.MultiBand ? "True" : "False")})");
         int owned = OwnedRows(payload.Catalog, payloadPath);
         int nuisance = payload.Catalog.RowCount - owned;
@@ -168,35 +167,29 @@ public static class PatchRunner
         log.Info($"Wrote: {csv}");
         var outputs = new List<string> { csv, metaPath };
 
-        // Diagnostics.
-        if (!s.Diagnostics.NoPatchOverview || !s.Diagnostics.NoCutouts)
-        {
-            // The model images include the nuisance sources; the markers and montages only the owned ones.
-            var shown = nuisance == 0 ? payload : new PatchPayload(def, payload.Bands, ownedCatalog);
-            var views = Diagnostics.PatchViews.From(shown, problems, fitTable, fit.MultiBand);
-            if (!s.Diagnostics.NoPatchOverview)
-            {
-                string ov = Path.Join(dir, "patch_overview.png");
-                try
-                {
-                    Diagnostics.PatchOverview.Save(views, tag, s.Diagnostics, ov);
-                    outputs.Add(ov);
-                    log.Info($"Wrote: {ov}");
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.Warn($"patch overview failed: {e.Message}");
-                }
-            }
-            if (!s.Diagnostics.NoCutouts)
-            {
-                var written = Diagnostics.SourceMontage.SaveAll(views, tag, s.Diagnostics, Path.Join(dir, "cutouts"));
-                outputs.AddRange(written);
-                log.Info(string.Create(CultureInfo.InvariantCulture, $"Wrote {written.Count} source montage(s) to {Path.Join(dir, "cutouts")}"));
-            }
-        }
+        // The fitted model of each band (sky included) for the pictures and mosaics, which are
+        // drawn by their own stage: a picture's setting never refits a patch.
+        string modelPath = PatchModelImages.PathIn(dir);
+        PatchModelImages.Write(modelPath, payload.Width, payload.Height, RenderModels(payload, problems, fit.MultiBand));
+        outputs.Add(modelPath);
         log.Info($"Done patch run: {tag}");
         return new PatchRunResult(tag, owned, outputs, result.Outcomes);
+    }
+
+    /// <summary>Each band's fitted model plus sky, rendered by the fit's own problems (the joint
+    /// problem for a multi-band fit; one problem per band, in band-name order, otherwise).</summary>
+    private static List<(string Band, float[] ModelPlusSky)> RenderModels(PatchPayload payload, List<IFitProblem> problems, bool multiBand)
+    {
+        var order = Diagnostics.PatchViews.BandOrder(payload, multiBand);
+        var models = new List<(string, float[])>(order.Length);
+        for (int j = 0; j < order.Length; j++)
+        {
+            var model = new float[payload.Width * payload.Height];
+            var (problem, image) = multiBand ? (problems[0], order[j]) : (problems[j], 0);
+            problem.RenderModel(image, model);
+            models.Add((payload.Bands[order[j]].Band, model));
+        }
+        return models;
     }
 
     /// <summary>

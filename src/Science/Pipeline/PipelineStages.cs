@@ -15,6 +15,8 @@ public enum StageId
     RunPatches,
     Merge,
     ComputeZp,
+    /// <summary>The patch fits' pictures (overview, source montages): after the catalogue.</summary>
+    PatchDiagnostics,
 }
 
 /// <summary>A stage: a function from its input files and config section to its output files.</summary>
@@ -28,26 +30,16 @@ public interface IPipelineStage
 }
 
 /// <summary>
-/// The stage table and the commands' stage lists (cli.md §3). A command runs its stages
-/// in order; each stage reads only files, so any later stage can run in a new process.
+/// The registered stage implementations and the CLI's way of running a command's stages
+/// (the graph itself is <see cref="StageTable"/>). Each stage reads only files, so any later
+/// stage can run in a new process.
 /// </summary>
 public static class PipelineStages
 {
     private static readonly Dictionary<StageId, Func<IPipelineStage>> Factories = new();
 
-    /// <summary>The original's names for the stage framing of <c>run</c>.</summary>
-    public static string DisplayName(StageId id) => id switch
-    {
-        StageId.LoadInputs => "load inputs + validation",
-        StageId.AugmentGaia => "augment catalog with Gaia sources",
-        StageId.BuildEpsf => "build ePSF",
-        StageId.BuildPatches => "build patches",
-        StageId.BuildPatchInputs => "build patch inputs",
-        StageId.RunPatches => "run patch subprocesses",
-        StageId.Merge => "merge patch catalogs",
-        StageId.ComputeZp => "compute zero-point calibration",
-        _ => id.ToString(),
-    };
+    /// <summary>The original's names for the stage framing of <c>run</c> (from <see cref="StageTable"/>).</summary>
+    public static string DisplayName(StageId id) => StageTable.Get(id).Title;
 
     /// <summary>Registers a stage implementation (each stage's static constructor or module initializer calls this).</summary>
     public static void Register(StageId id, Func<IPipelineStage> factory)
@@ -63,32 +55,20 @@ public static class PipelineStages
             $"The stage '{DisplayName(id)}' ({id}) is not built yet in this version; see the README's 'What works today'.");
     }
 
-    /// <summary>The stages a command runs, in order (zp.enabled decides the bracketed ones).</summary>
-    public static IReadOnlyList<StageId> ForCommand(string command, bool zpEnabled)
-    {
-        var load = zpEnabled ? new[] { StageId.LoadInputs, StageId.AugmentGaia } : new[] { StageId.LoadInputs };
-        return command switch
-        {
-            "run" => [.. load, StageId.BuildEpsf, StageId.BuildPatches, StageId.BuildPatchInputs, StageId.RunPatches,
-                StageId.Merge, .. (zpEnabled ? new[] { StageId.ComputeZp } : Array.Empty<StageId>())],
-            "run-epsf" => [.. load, StageId.BuildEpsf],
-            "build-patches" => [.. load, StageId.BuildPatches],
-            "build-patch-inputs" => [.. load, StageId.BuildPatches, StageId.BuildPatchInputs],
-            "run-patches" => [StageId.RunPatches],
-            "merge" => [.. load, StageId.Merge],
-            "compute-zp" => [StageId.ComputeZp],
-            _ => throw new ArgumentException($"not a pipeline command: {command}", nameof(command)),
-        };
-    }
+    /// <summary>The stages a command builds, in order (<see cref="StageTable.ForCommand"/>); the
+    /// zero-point stages are planned and skipped when <c>zp.enabled</c> is false.</summary>
+    public static IReadOnlyList<StageId> ForCommand(string command) => StageTable.ForCommand(command);
 
     /// <summary>
-    /// Runs a command's stages in order. With <paramref name="frame"/> (the <c>run</c> command)
-    /// each stage is framed by "Starting …" / "Finished … in X.XXs" and the total is logged.
+    /// Runs a command's stages in order through <see cref="StageRunner"/>, the code the MSBuild
+    /// tasks run. With <paramref name="frame"/> (the <c>run</c> command) each stage is framed by
+    /// "Starting …" / "Finished … in X.XXs" and the total is logged. Failed patch fits do not
+    /// stop the merge (their rows say patch_failed); they fail the command at the end.
     /// </summary>
     public static void RunCommand(string command, StageContext context, bool frame)
     {
         var log = context.Log("tract7dt.pipeline");
-        var stages = ForCommand(command, context.Config.Zp.Enabled).Select(Create).ToList();
+        var stages = ForCommand(command).Select(Create).ToList();
         var total = Stopwatch.StartNew();
         try
         {
@@ -97,17 +77,22 @@ public static class PipelineStages
                 context.Cancellation.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
                 if (frame) log.Info($"Starting {DisplayName(stage.Id)}...");
-                stage.Run(context);
+                var plan = StageRunner.Run(stage, context, question: false);
                 if (frame) log.Info($"Finished {DisplayName(stage.Id)} in {Seconds(sw)}s");
-                // The fit summary follows the merge in a full run (cli.md §3).
-                if (frame && stage.Id == StageId.Merge) Stages.FitSummary.Log(context);
+                // The fit summary follows the merge in a full run.
+                if (frame && stage.Id == StageId.Merge && plan.Skipped is null) Stages.FitSummary.Log(context);
             }
         }
         finally
         {
             context.Hasher.Save();
         }
-        if (frame) log.Info($"Pipeline finished in {Seconds(total)}s");
+        if (frame)
+        {
+            log.Info($"Pipeline finished in {Seconds(total)}s");
+            foreach (var line in RunOutcome.Lines(context)) log.Info(line);
+        }
+        if (stages.Any(s => s.Id == StageId.RunPatches) && Stages.RunPatchesStage.FailureOf(context) is { } failed) throw failed;
     }
 
     private static string Seconds(Stopwatch sw) => sw.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture);

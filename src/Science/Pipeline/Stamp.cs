@@ -33,13 +33,20 @@ public sealed class Stamp
     public string? Manifest { get; init; }
 
     /// <summary>Hashes <paramref name="outputs"/> and writes the stamp (last, atomically).</summary>
-    public static Stamp Write(string stampPath, StageKeyBuilder key, IEnumerable<string> outputs, ContentHasher hasher)
+    public static Stamp Write(string stampPath, StageKeyBuilder key, IEnumerable<string> outputs, ContentHasher hasher) =>
+        Write(stampPath, key.Key, key.Manifest, outputs, hasher);
+
+    /// <summary>Writes a planned item's stamp (its key and manifest) over <paramref name="outputs"/>.</summary>
+    public static Stamp Write(StageItem item, IEnumerable<string> outputs, ContentHasher hasher) =>
+        Write(item.StampPath, item.Key, item.Manifest, outputs, hasher);
+
+    private static Stamp Write(string stampPath, string key, string manifest, IEnumerable<string> outputs, ContentHasher hasher)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(stampPath))!;
         var map = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var o in outputs)
             map[Path.GetRelativePath(folder, Path.GetFullPath(o)).Replace('\\', '/')] = hasher.HashFile(o);
-        var stamp = new Stamp { Key = key.Key, Algorithm = key.Manifest.Split('\n')[0], Outputs = map, Manifest = key.Manifest };
+        var stamp = new Stamp { Key = key, Algorithm = manifest.Split('\n')[0], Outputs = map, Manifest = manifest };
         IO.AtomicFile.WriteAllText(stampPath, JsonSerializer.Serialize(stamp, Json) + "\n");
         return stamp;
     }

@@ -73,15 +73,26 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Equal(0, Run("build-patch-inputs", "--config", cfg).Code);
         var payloads = Directory.GetFiles(Path.Combine(sim, "work", "patch_payloads"), "*.payload.fits").OrderBy(f => f, StringComparer.Ordinal).ToArray();
         Assert.True(payloads.Length >= 2);
-        File.WriteAllText(payloads[0], "garbage");
         string tag = Path.GetFileName(payloads[0]).Replace(".payload.fits", "");
 
+        // A payload damaged after it was built is an output that no longer matches its stamp:
+        // run-patches builds it again before fitting.
+        string good = Science.Pipeline.ContentHasher.HashStream(payloads[0]);
+        File.WriteAllText(payloads[0], "garbage");
+        Assert.Equal(0, Run("run-patches", "--config", cfg).Code);
+        Assert.Equal(good, Science.Pipeline.ContentHasher.HashStream(payloads[0]));
+
+        // One the builder got wrong (its stamp vouches for the bad bytes) fails its fit alone.
+        File.WriteAllText(payloads[0], "garbage");
+        string stamp = Path.Combine(sim, "work", "patch_payloads", tag + ".stamp.json");
+        File.WriteAllText(stamp, File.ReadAllText(stamp).Replace(good, Science.Pipeline.ContentHasher.HashStream(payloads[0])));
         var (rc, err) = Run("run-patches", "--config", cfg);
         Assert.Equal(1, rc);
         Assert.Contains("T7D413", err);
         Assert.Contains(tag, err);
         string summary = File.ReadAllText(Path.Combine(sim, "work", "outputs", "run_summary.csv"));
         Assert.Contains(tag + ",fail", summary);
-        Assert.Equal(payloads.Length - 1, summary.Split('\n').Count(l => l.Contains(",ok,")));
+        // the others were fitted by the run before and are up to date
+        Assert.Equal(payloads.Length - 1, summary.Split('\n').Count(l => l.Contains(",skipped,")));
     }
 }

@@ -42,19 +42,19 @@ public sealed class SlurmEndToEndTests(TinyTile tile)
         var iters = Cli.Run("run", "--config", config, "--executor", "slurm");
         Assert.True(iters.Rc == 0, iters.Err);
         Assert.Equal([TinyTile.PatchCount], Cli.Submissions(iters.Err));
-        Assert.Equal((3, 3, 0), Cli.Plan(iters.Err, "build ePSF"));
-        Assert.Equal((TinyTile.PatchCount, TinyTile.PatchCount, 0), Cli.Plan(iters.Err, "build patch inputs"));
-        Assert.Equal((TinyTile.PatchCount, 0, TinyTile.PatchCount), Cli.Plan(iters.Err, "run patch subprocesses"));
+        // (each count includes the stage's summary item: epsf_summary, payload_list, run_summary)
+        Assert.Equal((3 + 1, 3 + 1, 0), Cli.Plan(iters.Err, "BuildEpsf"));
+        Assert.Equal((TinyTile.PatchCount + 1, TinyTile.PatchCount + 1, 0), Cli.Plan(iters.Err, "BuildPatchInputs"));
+        Assert.Equal((TinyTile.PatchCount + 1, 0, TinyTile.PatchCount + 1), Cli.Plan(iters.Err, "RunPatches"));
 
         // A zero-point setting: only ComputeZp reruns, no patch is submitted.
         YamlEdit.Set(config, "zp", "clip_sigma", "2.5");
         var zp = Cli.Run("run", "--config", config, "--executor", "slurm");
         Assert.True(zp.Rc == 0, zp.Err);
         Assert.Empty(Cli.Submissions(zp.Err));
-        Assert.Equal((TinyTile.PatchCount, TinyTile.PatchCount, 0), Cli.Plan(zp.Err, "run patch subprocesses"));
-        Assert.Equal((1, 1, 0), Cli.Plan(zp.Err, "merge patch catalogs"));
-        // A single stale item logs no plan line; the stage's own output lines show it ran.
-        Assert.DoesNotContain("compute zero-point calibration: 1 items", zp.Err);
+        Assert.Equal((TinyTile.PatchCount + 1, TinyTile.PatchCount + 1, 0), Cli.Plan(zp.Err, "RunPatches"));
+        Assert.Equal((1, 1, 0), Cli.Plan(zp.Err, "Merge"));
+        Assert.Equal((1, 0, 1), Cli.Plan(zp.Err, "ComputeZp"));
         Assert.Contains("Wrote ZP summary", zp.Err);
     }
 
@@ -116,8 +116,11 @@ public sealed class SlurmEndToEndTests(TinyTile tile)
         Assert.Equal(TinyTile.PatchCount, payloads.Count);
         string bad = payloads[1];
         string badTag = Path.GetFileName(bad).Split('.')[0];
-        // Garbage where the FITS header should be: readable file, unreadable payload.
+        // Garbage where the FITS header should be: readable file, unreadable payload, and a stamp
+        // that vouches for it (else run-patches would rebuild the damaged payload first).
+        string good = Science.Pipeline.ContentHasher.HashStream(bad);
         using (var f = new FileStream(bad, FileMode.Open, FileAccess.Write)) f.Write("NOT A FITS FILE "u8);
+        Cli.Vouch(Path.Join(work, "patch_payloads", badTag + ".stamp.json"), bad, good);
 
         var r = Cli.Run("run-patches", "--config", config, "--executor", "slurm");
         Assert.Equal(1, r.Rc);

@@ -8,7 +8,7 @@ using Xunit;
 namespace Tract7dt.Tests.Cluster;
 
 /// <summary>
-/// <c>/p:Executor=slurm</c>: the graph's PlanStage and RunPatches tasks (on a mock engine,
+/// <c>/p:Executor=slurm</c>: the graph's RunPatches task (on a mock engine,
 /// as MSBuild would call them) fit the stale patches as a Slurm array, and the CLI's merge
 /// and zero point then give the local run's catalog byte for byte.
 /// </summary>
@@ -25,13 +25,9 @@ public sealed class SlurmMSBuildTests(TinyTile tile)
             : throw new InvalidOperationException("the test output folder has no tract7dt apphost");
 
         var engine = new RecordingEngine();
-        var plan = new PlanStage { BuildEngine = engine, ConfigFile = config, Stage = "RunPatches" };
-        Assert.True(plan.Execute(), string.Join("\n", engine.Errors.Select(e => e.Message)));
-        Assert.Equal(TinyTile.PatchCount, plan.Items.Length);
-
-        var run = new RunPatches { BuildEngine = engine, ConfigFile = config, Items = plan.Items, Executor = "slurm", Cli = cli };
+        var run = new RunPatches { BuildEngine = engine, ConfigFile = config, Executor = "slurm", Cli = cli };
         Assert.True(run.Execute(), string.Join("\n", engine.Errors.Select(e => e.Message)));
-        Assert.Equal(TinyTile.PatchCount, run.BuiltCount);
+        Assert.Equal(TinyTile.PatchCount + 1, run.BuiltCount); // every fit and run_summary.csv
         Assert.Equal([TinyTile.PatchCount], Cli.Submissions(string.Join("\n", engine.Messages)));
 
         var merge = Cli.Run("merge", "--config", config);
@@ -47,11 +43,9 @@ public sealed class SlurmMSBuildTests(TinyTile tile)
         string config = tile.NewCopy("msbuild-nocli");
         Cli.Prepare(config);
         var engine = new RecordingEngine();
-        var plan = new PlanStage { BuildEngine = engine, ConfigFile = config, Stage = "RunPatches" };
-        Assert.True(plan.Execute());
         string missing = Path.Join(tile.Root, "no-such-tract7dt");
         string? before = Environment.GetEnvironmentVariable(RunPatchesStage.CliPathVariable);
-        var run = new RunPatches { BuildEngine = engine, ConfigFile = config, Items = plan.Items, Executor = "slurm", Cli = missing };
+        var run = new RunPatches { BuildEngine = engine, ConfigFile = config, Executor = "slurm", Cli = missing };
         Assert.False(run.Execute());
         var error = Assert.Single(engine.Errors);
         Assert.Equal(ErrorCodes.ClusterBadRequest, error.Code);

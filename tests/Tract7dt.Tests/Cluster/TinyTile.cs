@@ -107,14 +107,22 @@ internal static class Cli
         Regex.Matches(log, @"Submitted Slurm array [0-9]+: ([0-9]+) item\(s\)")
             .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
-    /// <summary>A stage's plan line "NAME: N items, U up to date, B to build" → (N, U, B); fails when absent.</summary>
+    /// <summary>A stage's plan line, "Stage: N item(s), U up to date, B to build" or "Stage: all N
+    /// item(s) up to date", → (N, U, B); fails when absent.</summary>
     public static (int Items, int UpToDate, int ToBuild) Plan(string log, string stage)
     {
-        var m = Regex.Match(log, Regex.Escape(stage) + @": ([0-9]+) items, ([0-9]+) up to date, ([0-9]+) to build");
+        int G(Match m, string g) => int.Parse(m.Groups[g].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var all = Regex.Match(log, Regex.Escape(stage) + @": all (?<n>[0-9]+) item\(s\) up to date");
+        if (all.Success) return (G(all, "n"), G(all, "n"), 0);
+        var m = Regex.Match(log, Regex.Escape(stage) + @": (?<n>[0-9]+) item\(s\), (?<u>[0-9]+) up to date, (?<b>[0-9]+) to build");
         if (!m.Success) throw new Xunit.Sdk.XunitException($"no plan line for '{stage}' in the log:\n{log}");
-        int G(int i) => int.Parse(m.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return (G(1), G(2), G(3));
+        return (G(m, "n"), G(m, "u"), G(m, "b"));
     }
+
+    /// <summary>Makes an output's stamp vouch for the file's present bytes (a builder that wrote a
+    /// bad file and stamped it), so the next run uses the file instead of rebuilding it.</summary>
+    public static void Vouch(string stampPath, string output, string hashBefore) =>
+        File.WriteAllText(stampPath, File.ReadAllText(stampPath).Replace(hashBefore, Science.Pipeline.ContentHasher.HashStream(output)));
 }
 
 /// <summary>Line edits of the simple two-level YAML the simulator writes (section: / two-space keys).</summary>

@@ -6,7 +6,7 @@ namespace Tract7dt.Tests.Graph;
 
 /// <summary>
 /// Stand-in stages with the real pipeline's shape, for testing the build graph without the
-/// science: the same eight stages, the same item granularity (one item per ePSF cell × band,
+/// science: the same nine stages, the same item granularity (one item per ePSF cell × band,
 /// per patch payload, per patch fit; <c>all</c> for the rest), keys that read exactly what
 /// the real stages read (one band's image for that band's ePSF cells, the payload and the
 /// cell's ePSFs for a patch fit, <c>zp.clip_sigma</c> only in ComputeZp), and outputs that
@@ -42,7 +42,7 @@ public static class FakePipeline
         }
     }
 
-    /// <summary>The eight stand-in stages in pipeline order.</summary>
+    /// <summary>The nine stand-in stages in pipeline order.</summary>
     public static IReadOnlyList<IKeyedStage> All() =>
     [
         new Stage(StageId.LoadInputs, LoadInputsItems),
@@ -53,6 +53,7 @@ public static class FakePipeline
         new Stage(StageId.RunPatches, FitItems),
         new Stage(StageId.Merge, MergeItems),
         new Stage(StageId.ComputeZp, ZpItems),
+        new Stage(StageId.PatchDiagnostics, PictureItems),
     ];
 
     public static string RunLog(WorkDirLayout layout) => Path.Join(layout.StateDir, "fake_runs.log");
@@ -187,6 +188,20 @@ public static class FakePipeline
         string zp = Path.Join(c.Layout.ZpDir, "zp_summary.csv");
         yield return new FakeItem("all", k, [zp, c.Layout.FinalCatalog],
             p => p == zp ? KeyText(k, p) : File.ReadAllText(MergedCatalog(c.Layout)) + "# zp " + k.Key + "\n");
+    }
+
+    private static IEnumerable<FakeItem> PictureItems(StageContext c)
+    {
+        // Pictures read the fit's table and a picture setting; a patch without a fit has none.
+        foreach (var tag in PatchTags())
+        {
+            string fit = c.Layout.PatchFitCsv(tag);
+            if (!File.Exists(fit)) continue;
+            var k = new StageKeyBuilder("FakePatchDiagnostics/1")
+                .Config("plotting.dpi", c.Config.Canonical("plotting.dpi"))
+                .Input("fit", c.Hasher.HashFile(fit));
+            yield return new FakeItem(tag, k, [Path.Join(c.Layout.PatchOutDir(tag), "fake_overview.png")], p => KeyText(k, p));
+        }
     }
 
     // --- the one stage class ------------------------------------------------------------------

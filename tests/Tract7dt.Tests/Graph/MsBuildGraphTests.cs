@@ -66,6 +66,7 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         expected.AddRange(Lines("RunPatches", Patches));
         expected.Add("Merge all");
         expected.Add("ComputeZp all");
+        expected.AddRange(Lines("PatchDiagnostics", Patches)); // the pictures after the catalogue
         Assert.Equal(expected, ran);
         Assert.NotEmpty(built.FinalCatalog);
     }
@@ -130,7 +131,8 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         var layout = GraphTile.Context(config).Layout;
         var ran = Build(config, layout);
         Assert.DoesNotContain(ran, l => l.StartsWith("AugmentGaia", StringComparison.Ordinal) || l.StartsWith("ComputeZp", StringComparison.Ordinal));
-        Assert.Equal("Merge all", ran[^1]);
+        Assert.Equal("Merge all", ran[^(Patches.Length + 1)]);
+        Assert.Equal(Lines("PatchDiagnostics", Patches), ran.TakeLast(Patches.Length));
     }
 
     [Fact]
@@ -152,6 +154,38 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         var again = MsBuildRunner.Run(config);
         Assert.True(again.ExitCode == 0, again.Output);
         Assert.Contains($"RunPatches {bad}", FakePipeline.ReadRunLog(layout).Skip(before));
+    }
+
+    [Fact]
+    public void A_cli_run_during_an_msbuild_build_stops_at_once_naming_the_build()
+    {
+        string config = GraphTile.CreateIn(_dir.FullName);
+        var layout = GraphTile.Context(config).Layout;
+        var psi = MsBuildRunner.StartInfo(config, [], new Dictionary<string, string> { [FakePipeline.PatchSleepVariable] = "300" });
+        using var build = Process.Start(psi)!;
+        build.OutputDataReceived += (_, _) => { };
+        build.ErrorDataReceived += (_, _) => { };
+        build.BeginOutputReadLine();
+        build.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + MsBuildRunner.Timeout;
+        while (!FakePipeline.ReadRunLog(layout).Any(l => l.StartsWith("RunPatches ", StringComparison.Ordinal)))
+        {
+            Assert.False(build.HasExited, "the build ended before RunPatches");
+            Assert.True(DateTime.UtcNow < deadline, "RunPatches did not start");
+            Thread.Sleep(20);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var (code, _, err) = Tract7dt.Tests.Cli.CliHarness.Run("run", "--config", config);
+        Assert.NotEqual(0, code);
+        Assert.Contains(Tract7dt.Science.Errors.ErrorCodes.WorkDirLocked, err);
+        Assert.Contains("an MSBuild build (RunPatches)", err); // the holder: what it is, with pid and host
+        Assert.Contains(Environment.MachineName, err);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the CLI took {clock.Elapsed} to give up");
+
+        Assert.True(build.WaitForExit(MsBuildRunner.Timeout));
+        Assert.Equal(0, build.ExitCode);
+        Assert.Equal(built.First.ExitCode == 0 ? FakePipeline.ReadRunLog(built.Layout).Count : -1, FakePipeline.ReadRunLog(layout).Count);
     }
 
     [Fact]

@@ -78,6 +78,8 @@ internal sealed class BuildLog
         @"^\s*(?<stage>[A-Za-z]+): (?:all (?<n>\d+) item\(s\) up to date|(?<n>\d+) item\(s\), (?<u>\d+) up to date, (?<b>\d+) to build)\s*$",
         RegexOptions.Multiline | RegexOptions.CultureInvariant);
 
+    private static readonly Regex Skipped = new(@"^\s*(?<stage>[A-Za-z]+): skipped \(", RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
     private static readonly Regex ItemLine = new(
         @"^\s*(?<stage>[A-Za-z]+) (?<item>[A-Za-z0-9_./+-]+): (?<reason>.+?)\s*$",
         RegexOptions.Multiline | RegexOptions.CultureInvariant);
@@ -105,6 +107,12 @@ internal sealed class BuildLog
             log.Stages[stage] = (n, b);
             log.Stale[stage] = [];
         }
+        foreach (Match m in Skipped.Matches(output))
+            if (stages.Contains(m.Groups["stage"].Value))
+            {
+                log.Stages[m.Groups["stage"].Value] = (0, 0);
+                log.Stale[m.Groups["stage"].Value] = [];
+            }
         foreach (Match m in ItemLine.Matches(output))
             if (stages.Contains(m.Groups["stage"].Value) && log.Stale.TryGetValue(m.Groups["stage"].Value, out var list))
                 list.Add(m.Groups["item"].Value);
@@ -138,11 +146,21 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         var r = MsBuildRunner.RunReal(tile.Config, args);
         Assert.True(r.ExitCode == 0, r.Output);
         var log = BuildLog.Parse(r.Output);
-        Assert.Equal(AllStages, log.Stages.Keys.OrderBy(s => Array.IndexOf(AllStages, s)));
+        // every stage the target needs is planned (a -t:Stage build: that stage's closure)
+        string? target = args.FirstOrDefault(a => a.StartsWith("-t:", StringComparison.Ordinal))?[3..];
+        var planned = target is null ? AllStages
+            : StageTable.Closure([Enum.Parse<StageId>(target)]).Select(s => s.ToString()).ToArray();
+        Assert.Equal(planned, log.Stages.Keys.OrderBy(s => Array.IndexOf(AllStages, s)));
         return log;
     }
 
-    private List<string> PatchTags() => tile.FirstBuild.Stale["RunPatches"];
+    /// <summary>The stage-level summary items (built whenever another item of their stage is).</summary>
+    private static readonly string[] SummaryItems =
+        [BuildEpsfStage.SummaryItemId, BuildPatchInputsStage.ListItemId, RunPatchesStage.SummaryItem];
+
+    private List<string> PatchTags() => tile.FirstBuild.Stale["RunPatches"].Except(SummaryItems).ToList();
+
+    private static List<string> With(List<string> items, string summary) => [.. items, summary];
 
     [Fact]
     public void First_build_plans_every_item_of_every_stage_and_several_cells_and_patches()
@@ -150,7 +168,7 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         var first = tile.FirstBuild;
         Assert.Equal(AllStages, first.Rebuilt());
         foreach (var (stage, (n, b)) in first.Stages) Assert.True(n == b, $"{stage}: {b} of {n} built from scratch");
-        Assert.Equal(3 * 4, first.Items("BuildEpsf"));               // 3 bands × 2 × 2 cells
+        Assert.Equal(3 * 4 + 1, first.Items("BuildEpsf"));           // 3 bands × 2 × 2 cells, and the summary
         Assert.InRange(first.Items("RunPatches"), 3, 16);             // ≤ 2² × 2² patches, empty ones pruned
         Assert.Equal(first.Items("BuildPatchInputs"), first.Items("RunPatches"));
         Assert.NotEmpty(tile.FinalCatalog);
@@ -184,8 +202,9 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         Assert.Equal(before, Snapshot(tile.TileDir));
 
         var log = Build();
-        Assert.Equal(["RunPatches", "Merge", "ComputeZp"], log.Rebuilt());
-        Assert.Equal(PatchTags(), log.Stale["RunPatches"]);
+        // the fits and what reads them; the pictures are redrawn from the new fits
+        Assert.Equal(["RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"], log.Rebuilt());
+        Assert.Equal(With(PatchTags(), RunPatchesStage.SummaryItem), log.Stale["RunPatches"]);
     }
 
     /// <summary>Every file under <paramref name="dir"/> with its length and write time.</summary>
@@ -212,16 +231,16 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         var log = Build();
         // LoadInputs (white stack, frames.json) and AugmentGaia (reads the white stack) must
         // rerun; BuildPatches must not: patch geometry comes from the catalog and the crop.
-        Assert.Equal(["LoadInputs", "AugmentGaia", "BuildEpsf", "BuildPatchInputs", "RunPatches", "Merge", "ComputeZp"],
+        Assert.Equal(["LoadInputs", "AugmentGaia", "BuildEpsf", "BuildPatchInputs", "RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"],
             log.Rebuilt());
 
         // Only m550's four cells; the other bands' ePSFs are kept.
-        Assert.Equal(tile.FirstBuild.Stale["BuildEpsf"].Where(i => i.StartsWith("m550/", StringComparison.Ordinal)).ToList(),
-            log.Stale["BuildEpsf"]);
-        Assert.Equal(4, log.ToBuild("BuildEpsf"));
+        Assert.Equal(With(tile.FirstBuild.Stale["BuildEpsf"].Where(i => i.StartsWith("m550/", StringComparison.Ordinal)).ToList(),
+            BuildEpsfStage.SummaryItemId), log.Stale["BuildEpsf"]);
+        Assert.Equal(4 + 1, log.ToBuild("BuildEpsf"));
         // Every payload holds a window of every band, so every patch reads m550.
-        Assert.Equal(PatchTags(), log.Stale["BuildPatchInputs"]);
-        Assert.Equal(PatchTags(), log.Stale["RunPatches"]);
+        Assert.Equal(With(PatchTags(), BuildPatchInputsStage.ListItemId), log.Stale["BuildPatchInputs"]);
+        Assert.Equal(With(PatchTags(), RunPatchesStage.SummaryItem), log.Stale["RunPatches"]);
     }
 
     [Fact]
@@ -238,12 +257,12 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
     public void Changing_epsf_ngrid_rekeys_every_epsf_cell_because_its_meta_records_it()
     {
         tile.Restore();
-        var before = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config));
+        var before = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config)).Where(i => i.Id != BuildEpsfStage.SummaryItemId).ToList();
         GraphTile.SetConfig(tile.Config, "epsf", "ngrid", "1");
-        var after = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config));
+        var after = new BuildEpsfStage().Plan(GraphTile.Context(tile.Config)).Where(i => i.Id != BuildEpsfStage.SummaryItemId).ToList();
         Assert.Equal(before.Select(i => i.Id), after.Select(i => i.Id));
         Assert.All(before.Zip(after), p => Assert.NotEqual(p.First.Key, p.Second.Key));
-        Assert.All(after, i => Assert.Contains("config epsf.ngrid = 1", i.Manifest));
+        Assert.All(after, i => Assert.Contains("settings epsf.Config.Ngrid = 1", i.Manifest));
     }
 
     [Fact]
@@ -270,9 +289,11 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         string tag = PatchTags()[1];
         File.Delete(tile.Layout.PatchFitCsv(tag));
         var log = Build();
-        // The refit writes the same bytes, so Merge's key (the fit tables' content) is unchanged.
-        Assert.Equal(["RunPatches"], log.Rebuilt());
-        Assert.Equal([tag], log.Stale["RunPatches"]);
+        // The refit writes the same bytes, so Merge's key (the fit tables' content) is unchanged;
+        // the refit starts from an empty patch folder, so that patch's pictures are drawn again.
+        Assert.Equal(["RunPatches", "PatchDiagnostics"], log.Rebuilt());
+        Assert.Equal([tag, RunPatchesStage.SummaryItem], log.Stale["RunPatches"]);
+        Assert.Equal([tag], log.Stale["PatchDiagnostics"]);
         Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
     }
 
@@ -310,9 +331,125 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         Assert.False(File.Exists(tile.Layout.FinalCatalog));
 
         var log = Build();
-        Assert.Equal(["RunPatches", "Merge", "ComputeZp"], log.Rebuilt());
-        Assert.Equal(tags.Except(doneBeforeKill).ToList(), log.Stale["RunPatches"]); // finished fits kept
+        Assert.Equal(["RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"], log.Rebuilt());
+        Assert.Equal(With(tags.Except(doneBeforeKill).ToList(), RunPatchesStage.SummaryItem), log.Stale["RunPatches"]); // finished fits kept
         Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+    }
+
+    // ---- the CLI and MSBuild run the same stages through the same runner -----------------
+
+    /// <summary>Runs <c>tract7dt &lt;command&gt; --config</c> in this process and parses what its
+    /// stages said (the log lines without their time/level/component prefix).</summary>
+    private (int Code, BuildLog Log, string Err) Cli(string command)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = new Tract7dt.Cli.CliApp().Run([command, "--config", tile.Config], o, e);
+        string text = string.Join("\n", e.ToString().Split('\n').Select(l =>
+        {
+            int i = l.LastIndexOf(" | ", StringComparison.Ordinal);
+            return i < 0 ? l : l[(i + 3)..];
+        }));
+        return (code, BuildLog.Parse(text), e.ToString());
+    }
+
+    [Fact]
+    public void A_cli_run_after_msbuild_redoes_nothing_and_msbuild_after_a_cli_run_neither_with_the_same_bytes()
+    {
+        tile.Restore();
+        var cli = Cli("run");
+        Assert.True(cli.Code == 0, cli.Err);
+        Assert.Equal(AllStages, cli.Log.Stages.Keys.OrderBy(s => Array.IndexOf(AllStages, s)));
+        Assert.Empty(cli.Log.Rebuilt());
+        Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+
+        // a change built by the CLI leaves MSBuild nothing to do ...
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        cli = Cli("run");
+        Assert.True(cli.Code == 0, cli.Err);
+        Assert.Equal(["RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"], cli.Log.Rebuilt());
+        byte[] byCli = File.ReadAllBytes(tile.Layout.FinalCatalog);
+        Assert.Empty(Build().Rebuilt());
+        var q = MsBuildRunner.RunReal(tile.Config, "-question");
+        Assert.True(q.ExitCode == 0, q.Output);
+
+        // ... and the same change built by MSBuild gives the same catalogue, byte for byte
+        tile.Restore();
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        Assert.Equal(["RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"], Build().Rebuilt());
+        Assert.Equal(byCli, File.ReadAllBytes(tile.Layout.FinalCatalog));
+        Assert.Empty(Cli("run").Log.Rebuilt());
+    }
+
+    [Fact]
+    public void A_picture_setting_refits_nothing_and_redraws_every_patchs_pictures_on_both_paths()
+    {
+        foreach (bool msbuild in new[] { true, false })
+        {
+            tile.Restore();
+            string png = Path.Join(tile.Layout.PatchOutDir(PatchTags()[0]), "patch_overview.png");
+            long before = new FileInfo(png).Length;
+            GraphTile.SetConfig(tile.Config, "plotting", "dpi", "40");
+            GraphTile.SetConfig(tile.Config, "patch_run", "no_cutouts", "true");
+            var epsf = Directory.GetFiles(tile.Layout.EpsfDir, "*.npy", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(File.ReadAllBytes).ToList();
+            var log = msbuild ? Build() : Cli("run").Log;
+            // No fit reruns, and every patch's pictures are drawn again from the fits' files. The
+            // stages that draw their pictures in the same pass as their numbers (the crop and
+            // Gaia overlays, the ePSF cells' figures, the zero-point plots) still run again, and
+            // give the same numbers byte for byte.
+            Assert.Equal(["LoadInputs", "AugmentGaia", "BuildEpsf", "ComputeZp", "PatchDiagnostics"], log.Rebuilt());
+            Assert.Equal(PatchTags(), log.Stale["PatchDiagnostics"]);
+            Assert.Equal(epsf, Directory.GetFiles(tile.Layout.EpsfDir, "*.npy", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(File.ReadAllBytes).ToList());
+            Assert.NotEqual(before, new FileInfo(png).Length);
+            Assert.False(Directory.Exists(Path.Join(tile.Layout.PatchOutDir(PatchTags()[0]), "cutouts")));
+            Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+        }
+    }
+
+    [Fact]
+    public void Merge_after_a_fit_setting_changed_refits_first_and_never_writes_patch_failed()
+    {
+        tile.Restore();
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        var merge = Cli("merge");
+        Assert.True(merge.Code == 0, merge.Err);
+        Assert.Equal(["RunPatches", "Merge"], merge.Log.Rebuilt());
+        string merged = File.ReadAllText(MergeStage.MergedCatalogPath(tile.Layout));
+        Assert.DoesNotContain("patch_failed", merged);
+        // the zero point then has only its own work left
+        var zp = Cli("compute-zp");
+        Assert.True(zp.Code == 0, zp.Err);
+        Assert.Equal(["ComputeZp"], zp.Log.Rebuilt());
+
+        // MSBuild's Merge target is the same closure and gives the same merged catalogue
+        tile.Restore();
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        Assert.Equal(["RunPatches", "Merge"], Build("-t:Merge").Rebuilt());
+        Assert.Equal(merged, File.ReadAllText(MergeStage.MergedCatalogPath(tile.Layout)));
+    }
+
+    [Fact]
+    public void Toggling_zp_enabled_both_ways_gives_the_right_catalogue_on_both_paths()
+    {
+        foreach (bool msbuildOff in new[] { true, false })
+        {
+            tile.Restore();
+            GraphTile.SetConfig(tile.Config, "zp", "enabled", "false");
+            var off = msbuildOff ? Build() : Cli("run").Log;
+            Assert.Contains("Merge", off.Rebuilt());
+            string header = File.ReadLines(tile.Layout.FinalCatalog).First();
+            Assert.DoesNotContain("MAG_", header, StringComparison.Ordinal);
+            Assert.DoesNotContain("gaia_source_id", header, StringComparison.Ordinal); // the flagged catalogue, not the augmented one
+            int rows = File.ReadLines(File.Exists(tile.Layout.FlaggedCatalog) ? tile.Layout.FlaggedCatalog : "").Count();
+            Assert.Equal(rows, File.ReadLines(tile.Layout.FinalCatalog).Count());
+
+            GraphTile.SetConfig(tile.Config, "zp", "enabled", "true");
+            var on = msbuildOff ? Cli("run").Log : Build();
+            Assert.Contains("ComputeZp", on.Rebuilt());
+            Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+        }
     }
 
     /// <summary>Patches whose stamp exists (a stamp is written last, after the fit's outputs).</summary>

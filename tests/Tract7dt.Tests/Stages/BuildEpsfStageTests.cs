@@ -148,7 +148,7 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         var wcs = manifest.WhiteWcs(band);
         var (gx, gy) = EpsfBandInputs.Seeds(gaia, band, wcs, ctx.Config.Epsf);
         double? rf = EpsfBandInputs.ForcedRadius(frame, wcs, s, out _);
-        var nb = EpsfBandInputs.Neighbours(Science.Pipeline.State.CatalogState.Load(ctx.Layout), band, wcs);
+        var nb = EpsfBandInputs.Neighbours(Science.Pipeline.State.CatalogState.Load(ctx.Layout, ctx.Config.Zp.Enabled), band, wcs);
         var r = EpsfCellProcessor.Process(new EpsfCellInput(band, "r00_c00", box, win.Scaled, win.SigmaSky, win.Bad,
             frame.Saturate * frame.Scale, rf, gx, gy, null, null, nb, EpsfBandInputs.FwhmPix(frame, wcs)), s);
         Assert.True(r.IsOk);
@@ -230,7 +230,7 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         var stage = new BuildEpsfStage();
         stage.Run(ctx);
         var plan = stage.Plan(ctx);
-        Assert.Equal(3, plan.Count);
+        Assert.Equal(4, plan.Count); // three cells and epsf_summary.json
         Assert.Empty(KeyedStages.Stale(ctx, plan, out _));
 
         // a touch changes nothing
@@ -240,7 +240,8 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
 
         // a settings change the cells read rebuilds every cell; one they do not read, none
         var ctx2 = fx.Reconfigure(ctx, log, ("epsf.maxiters", "4"));
-        Assert.Equal(3, KeyedStages.Stale(ctx2, stage.Plan(ctx2), out _).Count);
+        Assert.Equal(["m400/r00_c00", "m550/r00_c00", "m700/r00_c00", BuildEpsfStage.SummaryItemId],
+            KeyedStages.Stale(ctx2, stage.Plan(ctx2), out _).Select(i => i.Id));
         var ctx3 = fx.Reconfigure(ctx, log, ("epsf.maxiters", "3"), ("epsf.max_workers", "1"), ("zp.clip_sigma", "2.5"));
         Assert.Empty(KeyedStages.Stale(ctx3, stage.Plan(ctx3), out _));
 
@@ -249,7 +250,7 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         frames[1] = frames[1] with { ContentHash = "0123456789abcdef0123456789abcdef" };
         (manifest with { Frames = frames }).Write(ctx.Layout.FramesManifest);
         var stale = KeyedStages.Stale(ctx3, stage.Plan(ctx3), out _);
-        Assert.Equal(["m550/r00_c00"], stale.Select(i => i.Id));
+        Assert.Equal(["m550/r00_c00", BuildEpsfStage.SummaryItemId], stale.Select(i => i.Id));
 
         // a damaged output is rebuilt
         (manifest with { Frames = manifest.Frames }).Write(ctx.Layout.FramesManifest);
@@ -262,7 +263,7 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
     {
         var (ctx, _) = fx.NewWork(("epsf.epsf_ngrid", "3"));
         var stage = new BuildEpsfStage();
-        Assert.Equal(27, stage.Plan(ctx).Count); // dense field: every cell of 3 bands is active
+        Assert.Equal(27 + 1, stage.Plan(ctx).Count); // dense field: every cell of 3 bands is active, and the summary
 
         // exclude every source outside the first cell (in white-frame pixels)
         var manifest = FramesManifest.Read(ctx.Layout.FramesManifest);
@@ -272,11 +273,11 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         var grid = new Science.Patches.EpsfGrid(manifest.Width, manifest.Height, 3);
         fx.WriteCatalog(ctx, i => grid.CellOf(wcs.SkyToPixel(ra[i], dec[i]).X, wcs.SkyToPixel(ra[i], dec[i]).Y) is not (1, 1));
         var plan = stage.Plan(ctx);
-        Assert.Equal(["m400/r01_c01", "m550/r01_c01", "m700/r01_c01"], plan.Select(i => i.Id));
+        Assert.Equal(["m400/r01_c01", "m550/r01_c01", "m700/r01_c01", BuildEpsfStage.SummaryItemId], plan.Select(i => i.Id));
 
         // switched off: every cell, whatever the flags
         var ctx2 = fx.Reconfigure(ctx, new MemoryLogSink(), ("epsf.skip_empty_epsf_patches", "false"));
-        Assert.Equal(27, stage.Plan(ctx2).Count);
+        Assert.Equal(27 + 1, stage.Plan(ctx2).Count);
     }
 
     [Fact]
@@ -306,8 +307,8 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(summary, "\"status\": \"band_fail\"").Count);
         Assert.Contains("epsf.cutout_size = 60", summary); // the error names the key and the value
         Assert.Contains(log.Records, r => r.Level == LogLevel.Error && r.Message.StartsWith("[band FAIL] m400: Tract7dtException:", StringComparison.Ordinal));
-        // nothing stamped: the band is retried on the next run
-        Assert.Equal(3, KeyedStages.Stale(ctx, new BuildEpsfStage().Plan(ctx), out _).Count);
+        // nothing stamped (nor the summary, which says band_fail): the bands are retried on the next run
+        Assert.Equal(3 + 1, KeyedStages.Stale(ctx, new BuildEpsfStage().Plan(ctx), out _).Count);
     }
 
     [Fact]

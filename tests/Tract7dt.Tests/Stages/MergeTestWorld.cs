@@ -185,6 +185,8 @@ public sealed class MergeTestWorld
         BaseTable = table;
         SourceTableCsv.Write(table, BaseCatalogPath);
         File.WriteAllText(Layout.CatalogStateFile, JsonSerializer.Serialize(new { catalog = BaseCatalogPath }));
+        // without zp.enabled the merge starts from LoadInputs' flagged catalogue (the pointer is AugmentGaia's)
+        SourceTableCsv.Write(table, Layout.FlaggedCatalog);
     }
 
     private void WritePatches()

@@ -62,20 +62,27 @@ public sealed class RunPatchesStageTests(PatchStageWorld world)
             Assert.Contains("Done patch run: " + tag, File.ReadAllText(Path.Join(ctx.Layout.PatchOutDir(tag), tag + ".log")));
         }
 
-        // Up to date: the rerun fits nothing and leaves the CSVs untouched.
+        // Up to date: the rerun fits nothing and leaves the CSVs and the summary untouched.
         var stamp = File.GetLastWriteTimeUtc(ctx.Layout.PatchFitCsv(tags[0]));
+        var summaryBytes = File.ReadAllBytes(ctx.Layout.RunSummaryCsv);
         Assert.Empty(KeyedStages.Stale(ctx, stage.Plan(ctx), out _));
         new RunPatchesStage().Run(ctx);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(ctx.Layout.PatchFitCsv(tags[0])));
+        Assert.Equal(summaryBytes, File.ReadAllBytes(ctx.Layout.RunSummaryCsv));
+
+        // One refitted patch: the summary is rewritten; the others are "skipped" and keep the
+        // fit time they took when they were made, not 0.
+        File.Delete(ctx.Layout.PatchFitCsv(tags[0]));
+        new RunPatchesStage().Run(ctx);
         var again = SourceTableCsv.Read(ctx.Layout.RunSummaryCsv);
-        Assert.All(Enumerable.Range(0, again.RowCount), i => Assert.Equal("skipped", again.Text("status", i)));
-        // ...and keeps each patch's fit time from when it was made, not 0
-        Assert.Equal(summary.Numeric("sec"), again.Numeric("sec"));
+        Assert.Equal("ok", again.Text("status", 0));
+        Assert.All(Enumerable.Range(1, again.RowCount - 1), i => Assert.Equal("skipped", again.Text("status", i)));
+        Assert.Equal(summary.Numeric("sec").Skip(1), again.Numeric("sec").Skip(1));
         Assert.Contains(again.Numeric("sec"), v => v > 0);
 
         // A fit setting makes every patch stale; a zero-point setting none.
         var ctxIters = world.NewContext("rp", Fast + "\npatch_run.n_opt_iters: 7", fresh: false);
-        Assert.Equal(tags.Count, KeyedStages.Stale(ctxIters, new RunPatchesStage().Plan(ctxIters), out _).Count);
+        Assert.Equal(tags.Count + 1, KeyedStages.Stale(ctxIters, new RunPatchesStage().Plan(ctxIters), out _).Count); // and the summary
         var ctxZp = world.NewContext("rp", Fast + "\nzp.clip_sigma: 2.5", fresh: false);
         new BuildPatchesStage().Run(ctxZp);
         new BuildPatchInputsStage().Run(ctxZp);
@@ -115,8 +122,9 @@ public sealed class RunPatchesStageTests(PatchStageWorld world)
         Assert.True(File.Exists(f.RunnerLog));
         foreach (var t in tags.Where(t => t != broken)) Assert.True(File.Exists(ctx.Layout.PatchFitCsv(t)));
 
-        // The failed patch has no stamp, so the next run tries it again (and only it).
+        // The failed patch has no stamp, so the next run tries it again (and only it, with the summary).
         Assert.Equal([broken], KeyedStages.Stale(ctx, new RunPatchesStage().Plan(ctx), out _).Select(i => i.Id));
+        Assert.Equal([broken, RunPatchesStage.SummaryItem], StageRunner.Plan(new RunPatchesStage(), ctx).ToBuild.Select(i => i.Id));
     }
 
     [Fact]
@@ -134,6 +142,11 @@ public sealed class RunPatchesStageTests(PatchStageWorld world)
         Assert.True(a > names.IndexOf("stype_fit") && b > a);
         Assert.Contains("opt_converged_m700", names);
         string dir = ctx.Layout.PatchOutDir(tag);
+        // the fit writes the model; the pictures are drawn from the files by their own stage
+        Assert.False(File.Exists(Path.Join(dir, "patch_overview.png")));
+        var models = PatchModelImages.Read(PatchModelImages.PathIn(dir));
+        Assert.Equal(["m400", "m550", "m700"], models.Keys.Order(StringComparer.Ordinal));
+        new PatchDiagnosticsStage().Run(ctx);
         Assert.True(new FileInfo(Path.Join(dir, "patch_overview.png")).Length > 1000);
         Assert.Equal(Math.Min(2, fit.RowCount), Directory.GetFiles(Path.Join(dir, "cutouts"), "src_*.png").Length);
 

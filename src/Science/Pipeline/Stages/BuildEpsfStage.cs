@@ -33,13 +33,6 @@ public sealed class BuildEpsfStage : IKeyedStage
 
     private const string Component = "tract7dt.epsf";
 
-    /// <summary>The <c>epsf.*</c> keys a cell's outputs depend on (scheduling keys excluded).</summary>
-    public static readonly string[] CellConfigKeys = PipelineConfig.AllKeys
-        .Where(k => k.StartsWith("epsf.", StringComparison.Ordinal)
-            // epsf.ngrid (patches per cell) changes no ePSF pixel, but each cell's meta.json
-            // records it in "cfg", so a key without it would leave that record stale.
-            && k is not ("epsf.parallel_bands" or "epsf.max_workers" or "epsf.skip_empty_epsf_patches"))
-        .Append("plotting.dpi").ToArray();
 
 #pragma warning disable CA2255 // registration from the stage's own file, as the framework asks
     [System.Runtime.CompilerServices.ModuleInitializer]
@@ -51,8 +44,21 @@ public sealed class BuildEpsfStage : IKeyedStage
     public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 
     /// <summary>The items: bands in image order, active cells row-major within a band.</summary>
-    public IReadOnlyList<StageItem> Plan(StageContext context) =>
-        PlanCells(context, out _).Select(c => c.Item).ToList();
+    public IReadOnlyList<StageItem> Plan(StageContext context)
+    {
+        var cells = PlanCells(context, out _).Select(c => c.Item).ToList();
+        return [.. cells, SummaryItem(context.Layout, cells)];
+    }
+
+    /// <summary>Id of the item that writes <c>epsf_summary.json</c> (built with any cell).</summary>
+    public const string SummaryItemId = "epsf_summary";
+
+    private static StageItem SummaryItem(WorkDirLayout layout, IReadOnlyList<StageItem> cells)
+    {
+        var key = new StageKeyBuilder(Algorithm + "+summary");
+        foreach (var c in cells) key.Value("cell " + c.Id, c.Key);
+        return StageItem.From(SummaryItemId, key, Path.Join(layout.StateDir, "stamps", "epsf_summary.json"), followsItems: true);
+    }
 
     private sealed record CellItem(StageItem Item, StageKeyBuilder Key, string Band, int Row, int Col, string Tag, PixelBox Box);
 
@@ -60,17 +66,17 @@ public sealed class BuildEpsfStage : IKeyedStage
     {
         var manifest = FramesManifest.Read(ctx.Layout.FramesManifest);
         var settings = EpsfCellSettings.From(ctx.Config.Epsf);
+        string dpiText = ctx.Config.Canonical("plotting.dpi");
         var grid = new EpsfGrid(manifest.Width, manifest.Height, ctx.Config.Epsf.EpsfNgrid);
         var active = ctx.Config.Epsf.SkipEmptyEpsfPatches ? ActiveCells(ctx, manifest, grid) : null;
         string? gaiaPath = GaiaPathIfUsed(ctx.Config);
         string? gaiaHash = gaiaPath is null ? null : ctx.Hasher.HashFile(gaiaPath);
         info = new PlanInfo(manifest, settings, grid, active, gaiaPath);
 
-        var cfgLines = CellConfigKeys.Select(k => (k, ctx.Config.Canonical(k))).ToArray();
         // The catalogue masks neighbours in the star stamps; with the band model every cell of a
         // band reads every other cell's stars, so a cell's key names all of them.
-        string? catalogHash = ctx.Config.Epsf.MaskNeighbours && File.Exists(ctx.Layout.CatalogStateFile)
-            ? ctx.Hasher.HashFile(CatalogState.Read(ctx.Layout.CatalogStateFile).Catalog) : null;
+        string? catalogHash = ctx.Config.Epsf.MaskNeighbours
+            ? ctx.Hasher.HashFile(CatalogState.CurrentPath(ctx.Layout, ctx.Config.Zp.Enabled)) : null;
         string? bandCells = ctx.Config.Epsf.PsfField == EpsfPsfField.Band
             ? string.Join(",", grid.Cells().Where(c => active is null || active.Contains(c.Tag)).Select(c => c.Tag)) : null;
         var items = new List<CellItem>();
@@ -78,8 +84,9 @@ public sealed class BuildEpsfStage : IKeyedStage
             foreach (var (row, col, tag, box) in grid.Cells())
             {
                 if (active is not null && !active.Contains(tag)) continue;
-                var key = new StageKeyBuilder(Algorithm);
-                foreach (var (k, v) in cfgLines) key.Config(k, v);
+                // the cell settings record is what the cell code reads (the epsf section, scheduling
+                // keys left out: NotInKeys); its pictures read plotting.dpi
+                var key = new StageKeyBuilder(Algorithm).Settings("epsf", settings).Config("plotting.dpi", dpiText);
                 key.Input("image." + f.Band, f.ContentHash)
                    .Value("frame", FrameValues(f))
                    .Value("crop", $"{manifest.CropX0},{manifest.CropX1},{manifest.CropY0},{manifest.CropY1}")
@@ -183,7 +190,12 @@ public sealed class BuildEpsfStage : IKeyedStage
             Task.WaitAll(threads);
         }
 
-        WriteSummary(ctx, all, bandFail, log);
+        if (items.FirstOrDefault(i => i.Id == SummaryItemId) is { } summary)
+        {
+            string path = WriteSummary(ctx, all, bandFail, log);
+            // a band that failed is retried by the next build, which rewrites the summary
+            if (bandFail.IsEmpty) Stamp.Write(summary, [path], ctx.Hasher);
+        }
     }
 
     /// <summary>Builds the given cells of one band: band inputs once, then each cell from its own window.</summary>
@@ -215,7 +227,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         }
 
         double? fwhm = EpsfBandInputs.FwhmPix(frame, wcs);
-        var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout), band, wcs) : null;
+        var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout, ctx.Config.Zp.Enabled), band, wcs) : null;
 
         // Every cell first: with the band model, each cell's ePSF depends on every star of the band.
         int dpi = ctx.Config.Plotting.Dpi;
@@ -279,7 +291,7 @@ public sealed class BuildEpsfStage : IKeyedStage
 
     /// <summary>epsf_summary.json: every planned cell's meta.json (bands in image order, cells row-major),
     /// a band_fail record for a band whose worker raised.</summary>
-    private static void WriteSummary(StageContext ctx, List<CellItem> all, IReadOnlyDictionary<string, string> bandFail, Logging.Log log)
+    private static string WriteSummary(StageContext ctx, List<CellItem> all, IReadOnlyDictionary<string, string> bandFail, Logging.Log log)
     {
         var parts = new List<string>();
         int ok = 0, fail = 0;
@@ -317,6 +329,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         log.Info($"Wrote summary: {path}");
         log.Info($"Total patches: {ok + fail}");
         log.Info($"OK: {ok} FAIL: {fail}");
+        return path;
     }
 
     /// <summary>
@@ -325,7 +338,7 @@ public sealed class BuildEpsfStage : IKeyedStage
     /// </summary>
     internal static SortedSet<string> ActiveCells(StageContext ctx, FramesManifest manifest, EpsfGrid grid)
     {
-        var table = CatalogState.Load(ctx.Layout);
+        var table = CatalogState.Load(ctx.Layout, ctx.Config.Zp.Enabled);
         string? raCol = table.ColumnNames.FirstOrDefault(n => n.Equals("RA", StringComparison.OrdinalIgnoreCase));
         string? decCol = table.ColumnNames.FirstOrDefault(n => n.Equals("DEC", StringComparison.OrdinalIgnoreCase));
         if (raCol is null || decCol is null) return new SortedSet<string>(StringComparer.Ordinal);

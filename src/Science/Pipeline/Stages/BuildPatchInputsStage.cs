@@ -45,14 +45,14 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         var cfg = context.Config;
         var patches = PatchList.Read(layout.PatchesJson);
         var manifest = FramesManifest.Read(layout.FramesManifest);
-        var sources = PatchSources.Load(PatchSources.CatalogPath(layout, cfg.Zp.Enabled), manifest.WhiteWcs());
+        var sources = PatchSources.Load(CatalogState.CurrentPath(layout, cfg.Zp.Enabled), manifest.WhiteWcs());
         log.Info(string.Create(CultureInfo.InvariantCulture, $"Patch inputs: using {sources.Active.RowCount}/{sources.TotalRows} non-excluded sources"));
         if (!sources.ExactRaDecNames)
             log.Warn("Catalog RA/DEC columns are not named exactly 'RA' and 'DEC'; using the case-insensitive match.");
         if (!cfg.PatchInputs.SavePatchInputs)
         {
             log.Info("patch_inputs.save_patch_inputs is false: no payloads are written. Saved to: (skipped)");
-            return [];
+            return [ListItem(layout, [])];
         }
 
         var bandLines = manifest.Frames.Select((f, i) => (
@@ -82,8 +82,16 @@ public sealed class BuildPatchInputsStage : IKeyedStage
             _planned[p.PatchTag] = new Planned(p, table, key);
             items.Add(StageItem.From(p.PatchTag, key, StampPath(layout, p.PatchTag)));
         }
+        items.Add(ListItem(layout, _planned.Keys.ToList()));
         return items;
     }
+
+    /// <summary>Id of the item that writes <c>payload_list.json</c>, the current patch list.</summary>
+    public const string ListItemId = "payload_list";
+
+    private static StageItem ListItem(WorkDirLayout layout, IReadOnlyList<string> tags) =>
+        StageItem.From(ListItemId, new StageKeyBuilder(Algorithm + "+list").Value("patches", string.Join(",", tags)),
+            Path.Join(layout.StateDir, "patch_payloads.stamp.json"), followsItems: true);
 
     public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
     {
@@ -91,12 +99,14 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         var layout = context.Layout;
         var cfg = context.Config;
         if (_planned.Count == 0 && items.Count > 0) Plan(context);
-        PayloadList.Write(layout.PayloadList, _planned.Keys.ToList());
-        if (items.Count == 0)
+        var list = items.FirstOrDefault(i => i.Id == ListItemId);
+        items = items.Where(i => i.Id != ListItemId).ToList();
+        if (list is not null)
         {
-            if (cfg.PatchInputs.SavePatchInputs) log.Info($"Created 0 patch payloads. Saved to: {layout.PatchInputsDir}");
-            return;
+            PayloadList.Write(layout.PayloadList, _planned.Keys.ToList());
+            Stamp.Write(list, [layout.PayloadList], context.Hasher);
         }
+        if (items.Count == 0) return;
         var manifest = FramesManifest.Read(layout.FramesManifest);
         Directory.CreateDirectory(layout.PatchInputsDir);
 

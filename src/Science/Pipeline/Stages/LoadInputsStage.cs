@@ -57,14 +57,7 @@ public sealed class LoadInputsStage : IKeyedStage
     /// <summary><c>state/load_inputs.stamp.json</c>.</summary>
     public static string StampPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "load_inputs.stamp.json");
 
-    public void Run(StageContext context)
-    {
-        KeyedStages.RunStale(this, context, Component);
-        // Without AugmentGaia the flagged catalog is what later stages read; a pointer left
-        // by an earlier zp-enabled run must not survive (written only when it changes).
-        if (!context.Config.Zp.Enabled)
-            FlaggedCatalogState(context.Layout).Write(context.Layout.CatalogStateFile);
-    }
+    public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 
     /// <summary>One item keyed by the image list, every image's content, the catalog's content and <see cref="ConfigKeys"/>.</summary>
     public IReadOnlyList<StageItem> Plan(StageContext context)
@@ -331,7 +324,8 @@ public sealed class LoadInputsStage : IKeyedStage
         manifest.Write(layout.FramesManifest);
         outputs.Add(layout.FramesManifest);
 
-        // The pointer is not a stamped output: AugmentGaia rewrites it.
+        // The pointer is not a stamped output: AugmentGaia rewrites it, and without zp.enabled
+        // nothing reads it (CatalogState.CurrentPath).
         FlaggedCatalogState(layout).Write(layout.CatalogStateFile);
 
         // ---- 1.11 overlay ---------------------------------------------------------------------------------

@@ -72,18 +72,7 @@ public sealed class MergeStage : IKeyedStage
     {
         var layout = context.Layout;
         var log = context.Log(Component);
-        if (items.Count == 0)
-        {
-            // Up to date. Restore the published copy if someone removed it (with the zero point on,
-            // ComputeZp publishes it, magnitudes included).
-            if (!context.Config.Zp.Enabled && !File.Exists(layout.FinalCatalog) && File.Exists(MergedCatalogPath(layout)))
-            {
-                IO.AtomicFile.WriteAllBytes(layout.FinalCatalog, File.ReadAllBytes(MergedCatalogPath(layout)));
-                log.Info($"Wrote: {layout.FinalCatalog}");
-            }
-            return;
-        }
-
+        if (items.Count == 0) return;
         var inputs = _planned is { } p && ReferenceEquals(p.Context, context) ? p.Inputs : Inputs(context);
         RefuseStaleFits(layout, inputs);
         var key = BuildKey(context, inputs);
@@ -143,7 +132,9 @@ public sealed class MergeStage : IKeyedStage
         log.Info($"merge-missing (left join rows without fit): {unfitted}");
         log.Info("fit_status: " + string.Join(" ", status.GroupBy(s => s).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture))));
-        Stamp.Write(StampPath(layout), key, [merged], context.Hasher);
+        // Without the zero point the published catalogue is this stage's output (a deleted copy is
+        // rebuilt); with it, ComputeZp publishes it with the MAG columns.
+        Stamp.Write(StampPath(layout), key, context.Config.Zp.Enabled ? [merged] : [merged, layout.FinalCatalog], context.Hasher);
     }
 
     // ------------------------------------------------------------------ inputs and key
@@ -157,7 +148,7 @@ public sealed class MergeStage : IKeyedStage
     {
         var layout = context.Layout;
         var cfg = context.Config.Merge;
-        string baseCatalog = BaseCatalog.Resolve(layout);
+        string baseCatalog = State.CatalogState.CurrentPath(layout, context.Config.Zp.Enabled);
         var patches = Patches.PatchList.Read(layout.PatchesJson);
         var plan = _patchFitPlan(context);
         var items = plan?.ToDictionary(i => i.Id, StringComparer.Ordinal);

@@ -21,9 +21,11 @@ public sealed record PatchRunRecord(string Patch, string Status, int ReturnCode,
 /// <summary>
 /// Stage 5 (stages.md Part B §3–§5): fits every patch payload of the current patch list on
 /// a local worker pool of <c>patch_run.max_workers</c> threads. One item per patch, keyed
-/// by the payload's content, the ePSF stamps (and star counts) of its cell's bands, and the
-/// <c>patch_run.*</c> / <c>moffat_psf.*</c> / <c>plotting.dpi</c> values the fit reads: changing
-/// <c>patch_run.n_opt_iters</c> refits every patch, changing <c>zp.clip_sigma</c> none.
+/// by the payload's content, the ePSF files (and star counts) of its cell's bands, and the
+/// settings records the fit reads (<see cref="PatchFitSettings"/>, <see cref="PsfSettings"/>):
+/// changing <c>patch_run.n_opt_iters</c> refits every patch; changing <c>zp.clip_sigma</c>, a
+/// worker count or a picture's setting (<c>plotting.dpi</c>, <c>patch_run.no_cutouts</c>) none.
+/// The item <see cref="SummaryItem"/> writes <c>run_summary.csv</c> whenever a fit ran.
 /// A failing patch is logged, counted and listed in <c>run_summary.csv</c>; the others go on.
 /// </summary>
 public sealed partial class RunPatchesStage : IKeyedStage
@@ -36,12 +38,6 @@ public sealed partial class RunPatchesStage : IKeyedStage
     public const string Algorithm = "RunPatches/7";
 
     private const string Component = "tract7dt.run_patches";
-
-    /// <summary>The patch_run keys that do not change a fit's result (scheduling only).</summary>
-    private static readonly HashSet<string> SchedulingKeys = new(StringComparer.Ordinal)
-    {
-        "patch_run.python_exe", "patch_run.resume", "patch_run.max_workers", "patch_run.threads_per_process",
-    };
 
     private List<StageItem> _planned = [];
 
@@ -56,7 +52,6 @@ public sealed partial class RunPatchesStage : IKeyedStage
     public static IReadOnlyList<string> PatchTags(StageContext context)
     {
         var layout = context.Layout;
-        Directory.CreateDirectory(layout.TractorOutDir);
         if (!Directory.Exists(layout.PatchInputsDir))
             throw new Tract7dtException(ErrorCodes.PayloadDirMissing,
                 $"Missing patch input dir {layout.PatchInputsDir}: run 'tract7dt build-patch-inputs' (or 'run') first.");
@@ -67,19 +62,32 @@ public sealed partial class RunPatchesStage : IKeyedStage
             .Where(t => File.Exists(PatchPayload.FitsPath(layout.PatchInputsDir, t))).ToList();
     }
 
+    /// <summary>Id of the item that writes <c>run_summary.csv</c> (built with any fit).</summary>
+    public const string SummaryItem = "run_summary";
+
     public IReadOnlyList<StageItem> Plan(StageContext context)
     {
         _planned = PatchTags(context).Select(t => PlanOne(context, t).Item).ToList();
-        return _planned;
+        return [.. _planned, StageItem.From(SummaryItem, SummaryKey(_planned), SummaryStampPath(context.Layout), followsItems: true)];
     }
+
+    /// <summary>The summary lists every current patch: its key is the list of fit keys.</summary>
+    private static StageKeyBuilder SummaryKey(IReadOnlyList<StageItem> fits)
+    {
+        var key = new StageKeyBuilder(Algorithm + "+summary");
+        foreach (var f in fits) key.Value("fit " + f.Id, f.Key);
+        return key;
+    }
+
+    private static string SummaryStampPath(WorkDirLayout layout) => Path.Join(layout.TractorOutDir, "run_summary.stamp.json");
 
     /// <summary>The content key of one patch fit.</summary>
     public static (StageItem Item, StageKeyBuilder Key) PlanOne(StageContext context, string tag)
     {
         var layout = context.Layout;
         var cfg = context.Config;
-        var key = new StageKeyBuilder(Algorithm);
-        foreach (var k in PipelineConfigKeys(context)) key.Config(k, cfg.Canonical(k));
+        var settings = Settings(context);
+        var key = new StageKeyBuilder(Algorithm).Settings("fit", settings.Fit).Settings("psf", settings.Psf);
         string fits = PatchPayload.FitsPath(layout.PatchInputsDir, tag);
         string csv = PatchPayload.CsvPathFor(fits);
         key.Input("payload", File.Exists(fits) ? context.Hasher.HashFile(fits) : "absent");
@@ -113,6 +121,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
         var layout = context.Layout;
         var cfg = context.Config;
         if (_planned.Count == 0 && items.Count > 0) Plan(context);
+        bool summarise = items.Any(i => i.Id == SummaryItem);
+        items = items.Where(i => i.Id != SummaryItem).ToList();
+        Directory.CreateDirectory(layout.TractorOutDir);
         int workers = Math.Max(1, cfg.PatchRun.MaxWorkers);
         log.Info(string.Create(CultureInfo.InvariantCulture, $"Found inputs: {_planned.Count} | to run: {items.Count} | max_workers={workers}"));
 
@@ -132,7 +143,11 @@ public sealed partial class RunPatchesStage : IKeyedStage
         var madeIn = PreviousSeconds(layout.RunSummaryCsv);
         var rows = _planned.Select(p => byId.TryGetValue(p.Id, out var r) ? r
             : new PatchRunRecord(p.Id, "skipped", 0, madeIn.GetValueOrDefault(p.Id), RunnerLogPath(layout, p.Id), "")).ToList();
-        WriteSummary(layout.RunSummaryCsv, rows);
+        if (summarise)
+        {
+            WriteSummary(layout.RunSummaryCsv, rows);
+            Stamp.Write(SummaryStampPath(layout), SummaryKey(_planned), [layout.RunSummaryCsv], context.Hasher);
+        }
         int nFail = rows.Count(r => r.Status == "fail");
         log.Info(string.Create(CultureInfo.InvariantCulture,
             $"DONE. total: {items.Count} ok: {rows.Count(r => r.Status == "ok")} fail: {nFail} (up to date: {rows.Count(r => r.Status == "skipped")})"));
@@ -299,17 +314,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
             BandRecentreSnr = pr.BandRecentreSnr,
         };
         var layout = context.Layout;
-        return new PatchRunSettings(fit, PsfSettings.From(c), PatchDiagnosticsSettings.From(c),
+        return new PatchRunSettings(fit, PsfSettings.From(c),
             layout.EpsfNpyForPatch, layout.EpsfMeta, layout.EpsfGridForPatch);
     }
-
-    /// <summary>Every config key a patch fit reads: <c>patch_run.*</c> except scheduling, the
-    /// Moffat shape, and the PNG resolution.</summary>
-    private static IEnumerable<string> PipelineConfigKeys(StageContext context) =>
-        Config.PipelineConfig.AllKeys
-            .Where(k => (k.StartsWith("patch_run.", StringComparison.Ordinal) && !SchedulingKeys.Contains(k))
-                        || k is "moffat_psf.beta" or "moffat_psf.radius_pix" or "plotting.dpi")
-            .OrderBy(k => k, StringComparer.Ordinal);
 
     /// <summary>Band names of a payload (headers only).</summary>
     private static (PatchDefinition Def, List<string> Bands) PayloadBands(string fits)
@@ -365,6 +372,19 @@ public sealed partial class RunPatchesStage : IKeyedStage
         }
         catch (Tract7dtException) { } // a damaged summary only loses the old times
         return map;
+    }
+
+    /// <summary>The coded error for the failed patch fits of the last build, or null when none failed
+    /// (the CLI and the MSBuild task both end with it, after the merge).</summary>
+    public static Tract7dtException? FailureOf(StageContext context)
+    {
+        var failed = ReadFailures(context.Layout);
+        if (failed.Count == 0) return null;
+        bool slurm = context.Config.Cluster.Executor == Config.ClusterExecutor.Slurm;
+        string list = string.Join("; ", failed.Take(10).Select(f => $"{f.Patch} (log {f.RunnerLog})"));
+        return new Tract7dtException(slurm ? ErrorCodes.ClusterItemsFailed : ErrorCodes.PatchesFailed,
+            $"{failed.Count} patch fit(s) failed{(slurm ? " on Slurm after every attempt" : "")}: {list}{(failed.Count > 10 ? "; …" : "")}. " +
+            $"See {context.Layout.RunSummaryCsv}; fix the cause and rerun: only these patches will be fitted again.");
     }
 
     /// <summary>The failed patches recorded in <c>run_summary.csv</c> (for the CLI's exit code and summary).</summary>

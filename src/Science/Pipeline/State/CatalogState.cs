@@ -46,8 +46,53 @@ public sealed record CatalogState
         return s;
     }
 
-    /// <summary>The catalog the later stages read, as a table (exact text; flags as text True/False/empty).</summary>
-    public static SourceTable Load(WorkDirLayout layout) => SourceTableCsv.Read(Read(layout.CatalogStateFile).Catalog, "Pipeline catalog");
+    /// <summary>Property names accepted for the catalog's path in a hand-written or older <c>catalog_state.json</c>.</summary>
+    private static readonly string[] PathProperties = ["catalog", "catalog_path", "path", "base_catalog"];
+
+    /// <summary>
+    /// The one answer to "which catalogue do the later stages read": with <c>zp.enabled</c> the one
+    /// AugmentGaia chose (the Gaia-augmented CSV, or the flagged catalogue when it wrote none),
+    /// named by <c>state/catalog_state.json</c>; without it always LoadInputs' flagged catalogue,
+    /// whatever an earlier zp-enabled run left, so turning the zero point off needs no reset.
+    /// Both carry LoadInputs' exclusion flags.
+    /// </summary>
+    public static string CurrentPath(WorkDirLayout layout, bool zpEnabled)
+    {
+        if (zpEnabled && File.Exists(layout.CatalogStateFile))
+        {
+            string? path = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(layout.CatalogStateFile));
+                foreach (var name in PathProperties)
+                    if (doc.RootElement.ValueKind == JsonValueKind.Object
+                        && doc.RootElement.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String)
+                    {
+                        path = p.GetString();
+                        break;
+                    }
+            }
+            catch (JsonException e)
+            {
+                throw new Tract7dtException(ErrorCodes.MergeCatalogState,
+                    $"Unreadable {layout.CatalogStateFile} ({e.Message}); delete it and rerun LoadInputs/AugmentGaia.", e);
+            }
+            if (path is null)
+                throw new Tract7dtException(ErrorCodes.MergeCatalogState,
+                    $"{layout.CatalogStateFile} names no catalog (expected a string property '{PathProperties[0]}'); rerun LoadInputs/AugmentGaia.");
+            path = Path.GetFullPath(path, layout.WorkDir);
+            if (!File.Exists(path))
+                throw new Tract7dtException(ErrorCodes.MergeCatalogState,
+                    $"{layout.CatalogStateFile} names the catalog {path}, which does not exist; rerun LoadInputs/AugmentGaia.");
+            return path;
+        }
+        if (File.Exists(layout.FlaggedCatalog)) return Path.GetFullPath(layout.FlaggedCatalog);
+        throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
+            $"Missing input catalog: {layout.FlaggedCatalog} (the LoadInputs stage has not run for this work_dir). Run 'tract7dt run' first.");
+    }
+
+    /// <summary>The catalog the later stages read (<see cref="CurrentPath"/>), as a table (exact text; flags as text True/False/empty).</summary>
+    public static SourceTable Load(WorkDirLayout layout, bool zpEnabled) => SourceTableCsv.Read(CurrentPath(layout, zpEnabled), "Pipeline catalog");
 
     /// <summary>
     /// <c>excluded_any</c> of a catalog read back from CSV: true only for the text <c>True</c>
