@@ -3,6 +3,7 @@ using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Psf.Models;
 
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Imaging;
 
 namespace Tract7dt.Tests.Rendering;
 
