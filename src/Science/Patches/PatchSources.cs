@@ -1,7 +1,6 @@
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Imaging;
-using Tract7dt.Science.Pipeline;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Patches;
@@ -53,22 +52,6 @@ public sealed class PatchSources
 
     /// <summary>False when the RA/DEC columns were found only case-insensitively (the original warns).</summary>
     public bool ExactRaDecNames { get; }
-
-    /// <summary>
-    /// The catalog later stages read: the one named in <c>state/catalog_state.json</c> when
-    /// that file exists, else the Gaia-augmented catalog when <c>zp.enabled</c> and it
-    /// exists, else <c>state/catalog_flagged.csv</c>.
-    /// </summary>
-    public static string CatalogPath(WorkDirLayout layout, bool zpEnabled)
-    {
-        if (File.Exists(layout.CatalogStateFile))
-        {
-            string p = Pipeline.State.CatalogState.Read(layout.CatalogStateFile).Catalog;
-            return Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Join(layout.WorkDir, p));
-        }
-        if (zpEnabled && File.Exists(layout.AugmentedCatalog)) return layout.AugmentedCatalog;
-        return layout.FlaggedCatalog;
-    }
 
     /// <summary>Reads the catalog at <paramref name="path"/> and projects its active rows with <paramref name="wcs"/> (white frame).</summary>
     public static PatchSources Load(string path, TanWcs wcs)

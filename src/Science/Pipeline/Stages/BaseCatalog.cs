@@ -50,4 +50,20 @@ public static class BaseCatalog
         throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
             $"Missing input catalog: {layout.FlaggedCatalog} (the LoadInputs stage has not run for this work_dir). Run 'tract7dt merge' or 'tract7dt run'.");
     }
+
+    /// <summary>
+    /// The catalog the patch stages (BuildPatches, BuildPatchInputs) read: the one named in
+    /// <c>state/catalog_state.json</c> when that file exists, else the Gaia-augmented catalog
+    /// when <c>zp.enabled</c> and it exists, else <c>state/catalog_flagged.csv</c>.
+    /// </summary>
+    public static string ForPatches(WorkDirLayout layout, bool zpEnabled)
+    {
+        if (File.Exists(layout.CatalogStateFile))
+        {
+            string p = State.CatalogState.Read(layout.CatalogStateFile).Catalog;
+            return Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Join(layout.WorkDir, p));
+        }
+        if (zpEnabled && File.Exists(layout.AugmentedCatalog)) return layout.AugmentedCatalog;
+        return layout.FlaggedCatalog;
+    }
 }

@@ -8,7 +8,7 @@ using Tract7dt.Science.Detection;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Patches;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Psf.Stage;
 using PyJson = Tract7dt.Science.Psf.Stage.PyJson; // merge of wip/epsfstage + wip/patchstage: both define PyJson
 
@@ -215,7 +215,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         }
 
         double? fwhm = EpsfBandInputs.FwhmPix(frame, wcs);
-        var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout), band, wcs) : null;
+        var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout.CatalogStateFile), band, wcs) : null;
 
         // Every cell first: with the band model, each cell's ePSF depends on every star of the band.
         int dpi = ctx.Config.Plotting.Dpi;
@@ -325,7 +325,7 @@ public sealed class BuildEpsfStage : IKeyedStage
     /// </summary>
     internal static SortedSet<string> ActiveCells(StageContext ctx, FramesManifest manifest, EpsfGrid grid)
     {
-        var table = CatalogState.Load(ctx.Layout);
+        var table = CatalogState.Load(ctx.Layout.CatalogStateFile);
         string? raCol = table.ColumnNames.FirstOrDefault(n => n.Equals("RA", StringComparison.OrdinalIgnoreCase));
         string? decCol = table.ColumnNames.FirstOrDefault(n => n.Equals("DEC", StringComparison.OrdinalIgnoreCase));
         if (raCol is null || decCol is null) return new SortedSet<string>(StringComparer.Ordinal);

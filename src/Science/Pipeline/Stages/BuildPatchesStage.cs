@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Patches;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
@@ -43,7 +43,7 @@ public sealed class BuildPatchesStage : IKeyedStage
         SortedSet<string>? active = null;
         if (cfg.Epsf.SkipEmptyEpsfPatches)
         {
-            var src = PatchSources.Load(PatchSources.CatalogPath(context.Layout, cfg.Zp.Enabled), manifest.WhiteWcs());
+            var src = PatchSources.Load(BaseCatalog.ForPatches(context.Layout, cfg.Zp.Enabled), manifest.WhiteWcs());
             active = grid.ActiveCells(src.X, src.Y);
         }
         var patches = PatchLayout.Build(grid, cfg.Epsf.Ngrid, halo, active);
@@ -68,7 +68,7 @@ public sealed class BuildPatchesStage : IKeyedStage
         if (context.Config.Epsf.SkipEmptyEpsfPatches)
         {
             key.Value("white_wcs", WcsText(manifest));
-            string cat = PatchSources.CatalogPath(context.Layout, context.Config.Zp.Enabled);
+            string cat = BaseCatalog.ForPatches(context.Layout, context.Config.Zp.Enabled);
             key.Input("catalog", File.Exists(cat) ? context.Hasher.HashFile(cat) : "absent");
         }
         return key;

@@ -8,7 +8,7 @@ using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Logging;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Pipeline.Stages;

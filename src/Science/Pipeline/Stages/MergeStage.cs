@@ -6,7 +6,7 @@ using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Merge;
 using Tract7dt.Science.Patches;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Pipeline.Stages;

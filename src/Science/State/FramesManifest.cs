@@ -5,7 +5,7 @@ using Tract7dt.Science.Fits;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Wcs;
 
-namespace Tract7dt.Science.Pipeline.State;
+namespace Tract7dt.Science.State;
 
 /// <summary>One band's frame as LoadInputs validated it: header values, scale, content hash.</summary>
 public sealed record FrameEntry

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Errors;
 
-namespace Tract7dt.Science.Pipeline.State;
+namespace Tract7dt.Science.State;
 
 /// <summary>
 /// <c>state/catalog_state.json</c>: which catalog the later stages read. LoadInputs points it
@@ -47,7 +47,7 @@ public sealed record CatalogState
     }
 
     /// <summary>The catalog the later stages read, as a table (exact text; flags as text True/False/empty).</summary>
-    public static SourceTable Load(WorkDirLayout layout) => SourceTableCsv.Read(Read(layout.CatalogStateFile).Catalog, "Pipeline catalog");
+    public static SourceTable Load(string catalogStateFile) => SourceTableCsv.Read(Read(catalogStateFile).Catalog, "Pipeline catalog");
 
     /// <summary>
     /// <c>excluded_any</c> of a catalog read back from CSV: true only for the text <c>True</c>
