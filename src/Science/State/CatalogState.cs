@@ -14,8 +14,6 @@ namespace Tract7dt.Science.State;
 /// </summary>
 public sealed record CatalogState
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     /// <summary>Absolute path of the catalog later stages read.</summary>
     [JsonPropertyName("catalog")] public required string Catalog { get; init; }
 
@@ -26,7 +24,7 @@ public sealed record CatalogState
     [JsonPropertyName("augmented")] public bool Augmented { get; init; }
 
     /// <summary>Writes the file (only when its content changes, so its date moves only then).</summary>
-    public void Write(string path) => IO.AtomicFile.WriteAllTextIfChanged(path, JsonSerializer.Serialize(this, Json) + "\n");
+    public void Write(string path) => IO.JsonFile.WriteIfChanged(path, this);
 
     /// <summary>Reads <c>catalog_state.json</c>; a clear error when LoadInputs has not run.</summary>
     public static CatalogState Read(string path)
@@ -35,7 +33,7 @@ public sealed record CatalogState
             throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
                 $"Missing {path}: the LoadInputs stage has not run for this work_dir. Run 'tract7dt run' (or a step command that loads inputs) first.");
         CatalogState? s;
-        try { s = JsonSerializer.Deserialize<CatalogState>(File.ReadAllText(path), Json); }
+        try { s = IO.JsonFile.Parse<CatalogState>(File.ReadAllText(path)); }
         catch (JsonException e)
         {
             throw new Tract7dtException(ErrorCodes.CatalogStateInvalid, $"{path} is damaged ({e.Message}); delete it and rerun LoadInputs.", e);
