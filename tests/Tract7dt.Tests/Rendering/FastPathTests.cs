@@ -1,6 +1,7 @@
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Fitting.Rendering;
 using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Models;
 using Xunit;
 

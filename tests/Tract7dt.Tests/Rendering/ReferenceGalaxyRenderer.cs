@@ -4,6 +4,7 @@ using Tract7dt.Science.Psf.Models;
 
 using Tract7dt.Science.Fitting.Rendering;
 using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 
 namespace Tract7dt.Tests.Rendering;
 

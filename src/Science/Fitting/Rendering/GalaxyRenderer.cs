@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Models;
 
 namespace Tract7dt.Science.Fitting.Rendering;
