@@ -6,7 +6,7 @@ using Tract7dt.Science.Fits;
 using Tract7dt.Science.Logging;
 using Tract7dt.Science.Pipeline;
 using Tract7dt.Science.Pipeline.Stages;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Simulation;
 
 namespace Tract7dt.Bench;

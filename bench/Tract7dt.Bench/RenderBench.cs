@@ -30,6 +30,7 @@ using System.Globalization;
 using Tract7dt.Science.Fitting;
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Psf.Models;
 
 namespace Tract7dt.Bench;
@@ -74,7 +75,7 @@ public sealed class RenderBench : IBenchmark
         Row("one Dev galaxy, re 3 (Fourier, sz 64)", 1, budget, () =>
             GalaxyRenderer.Render(ProfileMixture.Dev, cov, 8 * 3.0, 150.3 + J(), 140.6, Size, Size, pix));
         Row("one Dev galaxy, mask variant", 1, budget, () =>
-            GalaxyRenderer.RenderOnMask(ProfileMixture.Dev, cov, 150.3 + J(), 140.6, new PixelBox(126, 116, 177, 167), pix));
+            GalaxyRenderer.RenderOnMask(ProfileMixture.Dev, cov, 150.3 + J(), 140.6, new PixelBox(X0: 126, X1: 177, Y0: 116, Y1: 167), pix));
         Row("one star (Lanczos shift of the stamp)", 1, budget, () => pix.RenderPoint(150.3 + J(), 140.6, Size, Size));
         var stamp = pix;
         Row("EM fit 25×25 stamp, 9 components", 1, budget,

@@ -174,7 +174,7 @@ public sealed class SlurmArrayExecutor
         string text = BatchScript.Text(groups.Select(g => (IReadOnlyList<ClusterWorkItem>)g.Select(k => items[k]).ToList()).ToList());
         Directory.CreateDirectory(_options.Directory);
         // Named by content: the same set of items gives the same script, and no two runs clash.
-        string script = Path.Join(_options.Directory, "array-" + Pipeline.ContentHasher.HashText(text)[..16] + ".sh");
+        string script = Path.Join(_options.Directory, "array-" + IO.ContentHash.OfText(text)[..16] + ".sh");
         IO.AtomicFile.WriteAllText(script, text);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |

@@ -33,16 +33,9 @@ public static class SlurmText
     public static List<SlurmTaskStatus> ParseSqueue(string stdout)
     {
         var result = new List<SlurmTaskStatus>();
-        foreach (string raw in stdout.Split('\n'))
-        {
-            string line = raw.Trim();
-            if (line.Length == 0) continue;
-            string[] f = line.Split('|');
-            if (f.Length < 3)
-                throw new Tract7dtException(ErrorCodes.SlurmUnexpectedOutput, $"squeue printed '{line}', expected 'id|STATE|reason'.");
+        foreach (string[] f in PipeRecords(stdout, "squeue", "id|STATE|reason"))
             foreach (var (job, index) in ParseJobId(f[0]))
                 result.Add(new SlurmTaskStatus(job, index, f[1].Trim(), f[2].Trim()));
-        }
         return result;
     }
 
@@ -53,18 +46,31 @@ public static class SlurmText
     public static List<SlurmTaskStatus> ParseSacct(string stdout)
     {
         var result = new List<SlurmTaskStatus>();
+        foreach (string[] f in PipeRecords(stdout, "sacct", "JobID|State|ExitCode"))
+        {
+            if (f[0].Contains('.')) continue;
+            foreach (var (job, index) in ParseJobId(f[0]))
+                result.Add(new SlurmTaskStatus(job, index, SlurmJobState.Normalize(f[1]), "", f[2].Trim()));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The '|'-separated records of squeue/sacct output (<c>--parsable</c>-style, one per
+    /// non-blank line, trimmed); a record of fewer than three fields means the tool printed
+    /// something else (an error, a changed format) and stops the parse.
+    /// </summary>
+    private static IEnumerable<string[]> PipeRecords(string stdout, string tool, string expected)
+    {
         foreach (string raw in stdout.Split('\n'))
         {
             string line = raw.Trim();
             if (line.Length == 0) continue;
             string[] f = line.Split('|');
             if (f.Length < 3)
-                throw new Tract7dtException(ErrorCodes.SlurmUnexpectedOutput, $"sacct printed '{line}', expected 'JobID|State|ExitCode'.");
-            if (f[0].Contains('.')) continue;
-            foreach (var (job, index) in ParseJobId(f[0]))
-                result.Add(new SlurmTaskStatus(job, index, SlurmJobState.Normalize(f[1]), "", f[2].Trim()));
+                throw new Tract7dtException(ErrorCodes.SlurmUnexpectedOutput, $"{tool} printed '{line}', expected '{expected}'.");
+            yield return f;
         }
-        return result;
     }
 
     /// <summary>

@@ -72,6 +72,28 @@ public static class Aperture
     private static ApertureSum SumOne(ReadOnlySpan<float> data, int w, int h, double x, double y,
         double r, PixelNoise noise, ReadOnlySpan<byte> mask, int subpix)
     {
+        var t = Totals(data, w, h, x, y, r, noise, mask, subpix, EdgeArea.RunningSum);
+        double sum = t.Sum, var = t.Variance;
+        if (t.MaskedArea > 0)
+        {
+            double corr = t.TotalArea / (t.TotalArea - t.MaskedArea);
+            sum *= corr;
+            var *= corr;
+        }
+        return new ApertureSum(sum, Math.Sqrt(var), t.Flags);
+    }
+
+    /// <summary>
+    /// The one circular-aperture pixel loop (SEP's sub-pixel rule), before any masked-area
+    /// correction: Σ data·overlap and Σ σ²·overlap over unmasked pixels, the covered area
+    /// of all pixels and of the masked ones, and the truncation/masked flags. Callers apply
+    /// their own correction for masked area.
+    /// </summary>
+    /// <param name="mask">Non-zero excludes a pixel; empty = nothing masked.</param>
+    /// <param name="edgeArea">How an edge pixel's covered area is formed from its samples.</param>
+    internal static ApertureTotals Totals(ReadOnlySpan<float> data, int w, int h, double x, double y,
+        double r, PixelNoise noise, ReadOnlySpan<byte> mask, int subpix, EdgeArea edgeArea)
+    {
         short flags = 0;
         double rin = r - HalfDiagonal;
         double rin2 = rin > 0 ? rin * rin : 0;
@@ -100,17 +122,19 @@ public static class Aperture
                 double overlap;
                 if (rpix2 > rin2)
                 {
-                    // Edge pixel: count sub-pixel centres inside the circle. The running
-                    // sums follow the order SEP adds them in, so counts agree exactly.
-                    overlap = 0;
+                    // Edge pixel: count sub-pixel centres inside the circle. The centres are
+                    // stepped by repeated addition, as SEP steps them: the rounding decides
+                    // samples that fall exactly on the circle (e.g. integer centres).
+                    int inside = 0;
                     double sy = dy + offset;
                     for (int j = 0; j < subpix; j++, sy += scale)
                     {
                         double sy2 = sy * sy;
                         double sx = dx + offset;
                         for (int i = 0; i < subpix; i++, sx += scale)
-                            if (sx * sx + sy2 < r2) overlap += scale2;
+                            if (sx * sx + sy2 < r2) inside++;
                     }
+                    overlap = edgeArea == EdgeArea.RunningSum ? RepeatedSum(scale2, inside) : scale2 * inside;
                 }
                 else overlap = 1.0;
 
@@ -126,12 +150,34 @@ public static class Aperture
                 if (hasNoise) var += noise.VarianceAt(idx) * overlap;
             }
         }
-        if (maskArea > 0)
-        {
-            double corr = totalArea / (totalArea - maskArea);
-            sum *= corr;
-            var *= corr;
-        }
-        return new ApertureSum(sum, Math.Sqrt(var), flags);
+        return new ApertureTotals(sum, var, totalArea, maskArea, flags);
+    }
+
+    // SEP adds scale² once per sample inside, so its area carries that sum's rounding
+    // (25 additions of 0.04 are not 25 × 0.04); detection fluxes keep SEP's last bits.
+    private static double RepeatedSum(double step, int count)
+    {
+        double a = 0;
+        for (int k = 0; k < count; k++) a += step;
+        return a;
     }
 }
+
+/// <summary>How <see cref="Aperture.Totals"/> turns an edge pixel's k inside samples into area.</summary>
+internal enum EdgeArea
+{
+    /// <summary>scale² added k times, as SEP does (detection photometry).</summary>
+    RunningSum,
+
+    /// <summary>k × scale² (the patch fit's initial fluxes, stages.md §4.5.1).</summary>
+    SampleCount,
+}
+
+/// <summary>Sums of one aperture before the masked-area correction (<see cref="Aperture.Totals"/>).</summary>
+/// <param name="Sum">Σ data·overlap over unmasked pixels.</param>
+/// <param name="Variance">Σ σ²·overlap over unmasked pixels (0 without noise).</param>
+/// <param name="TotalArea">Covered area of all pixels in the aperture, masked or not [pix²].</param>
+/// <param name="MaskedArea">Covered area of the masked pixels [pix²].</param>
+/// <param name="Flags">ApertureTruncated / ApertureHasMasked.</param>
+internal readonly record struct ApertureTotals(double Sum, double Variance, double TotalArea, double MaskedArea, short Flags);
+

@@ -1,3 +1,5 @@
+using Tract7dt.Science.Numerics;
+
 namespace Tract7dt.Science.Detection;
 
 /// <summary>
@@ -94,7 +96,7 @@ public static class SourceMask
             int k = 0;
             for (int i = 0; i < n; i++)
                 if (destination[i] != 0) { vals[k] = data[i]; sigs[k] = sigma[i]; k++; }
-            double m = SigmaClip.Median(vals), s = SigmaClip.Median(sigs);
+            double m = ClippedStats.MedianInPlace(vals), s = ClippedStats.MedianInPlace(sigs);
             bool cutOk = double.IsFinite(s) && s > 0;
             double cut = m + nsigma * s;
             bool any = false;

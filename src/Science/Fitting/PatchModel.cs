@@ -1,6 +1,7 @@
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Imaging;
 
 namespace Tract7dt.Science.Fitting;
 
@@ -362,7 +363,7 @@ public sealed class PatchModel : IFitProblem
             if (jx >= 0) outp[jx].Add(Wrap(k, gx!, c));
             if (jy >= 0) outp[jy].Add(Wrap(k, gyy!, c));
         }
-        var mask = new PixelBox(u0.X0, u0.Y0, u0.X0 + u0.W, u0.Y0 + u0.H);
+        var mask = new PixelBox(X0: u0.X0, X1: u0.X0 + u0.W, Y0: u0.Y0, Y1: u0.Y0 + u0.H);
         for (int q = 0; q < 3; q++)
         {
             int j = _freeOf[so + q];

@@ -1,5 +1,5 @@
 using Tract7dt.Science.Fits;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 
 namespace Tract7dt.Science.Imaging;
 

@@ -112,7 +112,7 @@ public static partial class BandPsfSelector
             string model = ConfigName(s.Model);
             var audit = new PsfAudit(npy, true, true, null, nstars, m, model);
             string cacheKey = string.Create(CultureInfo.InvariantCulture,
-                $"epsf|{model}|{s.Shift}|{s.HybridPsfN}|{s.GaussianMixtureN}|{w}x{h}|{Pipeline.ContentHasher.HashBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stamp.AsSpan()))}");
+                $"epsf|{model}|{s.Shift}|{s.HybridPsfN}|{s.GaussianMixtureN}|{w}x{h}|{IO.ContentHash.OfBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stamp.AsSpan()))}");
             IPsf psf = Cached(cacheKey, () =>
             {
                 var pix = new PixelizedPsf(stamp, w, h, shift: s.Shift);

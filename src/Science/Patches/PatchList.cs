@@ -30,26 +30,10 @@ public static class PatchList
         return sb.ToString();
     }
 
-    /// <summary>JSON text: an array of objects, 2-space indentation, keys in <see cref="Fields"/> order.</summary>
-    public static string ToJson(IReadOnlyList<PatchDefinition> patches)
-    {
-        if (patches.Count == 0) return "[]\n";
-        var sb = new StringBuilder("[\n");
-        for (int i = 0; i < patches.Count; i++)
-        {
-            var v = Values(patches[i]);
-            sb.Append("  {\n");
-            for (int f = 0; f < Fields.Length; f++)
-            {
-                bool text = Fields[f] is "epsf_tag" or "patch_tag";
-                sb.Append("    \"").Append(Fields[f]).Append("\": ")
-                  .Append(text ? "\"" + v[f] + "\"" : v[f])
-                  .Append(f < Fields.Length - 1 ? ",\n" : "\n");
-            }
-            sb.Append(i < patches.Count - 1 ? "  },\n" : "  }\n");
-        }
-        return sb.Append("]\n").ToString();
-    }
+    /// <summary>JSON text: an array of objects, 2-space indentation, keys in <see cref="Fields"/> order
+    /// (Python's <c>json.dumps(..., indent=2)</c>, as the original wrote it).</summary>
+    public static string ToJson(IReadOnlyList<PatchDefinition> patches) =>
+        IO.PythonJson.Write(patches.Select(p => Fields.Zip(Typed(p), (k, v) => (k, (object?)v)).ToList()).ToList()) + "\n";
 
     /// <summary>Writes both files atomically.</summary>
     public static void Write(string csvPath, string jsonPath, IReadOnlyList<PatchDefinition> patches)
@@ -84,14 +68,14 @@ public static class PatchList
         }
     }
 
-    private static string[] Values(PatchDefinition p)
-    {
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        return
-        [
-            I(p.EpsfRow), I(p.EpsfCol), I(p.PatchRow), I(p.PatchCol), p.EpsfTag, p.PatchTag,
-            I(p.Base.X0), I(p.Base.X1), I(p.Base.Y0), I(p.Base.Y1),
-            I(p.Roi.X0), I(p.Roi.X1), I(p.Roi.Y0), I(p.Roi.Y1), I(p.HaloPix),
-        ];
-    }
+    /// <summary>A record's values in <see cref="Fields"/> order: the two tags as text, the rest as integers.</summary>
+    private static object[] Typed(PatchDefinition p) =>
+    [
+        p.EpsfRow, p.EpsfCol, p.PatchRow, p.PatchCol, p.EpsfTag, p.PatchTag,
+        p.Base.X0, p.Base.X1, p.Base.Y0, p.Base.Y1,
+        p.Roi.X0, p.Roi.X1, p.Roi.Y0, p.Roi.Y1, p.HaloPix,
+    ];
+
+    private static string[] Values(PatchDefinition p) =>
+        Typed(p).Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)!).ToArray();
 }

@@ -3,7 +3,6 @@ using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Imaging;
-using Tract7dt.Science.Pipeline;
 
 namespace Tract7dt.Science.Patches;
 
@@ -82,7 +81,7 @@ public sealed class PatchPayload
     {
         string csvPath = CsvPathFor(fitsPath);
         SourceTableCsv.Write(Catalog, csvPath);
-        string catHash = ContentHasher.HashStream(csvPath);
+        string catHash = IO.ContentHash.OfFile(csvPath);
         using var w = FitsWriter.Create(fitsPath);
         var h = new FitsHeader();
         h.Set("PAYVER", (long)FormatVersion, "tract7dt patch payload format");
@@ -162,7 +161,7 @@ public sealed class PatchPayload
             int nb = (int)(h.GetInt("NBANDS") ?? throw Invalid(fitsPath, "header keyword NBANDS is missing", null));
             if (!File.Exists(csvPath)) throw Invalid(fitsPath, $"its catalogue {csvPath} is missing", null);
             string? want = h.GetString("CATHASH");
-            if (want is not null && want != ContentHasher.HashStream(csvPath))
+            if (want is not null && want != IO.ContentHash.OfFile(csvPath))
                 throw Invalid(fitsPath, $"its catalogue {Path.GetFileName(csvPath)} does not match (CATHASH differs); the pair comes from different runs", null);
             var cat = SourceTableCsv.Read(csvPath, "Patch catalogue");
             long nsrc = h.GetInt("NSOURCES") ?? cat.RowCount;

@@ -85,7 +85,8 @@ public static class PatchRunner
         return worst < 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" limited_by={p.ParameterName(worst)} (|X|/max_step={ratio:G4})");
     }
 
-    public static PatchRunResult Run(string payloadPath, string outRoot, PatchRunSettings s, Log log)
+    /// <param name="algorithm">The calling stage's algorithm version, recorded in <c>meta.json</c>.</param>
+    public static PatchRunResult Run(string payloadPath, string outRoot, PatchRunSettings s, Log log, string algorithm)
     {
         var payload = PatchPayload.Read(payloadPath);
         var def = payload.Patch;
@@ -155,7 +156,7 @@ public static class PatchRunner
             meta.Add("opt_hit_max_iters", mo.HitMaxIters);
             meta.Add("opt_last_dlnp", double.IsFinite(mo.LastDlnp) ? mo.LastDlnp : null);
         }
-        meta.Add("algorithm", Pipeline.Stages.RunPatchesStage.Algorithm);
+        meta.Add("algorithm", algorithm);
         IO.AtomicFile.WriteAllText(metaPath, PatchJson.Indented(meta) + "\n");
 
         // The result table: owned rows only (nuisance rows are modelled, never reported).

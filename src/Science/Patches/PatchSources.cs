@@ -1,7 +1,6 @@
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Imaging;
-using Tract7dt.Science.Pipeline;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Patches;

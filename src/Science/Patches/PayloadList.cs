@@ -10,7 +10,7 @@ namespace Tract7dt.Science.Patches;
 public static class PayloadList
 {
     public static void Write(string path, IReadOnlyList<string> tags) =>
-        IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { patches = tags }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        IO.JsonFile.Write(path, new { patches = tags });
 
     /// <summary>The listed tags, or null when the file does not exist.</summary>
     public static IReadOnlyList<string>? TryRead(string path)

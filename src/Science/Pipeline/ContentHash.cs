@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.IO.Hashing;
 using System.Text;
 
 namespace Tract7dt.Science.Pipeline;
@@ -13,7 +12,6 @@ namespace Tract7dt.Science.Pipeline;
 /// </summary>
 public sealed class ContentHasher
 {
-    private const int BufferSize = 1 << 20;
     private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
     private readonly string? _cacheFile;
     private int _dirty;
@@ -39,18 +37,12 @@ public sealed class ContentHasher
         return hash;
     }
 
-    /// <summary>Hash of a file read in full, bypassing the cache.</summary>
-    public static string HashStream(string path)
-    {
-        var h = new XxHash128();
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
-        h.Append(fs);
-        return ToHex(h.GetCurrentHash());
-    }
+    /// <summary>Hash of a file read in full, bypassing the cache (<see cref="IO.ContentHash.OfFile"/>).</summary>
+    public static string HashStream(string path) => IO.ContentHash.OfFile(path);
 
-    public static string HashBytes(ReadOnlySpan<byte> bytes) => ToHex(XxHash128.Hash(bytes));
+    public static string HashBytes(ReadOnlySpan<byte> bytes) => IO.ContentHash.OfBytes(bytes);
 
-    public static string HashText(string text) => HashBytes(Encoding.UTF8.GetBytes(text));
+    public static string HashText(string text) => IO.ContentHash.OfText(text);
 
     /// <summary>
     /// Rehashes every cached file from its bytes (what size and date cannot see: a file changed
@@ -98,8 +90,6 @@ public sealed class ContentHasher
                 _cache[parts[3]] = new Entry(size, ticks, parts[2]);
         }
     }
-
-    private static string ToHex(byte[] bytes) => Convert.ToHexStringLower(bytes);
 
     private readonly record struct Entry(long Size, long MtimeTicks, string Hash);
 }

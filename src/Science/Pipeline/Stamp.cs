@@ -12,12 +12,6 @@ namespace Tract7dt.Science.Pipeline;
 /// </summary>
 public sealed class Stamp
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     [JsonPropertyName("key")]
     public string Key { get; init; } = "";
 
@@ -47,7 +41,7 @@ public sealed class Stamp
         foreach (var o in outputs)
             map[Path.GetRelativePath(folder, Path.GetFullPath(o)).Replace('\\', '/')] = hasher.HashFile(o);
         var stamp = new Stamp { Key = key, Algorithm = manifest.Split('\n')[0], Outputs = map, Manifest = manifest };
-        IO.AtomicFile.WriteAllText(stampPath, JsonSerializer.Serialize(stamp, Json) + "\n");
+        IO.JsonFile.Write(stampPath, stamp);
         return stamp;
     }
 
@@ -56,7 +50,7 @@ public sealed class Stamp
     {
         try
         {
-            return File.Exists(stampPath) ? JsonSerializer.Deserialize<Stamp>(File.ReadAllText(stampPath), Json) : null;
+            return File.Exists(stampPath) ? IO.JsonFile.Parse<Stamp>(File.ReadAllText(stampPath)) : null;
         }
         catch (JsonException)
         {

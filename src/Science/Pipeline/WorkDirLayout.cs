@@ -71,6 +71,9 @@ public sealed class WorkDirLayout
     /// <summary>Which catalog the later stages read (written by AugmentGaia; see <c>CatalogState</c>).</summary>
     public string CatalogStateFile => Path.Join(StateDir, "catalog_state.json");
 
+    /// <summary>The catalogue the stages after LoadInputs read (<see cref="State.CatalogState.CurrentPath"/>).</summary>
+    public string CurrentCatalog(bool zpEnabled) => State.CatalogState.CurrentPath(CatalogStateFile, FlaggedCatalog, WorkDir, zpEnabled);
+
     // --- BuildEpsf ------------------------------------------------------------------------
 
     public string EpsfCellDir(string band, string cellTag) => Path.Join(EpsfDir, band, cellTag);

@@ -96,12 +96,10 @@ internal static class CatalogWriter
 
     private static string F(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
 
-    private static void WriteCsv(string path, IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows)
-    {
-        string tmp = path + ".tmp";
-        using (var sw = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" })
-        using (var csv = CsvWriter.Create(sw, null, leaveOpen: false))
+    private static void WriteCsv(string path, IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows) =>
+        IO.AtomicFile.WriteText(path, sw =>
         {
+            using var csv = CsvWriter.Create(sw, null, leaveOpen: true);
             foreach (var h in header) csv.WriteField(h);
             csv.EndRecord();
             foreach (var row in rows)
@@ -109,9 +107,7 @@ internal static class CatalogWriter
                 foreach (var f in row) csv.WriteField(f);
                 csv.EndRecord();
             }
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
+        });
 
     public static void Write(Scene scene, Prepared p, string dir)
     {

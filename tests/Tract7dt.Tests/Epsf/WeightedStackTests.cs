@@ -1,3 +1,4 @@
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Epsf;
 using Xunit;
 using Xunit.Abstractions;

@@ -15,7 +15,7 @@ internal sealed class GaussPatchModel : IFitProblem
 {
     public const double PsfSigma = 1.6;
     private readonly IReadOnlyList<PatchImage> _img;
-    private readonly List<(SourceKind Kind, int Offset)> _src = new();
+    private readonly List<(SourceType Kind, int Offset)> _src = new();
     private readonly double[] _p;
     private readonly string[] _names;
     private readonly double[] _lo, _hi, _max;
@@ -39,11 +39,11 @@ internal sealed class GaussPatchModel : IFitProblem
             Add($"catalog.source{i}.pos.x", s.X, m: 1); Add($"catalog.source{i}.pos.y", s.Y, m: 1);
             foreach (int k in Enumerable.Range(0, _nb).OrderBy(k => images[k].Band, StringComparer.Ordinal))
                 Add($"catalog.source{i}.brightness.{images[k].Band}", s.Flux[k]);
-            if (s.Kind == SourceKind.Star) continue;
+            if (s.Kind == SourceType.Point) continue;
             Add($"catalog.source{i}.shape.logre", s.LogRe, Math.Log(0.1), Math.Log(1000), 1);
             Add($"catalog.source{i}.shape.ee1", s.Ee1, -100, 100, 0.1);
             Add($"catalog.source{i}.shape.ee2", s.Ee2, -100, 100, 0.1);
-            if (s.Kind == SourceKind.Sersic) Add($"catalog.source{i}.sersicindex.SersicIndex", s.SersicN, 0.29, 6.3, 0.1);
+            if (s.Kind == SourceType.Sersic) Add($"catalog.source{i}.sersicindex.SersicIndex", s.SersicN, 0.29, 6.3, 0.1);
         }
         _p = p.ToArray(); _names = names.ToArray(); _lo = lo.ToArray(); _hi = hi.ToArray(); _max = mx.ToArray();
     }
@@ -63,7 +63,7 @@ internal sealed class GaussPatchModel : IFitProblem
     public double LogPrior()
     {
         foreach (var (kind, off) in _src)
-            if (kind == SourceKind.Sersic && (_p[off + 2 + _nb + 3] < 0.29 || _p[off + 2 + _nb + 3] > 6.3)) return double.NegativeInfinity;
+            if (kind == SourceType.Sersic && (_p[off + 2 + _nb + 3] < 0.29 || _p[off + 2 + _nb + 3] > 6.3)) return double.NegativeInfinity;
         return 0;
     }
 
@@ -79,10 +79,10 @@ internal sealed class GaussPatchModel : IFitProblem
         var (kind, off) = _src[s];
         double x = p[off], y = p[off + 1];
         double cxx = PsfSigma * PsfSigma, cyy = cxx, cxy = 0;
-        if (kind != SourceKind.Star)
+        if (kind != SourceType.Point)
         {
             double re = Math.Exp(p[off + 2 + _nb]), ee1 = p[off + 3 + _nb], ee2 = p[off + 4 + _nb];
-            if (kind == SourceKind.Sersic) re *= Math.Pow(Math.Max(p[off + 5 + _nb], 0.29) / 3.0, 0.2);
+            if (kind == SourceType.Sersic) re *= Math.Pow(Math.Max(p[off + 5 + _nb], 0.29) / 3.0, 0.2);
             double e = 1 - Math.Exp(-double.Hypot(ee1, ee2));
             double q = Math.Max((1 - e) / (1 + e), 1e-3), th = Math.Atan2(ee2, ee1) / 2, c = Math.Cos(th), sn = Math.Sin(th);
             // T = re·[[c q, s], [−s q, c]], C_gal = T Tᵀ / 2.
@@ -126,7 +126,7 @@ internal sealed class GaussPatchModel : IFitProblem
         for (int s = 0; s < _src.Count; s++)
         {
             var (kind, off) = _src[s];
-            int nShape = kind == SourceKind.Star ? 0 : kind == SourceKind.Sersic ? 4 : 3;
+            int nShape = kind == SourceType.Point ? 0 : kind == SourceType.Sersic ? 4 : 3;
             for (int k = 0; k < _nb; k++)
             {
                 int w = _img[k].Width, h = _img[k].Height;

@@ -1,4 +1,5 @@
 using Tract7dt.Science.Errors;
+using Tract7dt.Science.Fitting;
 using Tract7dt.Science.Fitting.Optimization;
 using Tract7dt.Science.Fitting.Patch;
 using Xunit;
@@ -89,7 +90,7 @@ public class ApertureAndInitTests
             [30.0, -30.0, double.NaN, 90.0],
             [double.NaN, 500.0, 0.1, 4.0]);
         var s = SourceInitializer.Build(cat, images, new PatchFitSettings { GalModel = "dev", EpsFlux = 1e-4 });
-        Assert.Equal([SourceKind.Star, SourceKind.Dev, SourceKind.Dev, SourceKind.Sersic], s.Select(x => x.Kind));
+        Assert.Equal([SourceType.Point, SourceType.Dev, SourceType.Dev, SourceType.Sersic], s.Select(x => x.Kind));
         Assert.Equal(123.0, s[0].Flux[0]);
         Assert.Equal(50.0, s[1].Flux[0], 9);
         Assert.Equal(50.0, s[2].Flux[0], 9);
@@ -106,7 +107,7 @@ public class ApertureAndInitTests
         // Without ELL/THETA/Re columns: q = 0.8, φ = 0 (Θ = 90), re = re_fallback_pix.
         var bare = SourceInitializer.Build(new PatchCatalog([15], [15], null, null, null, null, null), images,
             new PatchFitSettings { ReFallbackPix = 2.5 });
-        Assert.Equal(SourceKind.Exp, bare[0].Kind);
+        Assert.Equal(SourceType.Exp, bare[0].Kind);
         var (re, q, phi) = PatchFitter.ShapeOut(bare[0].LogRe, bare[0].Ee1, bare[0].Ee2);
         Assert.Equal((2.5, 0.8, 0.0), (Math.Round(re, 12), Math.Round(q, 12), Math.Round(phi, 9)));
     }
@@ -124,7 +125,7 @@ public class PatchFitterTests
 {
     private const int W = 48, H = 44;
 
-    private static SourceInit Star(double x, double y, params double[] f) => new(SourceKind.Star, x, y, f, double.NaN, double.NaN, double.NaN, double.NaN);
+    private static SourceInit Star(double x, double y, params double[] f) => new(SourceType.Point, x, y, f, double.NaN, double.NaN, double.NaN, double.NaN);
 
     private static (PatchBand[] Bands, PatchCatalog Cat) Scene(int seed, double sep = 3.0)
     {
@@ -133,7 +134,7 @@ public class PatchFitterTests
         {
             Star(20.0, 21.0, 900, 1200, 1500),
             Star(20.0 + sep, 21.5, 600, 500, 450),
-            new SourceInit(SourceKind.Exp, 33.0, 15.0, [2000, 3000, 3500], lr, e1, e2, double.NaN),
+            new SourceInit(SourceType.Exp, 33.0, 15.0, [2000, 3000, 3500], lr, e1, e2, double.NaN),
         };
         var bands = GaussPatchModel.Simulate(W, H, ["g", "r", "i"], truth, 1.0, seed);
         var cat = new PatchCatalog([20.3, 19.8 + sep, 33.2], [20.8, 21.7, 15.3], ["STAR", "STAR", "EXP"],

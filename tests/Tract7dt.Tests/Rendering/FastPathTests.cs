@@ -1,5 +1,7 @@
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Models;
 using Xunit;
 
@@ -78,11 +80,11 @@ public class FastPathTests
             AssertSame(want, got);
             if (want is null) continue;
             // The shape-derivative step renders on the nominal patch's extent (§4.6).
-            var mask = new PixelBox(want.X0, want.Y0, want.X0 + want.W, want.Y0 + want.H);
+            var mask = new PixelBox(X0: want.X0, X1: want.X0 + want.W, Y0: want.Y0, Y1: want.Y0 + want.H);
             var cov2 = EllipseESoft.FromRAbPhi(re * 1.01, ab, phi).UnitPixelCovariance(Matrix2.Identity);
             AssertSame(ReferenceGalaxyRenderer.RenderOnMask(p, cov2, x, y, mask, psf), GalaxyRenderer.RenderOnMask(p, cov2, x, y, mask, psf));
             // A mask that cuts the FFT box on every side.
-            var small = new PixelBox(mask.X0 + 3, mask.Y0 + 2, mask.X1 - 4, mask.Y1 - 1);
+            var small = new PixelBox(X0: mask.X0 + 3, X1: mask.X1 - 4, Y0: mask.Y0 + 2, Y1: mask.Y1 - 1);
             AssertSame(ReferenceGalaxyRenderer.RenderOnMask(p, cov2, x, y, small, psf), GalaxyRenderer.RenderOnMask(p, cov2, x, y, small, psf));
         }
     }

@@ -1,6 +1,7 @@
 using Tract7dt.Science.Fitting;
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Psf.Models;
 using Xunit;
 
@@ -46,7 +47,7 @@ public class PatchModelTests
         var shape = EllipseESoft.FromRAbPhi(2.5, 0.6, 30);
         var cov = shape.UnitPixelCovariance(Matrix2.Identity);
         const double s = 1.5, x = 24.4, y = 19.7;
-        var patch = GalaxyRenderer.RenderAnalytic(prof, cov, x, y, new PixelBox(0, 0, W, H), Gauss(s).Mixture);
+        var patch = GalaxyRenderer.RenderAnalytic(prof, cov, x, y, new PixelBox(X0: 0, X1: W, Y0: 0, Y1: H), Gauss(s).Mixture);
         double cxx = cov.Xx + s * s, cxy = cov.Xy, cyy = cov.Yy + s * s, det = cxx * cyy - cxy * cxy, max = 0;
         for (int j = 0; j < H; j++)
             for (int i = 0; i < W; i++)
@@ -70,7 +71,7 @@ public class PatchModelTests
         var prof = new ProfileMixture([1.0], [1.0]);
         var cov = EllipseESoft.FromRAbPhi(1.5, 0.7, 60).UnitPixelCovariance(Matrix2.Identity);
         var fourier = GalaxyRenderer.Render(prof, cov, 4 * 1.5, x, y, W, H, new PixelizedPsf(st, 31, 31))!;
-        var analytic = GalaxyRenderer.RenderAnalytic(prof, cov, x, y, new PixelBox(fourier.X0, fourier.Y0, fourier.X0 + fourier.W, fourier.Y0 + fourier.H), Gauss(s).Mixture);
+        var analytic = GalaxyRenderer.RenderAnalytic(prof, cov, x, y, new PixelBox(X0: fourier.X0, X1: fourier.X0 + fourier.W, Y0: fourier.Y0, Y1: fourier.Y0 + fourier.H), Gauss(s).Mixture);
         double max = 0;
         for (int i = 0; i < analytic.Values.Length; i++) max = Math.Max(max, Math.Abs(fourier.Values[i] - analytic.Values[i]));
         Assert.True(max < 1e-4, $"max error {max}");

@@ -1,5 +1,7 @@
 using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Models;
 using Xunit;
 
@@ -132,12 +134,12 @@ public class ProfileAndPsfTests
         Assert.Equal(128, GalaxyRenderer.FftSize(h));
         var ft = p.Fourier(128);
         Assert.Equal((63, 63), (ft.Cx, ft.Cy));
-        Assert.Equal(new PixelBox(1, 5, 82, 86), GalaxyRenderer.Box(40.3, 44.7, h, 100, 90));
+        Assert.Equal(new PixelBox(X0: 1, X1: 82, Y0: 5, Y1: 86), GalaxyRenderer.Box(40.3, 44.7, h, 100, 90));
         Assert.Equal(70, GalaxyRenderer.HalfSize(8 * Math.Exp(Math.Log(12)), 30.2, 60.9, 100, 90, p.Radius));
         // re = exp(ln 9) = 9.000000000000002 in the reference, so 8·re just exceeds 72
         int h3 = GalaxyRenderer.HalfSize(8 * Math.Exp(Math.Log(9)), 95.2, 3.3, 100, 90, p.Radius);
         Assert.Equal(73, h3);
-        Assert.Equal(new PixelBox(22, 0, 100, 79), GalaxyRenderer.Box(95.2, 3.3, h3, 100, 90));
+        Assert.Equal(new PixelBox(X0: 22, X1: 100, Y0: 0, Y1: 79), GalaxyRenderer.Box(95.2, 3.3, h3, 100, 90));
         Assert.Throws<Tract7dt.Science.Errors.Tract7dtException>(() => new PixelizedPsf(new float[4 * 5], 4, 5));
     }
 

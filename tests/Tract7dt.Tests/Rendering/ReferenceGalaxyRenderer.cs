@@ -3,6 +3,8 @@ using Tract7dt.Science.Fitting.Profiles;
 using Tract7dt.Science.Psf.Models;
 
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 
 namespace Tract7dt.Tests.Rendering;
 

@@ -3,7 +3,7 @@ using Tract7dt.Science.Fits;
 using Tract7dt.Science.Logging;
 using Tract7dt.Science.Pipeline;
 using Tract7dt.Science.Pipeline.Stages;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Psf.Epsf;
 using Tract7dt.Science.Psf.Stage;
 using Tract7dt.Science.Simulation;
@@ -148,7 +148,7 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         var wcs = manifest.WhiteWcs(band);
         var (gx, gy) = EpsfBandInputs.Seeds(gaia, band, wcs, ctx.Config.Epsf);
         double? rf = EpsfBandInputs.ForcedRadius(frame, wcs, s, out _);
-        var nb = EpsfBandInputs.Neighbours(Science.Pipeline.State.CatalogState.Load(ctx.Layout, ctx.Config.Zp.Enabled), band, wcs);
+        var nb = EpsfBandInputs.Neighbours(Science.State.CatalogState.Load(ctx.Layout.CurrentCatalog(ctx.Config.Zp.Enabled)), band, wcs);
         var r = EpsfCellProcessor.Process(new EpsfCellInput(band, "r00_c00", box, win.Scaled, win.SigmaSky, win.Bad,
             frame.Saturate * frame.Scale, rf, gx, gy, null, null, nb, EpsfBandInputs.FwhmPix(frame, wcs)), s);
         Assert.True(r.IsOk);

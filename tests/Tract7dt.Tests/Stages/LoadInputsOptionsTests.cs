@@ -3,7 +3,7 @@ using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Logging;
 using Tract7dt.Science.Pipeline;
 using Tract7dt.Science.Pipeline.Stages;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Xunit;
 
 namespace Tract7dt.Tests.Stages;

@@ -7,7 +7,7 @@ using Tract7dt.Science.Fits;
 using Tract7dt.Science.Logging;
 using Tract7dt.Science.Patches;
 using Tract7dt.Science.Pipeline;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Simulation;
 using Stamp = Tract7dt.Science.Pipeline.Stamp;
 

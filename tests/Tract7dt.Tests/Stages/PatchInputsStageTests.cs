@@ -4,7 +4,7 @@ using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Patches;
 using Tract7dt.Science.Pipeline;
 using Tract7dt.Science.Pipeline.Stages;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Xunit;
 
 namespace Tract7dt.Tests.Stages;

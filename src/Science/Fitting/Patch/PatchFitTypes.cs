@@ -1,14 +1,5 @@
 namespace Tract7dt.Science.Fitting.Patch;
 
-/// <summary>Source model class (stages.md Part B §4.5 step 7).</summary>
-public enum SourceKind
-{
-    Star,
-    Exp,
-    Dev,
-    Sersic,
-}
-
 /// <summary>
 /// One band of a patch as the fit receives it (stages.md §4.4). All bands share the
 /// patch size <c>Width × Height</c>; pixel (x, y) is element <c>[y·Width + x]</c>.
@@ -40,7 +31,7 @@ public sealed record PatchImage(string Band, int Width, int Height, float[] Data
 /// fluxes of such a source are free). <paramref name="Frozen"/>: every parameter of the source
 /// is held (it is drawn, not fitted).
 /// </summary>
-public sealed record SourceInit(SourceKind Kind, double X, double Y, double[] Flux,
+public sealed record SourceInit(SourceType Kind, double X, double Y, double[] Flux,
     double LogRe, double Ee1, double Ee2, double SersicN, bool FixedPosition = false, bool Frozen = false);
 
 /// <summary>

@@ -55,7 +55,7 @@ public static partial class PatchFitter
                 // position in the band any less well measured
                 double f = r.Flux[k][i], m = images[k].FluxModelError * f;
                 double e = Math.Sqrt(Math.Max(0, r.FluxErr[k][i] * r.FluxErr[k][i] - m * m));
-                eligible[i] = r.Kind[i] == SourceKind.Star && !sources[i].FixedPosition && !sources[i].Frozen
+                eligible[i] = r.Kind[i] == SourceType.Point && !sources[i].FixedPosition && !sources[i].Frozen
                               && double.IsFinite(f) && e > 0 && f / e >= settings.BandRecentreSnr;
                 any |= eligible[i];
             }

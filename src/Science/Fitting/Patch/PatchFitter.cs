@@ -156,7 +156,7 @@ public static partial class PatchFitter
         public bool[][] NoPixelsBand = [];
         /// <summary>Per source: its own parameters had stopped moving (see <see cref="SettledFraction"/>).</summary>
         public bool[] Settled = [];
-        public SourceKind[] Kind = [];
+        public SourceType[] Kind = [];
     }
 
     private static Readback ReadBack(ConstrainedOptimizer opt, IFitProblem problem, SourceInit[] sources, PatchImage[] images,
@@ -370,8 +370,8 @@ public static partial class PatchFitter
             yp[i] = r.Y[i];
             xw[i] = r.X[i] + s.X0Roi;
             yw[i] = r.Y[i] + s.Y0Roi;
-            if (r.Kind[i] == SourceKind.Sersic) sn[i] = r.N[i];
-            if (r.Kind[i] == SourceKind.Star) continue;
+            if (r.Kind[i] == SourceType.Sersic) sn[i] = r.N[i];
+            if (r.Kind[i] == SourceType.Point) continue;
             var sh = ShapeOut(r.LogRe[i], r.Ee1[i], r.Ee2[i]);
             re[i] = sh.Re;
             ab[i] = sh.Q;

@@ -26,7 +26,7 @@ public static class PatchModelFactories
             // less). Galaxies keep the patch's own PSF: their Fourier convolution caches the
             // PSF's transform per FFT size, megabytes per galaxy if each had its own (PatchPsfGrid).
             IPsf[]? perSource = psf is IPositionDependentPsf field
-                ? sources.Select(s => s.Kind == SourceKind.Star ? field.At(s.X, s.Y) : psf).ToArray()
+                ? sources.Select(s => s.Kind == SourceType.Point ? field.At(s.X, s.Y) : psf).ToArray()
                 : null;
             fitImages[k] = new FitImage(im.Band, im.Data, im.InverseError, im.Width, im.Height, psf, sky: im.Sky, sourcePsfs: perSource);
         }
@@ -36,13 +36,7 @@ public static class PatchModelFactories
             var s = sources[i];
             var flux = new Dictionary<string, double>(StringComparer.Ordinal);
             for (int k = 0; k < images.Count; k++) flux[images[k].Band] = s.Flux[k];
-            var type = s.Kind switch
-            {
-                SourceKind.Star => SourceType.Point,
-                SourceKind.Dev => SourceType.Dev,
-                SourceKind.Sersic => SourceType.Sersic,
-                _ => SourceType.Exp,
-            };
+            var type = s.Kind;
             fitSources[i] = type == SourceType.Point
                 ? new FitSource(type, s.X, s.Y, flux)
                 : new FitSource(type, s.X, s.Y, flux, new EllipseESoft(s.LogRe, s.Ee1, s.Ee2),

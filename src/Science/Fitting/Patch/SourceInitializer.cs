@@ -8,30 +8,30 @@ namespace Tract7dt.Science.Fitting.Patch;
 public static class SourceInitializer
 {
     /// <summary>Model of a <c>TYPE</c> text (upper-cased, untrimmed; null = missing → fallback).</summary>
-    public static SourceKind KindOf(string? type, string galModel)
+    public static SourceType KindOf(string? type, string galModel)
     {
         switch (type?.ToUpperInvariant())
         {
-            case "STAR": return SourceKind.Star;
-            case "SERSIC": return SourceKind.Sersic;
-            case "DEV": return SourceKind.Dev;
-            case "EXP": return SourceKind.Exp;
+            case "STAR": return SourceType.Point;
+            case "SERSIC": return SourceType.Sersic;
+            case "DEV": return SourceType.Dev;
+            case "EXP": return SourceType.Exp;
         }
         return galModel.ToLowerInvariant() switch
         {
-            "star" => SourceKind.Star,
-            "sersic" => SourceKind.Sersic,
-            "dev" => SourceKind.Dev,
-            _ => SourceKind.Exp,
+            "star" => SourceType.Point,
+            "sersic" => SourceType.Sersic,
+            "dev" => SourceType.Dev,
+            _ => SourceType.Exp,
         };
     }
 
     /// <summary>Stage-facing name of a kind (<c>stype_fit</c>).</summary>
-    public static string Name(SourceKind kind) => kind switch
+    public static string Name(SourceType kind) => kind switch
     {
-        SourceKind.Star => "star",
-        SourceKind.Sersic => "sersic",
-        SourceKind.Dev => "dev",
+        SourceType.Point => "star",
+        SourceType.Sersic => "sersic",
+        SourceType.Dev => "dev",
         _ => "exp",
     };
 
@@ -80,7 +80,7 @@ public static class SourceInitializer
                 flux[k] = Math.Max(f, s.EpsFlux);
             }
             bool nuisance = cat.Nuisance is not null && cat.Nuisance[i];
-            var kind = nuisance ? SourceKind.Star
+            var kind = nuisance ? SourceType.Point
                 : cat.Type is null ? KindOf(s.GalModel, s.GalModel) : KindOf(cat.Type[i] ?? "NAN", s.GalModel);
             double q = 0.8;
             if (cat.Ell is not null) q = Math.Clamp(1 - Finite(cat.Ell[i]), 0.1, 1.0);
@@ -96,9 +96,9 @@ public static class SourceInitializer
                 re = double.IsFinite(cat.Re[i]) ? cat.Re[i] : s.ReFallbackPix;
                 re = Math.Clamp(re, 0.3, 100);
             }
-            var (logre, ee1, ee2) = kind == SourceKind.Star ? (double.NaN, double.NaN, double.NaN) : SoftEllipse(re, q, phi);
+            var (logre, ee1, ee2) = kind == SourceType.Point ? (double.NaN, double.NaN, double.NaN) : SoftEllipse(re, q, phi);
             result[i] = new SourceInit(kind, cat.X[i], cat.Y[i], flux, logre, ee1, ee2,
-                kind == SourceKind.Sersic ? s.SersicNInit : double.NaN, FixedPosition: nuisance);
+                kind == SourceType.Sersic ? s.SersicNInit : double.NaN, FixedPosition: nuisance);
         }
         return result;
     }

@@ -2,16 +2,11 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fitting.Profiles;
+using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Models;
 
 namespace Tract7dt.Science.Fitting.Rendering;
-
-/// <summary>An integer pixel box [X0, X1) × [Y0, Y1).</summary>
-public readonly record struct PixelBox(int X0, int Y0, int X1, int Y1)
-{
-    public int Width => X1 - X0;
-    public int Height => Y1 - Y0;
-}
 
 /// <summary>
 /// Renders unit-flux galaxy patches (a circular profile mixture sheared into pixel space and
@@ -39,8 +34,8 @@ public static class GalaxyRenderer
         double xlo = Math.Floor(px - h), xhi = Math.Ceiling(px + h + 1);
         double ylo = Math.Floor(py - h), yhi = Math.Ceiling(py + h + 1);
         if (!(xlo <= width - 1 && xhi >= 0 && ylo <= height - 1 && yhi >= 0)) return null;
-        return new PixelBox((int)Math.Max(xlo, 0), (int)Math.Max(ylo, 0),
-                            (int)Math.Min(xhi, width - 1) + 1, (int)Math.Min(yhi, height - 1) + 1);
+        return new PixelBox(X0: (int)Math.Max(xlo, 0), X1: (int)Math.Min(xhi, width - 1) + 1,
+                            Y0: (int)Math.Max(ylo, 0), Y1: (int)Math.Min(yhi, height - 1) + 1);
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Diagnostics;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fits;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 
 namespace Tract7dt.Science.Pipeline.Stages;
 

@@ -8,7 +8,7 @@ using Tract7dt.Science.Detection;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Patches;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Psf.Stage;
 using PyJson = Tract7dt.Science.Psf.Stage.PyJson; // merge of wip/epsfstage + wip/patchstage: both define PyJson
 
@@ -76,7 +76,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         // The catalogue masks neighbours in the star stamps; with the band model every cell of a
         // band reads every other cell's stars, so a cell's key names all of them.
         string? catalogHash = ctx.Config.Epsf.MaskNeighbours
-            ? ctx.Hasher.HashFile(CatalogState.CurrentPath(ctx.Layout, ctx.Config.Zp.Enabled)) : null;
+            ? ctx.Hasher.HashFile(ctx.Layout.CurrentCatalog(ctx.Config.Zp.Enabled)) : null;
         string? bandCells = ctx.Config.Epsf.PsfField == EpsfPsfField.Band
             ? string.Join(",", grid.Cells().Where(c => active is null || active.Contains(c.Tag)).Select(c => c.Tag)) : null;
         var items = new List<CellItem>();
@@ -227,7 +227,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         }
 
         double? fwhm = EpsfBandInputs.FwhmPix(frame, wcs);
-        var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout, ctx.Config.Zp.Enabled), band, wcs) : null;
+        var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout.CurrentCatalog(ctx.Config.Zp.Enabled)), band, wcs) : null;
 
         // Every cell first: with the band model, each cell's ePSF depends on every star of the band.
         int dpi = ctx.Config.Plotting.Dpi;
@@ -338,7 +338,7 @@ public sealed class BuildEpsfStage : IKeyedStage
     /// </summary>
     internal static SortedSet<string> ActiveCells(StageContext ctx, FramesManifest manifest, EpsfGrid grid)
     {
-        var table = CatalogState.Load(ctx.Layout, ctx.Config.Zp.Enabled);
+        var table = CatalogState.Load(ctx.Layout.CurrentCatalog(ctx.Config.Zp.Enabled));
         string? raCol = table.ColumnNames.FirstOrDefault(n => n.Equals("RA", StringComparison.OrdinalIgnoreCase));
         string? decCol = table.ColumnNames.FirstOrDefault(n => n.Equals("DEC", StringComparison.OrdinalIgnoreCase));
         if (raCol is null || decCol is null) return new SortedSet<string>(StringComparer.Ordinal);

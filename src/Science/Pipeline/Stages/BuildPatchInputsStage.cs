@@ -4,7 +4,7 @@ using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Patches;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Pipeline.Stages;
@@ -45,7 +45,7 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         var cfg = context.Config;
         var patches = PatchList.Read(layout.PatchesJson);
         var manifest = FramesManifest.Read(layout.FramesManifest);
-        var sources = PatchSources.Load(CatalogState.CurrentPath(layout, cfg.Zp.Enabled), manifest.WhiteWcs());
+        var sources = PatchSources.Load(layout.CurrentCatalog(cfg.Zp.Enabled), manifest.WhiteWcs());
         log.Info(string.Create(CultureInfo.InvariantCulture, $"Patch inputs: using {sources.Active.RowCount}/{sources.TotalRows} non-excluded sources"));
         if (!sources.ExactRaDecNames)
             log.Warn("Catalog RA/DEC columns are not named exactly 'RA' and 'DEC'; using the case-insensitive match.");

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Patches;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
@@ -43,7 +43,7 @@ public sealed class BuildPatchesStage : IKeyedStage
         SortedSet<string>? active = null;
         if (cfg.Epsf.SkipEmptyEpsfPatches)
         {
-            var src = PatchSources.Load(CatalogState.CurrentPath(context.Layout, cfg.Zp.Enabled), manifest.WhiteWcs());
+            var src = PatchSources.Load(context.Layout.CurrentCatalog(cfg.Zp.Enabled), manifest.WhiteWcs());
             active = grid.ActiveCells(src.X, src.Y);
         }
         var patches = PatchLayout.Build(grid, cfg.Epsf.Ngrid, halo, active);
@@ -68,7 +68,7 @@ public sealed class BuildPatchesStage : IKeyedStage
         if (context.Config.Epsf.SkipEmptyEpsfPatches)
         {
             key.Value("white_wcs", WcsText(manifest));
-            string cat = CatalogState.CurrentPath(context.Layout, context.Config.Zp.Enabled);
+            string cat = context.Layout.CurrentCatalog(context.Config.Zp.Enabled);
             key.Input("catalog", File.Exists(cat) ? context.Hasher.HashFile(cat) : "absent");
         }
         return key;

@@ -3,7 +3,7 @@ using Tract7dt.Science.Calibration;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Logging;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Pipeline.Stages;

@@ -8,7 +8,7 @@ using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Logging;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Pipeline.Stages;
@@ -325,7 +325,7 @@ public sealed class LoadInputsStage : IKeyedStage
         outputs.Add(layout.FramesManifest);
 
         // The pointer is not a stamped output: AugmentGaia rewrites it, and without zp.enabled
-        // nothing reads it (CatalogState.CurrentPath).
+        // nothing reads it (WorkDirLayout.CurrentCatalog).
         FlaggedCatalogState(layout).Write(layout.CatalogStateFile);
 
         // ---- 1.11 overlay ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fits;
 using Tract7dt.Science.Merge;
 using Tract7dt.Science.Patches;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Pipeline.Stages;
@@ -148,7 +148,7 @@ public sealed class MergeStage : IKeyedStage
     {
         var layout = context.Layout;
         var cfg = context.Config.Merge;
-        string baseCatalog = State.CatalogState.CurrentPath(layout, context.Config.Zp.Enabled);
+        string baseCatalog = layout.CurrentCatalog(context.Config.Zp.Enabled);
         var patches = Patches.PatchList.Read(layout.PatchesJson);
         var plan = _patchFitPlan(context);
         var items = plan?.ToDictionary(i => i.Id, StringComparer.Ordinal);

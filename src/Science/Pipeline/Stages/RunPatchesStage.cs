@@ -265,7 +265,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
             var plog = new Log(sink, "tract7dt.patch");
             try
             {
-                var result = PatchRunner.Run(fits, layout.TractorOutDir, Settings(context), plog);
+                var result = PatchRunner.Run(fits, layout.TractorOutDir, Settings(context), plog, Algorithm);
                 Stamp.Write(item.StampPath, key, result.Outputs, context.Hasher);
             }
             // a failing fit is this patch's; a failing disk is the run's (it stops with T7D005)

@@ -1,3 +1,5 @@
+using Tract7dt.Science.Numerics;
+
 namespace Tract7dt.Science.Psf.Epsf;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Tract7dt.Science.Numerics;
+
 namespace Tract7dt.Science.Psf.Epsf;
 
 /// <summary>The written ePSF (float32, centre-cropped, unit sum) and its QA metrics.</summary>

@@ -1,3 +1,5 @@
+using Tract7dt.Science.Numerics;
+
 namespace Tract7dt.Science.Psf.Epsf;
 
 /// <summary>Settings of the per-star annulus background (config <c>epsf.star_local_bkg_*</c>).</summary>

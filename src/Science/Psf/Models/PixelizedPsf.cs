@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fitting.Rendering;
+using Tract7dt.Science.Numerics;
 
 namespace Tract7dt.Science.Psf.Models;
 

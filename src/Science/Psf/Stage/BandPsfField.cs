@@ -1,3 +1,4 @@
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Epsf;
 
 namespace Tract7dt.Science.Psf.Stage;

@@ -78,7 +78,7 @@ public static class CellBackground
         var buf = new double[values.Length];
         int n = 0;
         foreach (float v in values) if (float.IsFinite(v)) buf[n++] = v;
-        return Epsf.ClippedStats.MedianInPlace(buf.AsSpan(0, n));
+        return Numerics.ClippedStats.MedianInPlace(buf.AsSpan(0, n));
     }
 
     /// <summary>Mean of the finite values (NaN if none), accumulated in double.</summary>

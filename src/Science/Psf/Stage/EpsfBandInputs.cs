@@ -1,6 +1,6 @@
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Config;
-using Tract7dt.Science.Pipeline.State;
+using Tract7dt.Science.State;
 using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Psf.Stage;

@@ -69,7 +69,7 @@ public static partial class EpsfCellMeta
     private static PyJson LocalStar(EpsfCellResult r)
     {
         var vals = r.LocalRecords.Select(x => x.Background).Where(double.IsFinite).ToArray();
-        double med = vals.Length > 0 ? Epsf.ClippedStats.MedianInPlace((double[])vals.Clone()) : double.NaN;
+        double med = vals.Length > 0 ? Numerics.ClippedStats.MedianInPlace((double[])vals.Clone()) : double.NaN;
         double mean = vals.Length > 0 ? vals.Average() : double.NaN;
         return new PyJson().Add("local_bkg_nstars", r.LocalRecords.Count)
             .Add("local_bkg_ok_nstars", r.LocalRecords.Count(x => x.Status == "ok"))

@@ -1,4 +1,5 @@
 using Tract7dt.Science.Imaging;
+using Tract7dt.Science.Numerics;
 using Tract7dt.Science.Psf.Epsf;
 
 namespace Tract7dt.Science.Psf.Stage;

@@ -3,7 +3,7 @@ using System.Text;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Imaging;
 
-namespace Tract7dt.Science.Pipeline.State;
+namespace Tract7dt.Science.State;
 
 /// <summary>
 /// <c>state/saturated_pixels.bin</c>: every band's saturated pixels (raw ≥ SATURATE/2) in the

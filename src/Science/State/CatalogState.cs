@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Errors;
 
-namespace Tract7dt.Science.Pipeline.State;
+namespace Tract7dt.Science.State;
 
 /// <summary>
 /// <c>state/catalog_state.json</c>: which catalog the later stages read. LoadInputs points it
@@ -14,8 +14,6 @@ namespace Tract7dt.Science.Pipeline.State;
 /// </summary>
 public sealed record CatalogState
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     /// <summary>Absolute path of the catalog later stages read.</summary>
     [JsonPropertyName("catalog")] public required string Catalog { get; init; }
 
@@ -26,7 +24,7 @@ public sealed record CatalogState
     [JsonPropertyName("augmented")] public bool Augmented { get; init; }
 
     /// <summary>Writes the file (only when its content changes, so its date moves only then).</summary>
-    public void Write(string path) => IO.AtomicFile.WriteAllTextIfChanged(path, JsonSerializer.Serialize(this, Json) + "\n");
+    public void Write(string path) => IO.JsonFile.WriteIfChanged(path, this);
 
     /// <summary>Reads <c>catalog_state.json</c>; a clear error when LoadInputs has not run.</summary>
     public static CatalogState Read(string path)
@@ -35,7 +33,7 @@ public sealed record CatalogState
             throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
                 $"Missing {path}: the LoadInputs stage has not run for this work_dir. Run 'tract7dt run' (or a step command that loads inputs) first.");
         CatalogState? s;
-        try { s = JsonSerializer.Deserialize<CatalogState>(File.ReadAllText(path), Json); }
+        try { s = IO.JsonFile.Parse<CatalogState>(File.ReadAllText(path)); }
         catch (JsonException e)
         {
             throw new Tract7dtException(ErrorCodes.CatalogStateInvalid, $"{path} is damaged ({e.Message}); delete it and rerun LoadInputs.", e);
@@ -56,14 +54,14 @@ public sealed record CatalogState
     /// whatever an earlier zp-enabled run left, so turning the zero point off needs no reset.
     /// Both carry LoadInputs' exclusion flags.
     /// </summary>
-    public static string CurrentPath(WorkDirLayout layout, bool zpEnabled)
+    public static string CurrentPath(string catalogStateFile, string flaggedCatalog, string workDir, bool zpEnabled)
     {
-        if (zpEnabled && File.Exists(layout.CatalogStateFile))
+        if (zpEnabled && File.Exists(catalogStateFile))
         {
             string? path = null;
             try
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(layout.CatalogStateFile));
+                using var doc = JsonDocument.Parse(File.ReadAllText(catalogStateFile));
                 foreach (var name in PathProperties)
                     if (doc.RootElement.ValueKind == JsonValueKind.Object
                         && doc.RootElement.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String)
@@ -75,24 +73,24 @@ public sealed record CatalogState
             catch (JsonException e)
             {
                 throw new Tract7dtException(ErrorCodes.MergeCatalogState,
-                    $"Unreadable {layout.CatalogStateFile} ({e.Message}); delete it and rerun LoadInputs/AugmentGaia.", e);
+                    $"Unreadable {catalogStateFile} ({e.Message}); delete it and rerun LoadInputs/AugmentGaia.", e);
             }
             if (path is null)
                 throw new Tract7dtException(ErrorCodes.MergeCatalogState,
-                    $"{layout.CatalogStateFile} names no catalog (expected a string property '{PathProperties[0]}'); rerun LoadInputs/AugmentGaia.");
-            path = Path.GetFullPath(path, layout.WorkDir);
+                    $"{catalogStateFile} names no catalog (expected a string property '{PathProperties[0]}'); rerun LoadInputs/AugmentGaia.");
+            path = Path.GetFullPath(path, workDir);
             if (!File.Exists(path))
                 throw new Tract7dtException(ErrorCodes.MergeCatalogState,
-                    $"{layout.CatalogStateFile} names the catalog {path}, which does not exist; rerun LoadInputs/AugmentGaia.");
+                    $"{catalogStateFile} names the catalog {path}, which does not exist; rerun LoadInputs/AugmentGaia.");
             return path;
         }
-        if (File.Exists(layout.FlaggedCatalog)) return Path.GetFullPath(layout.FlaggedCatalog);
+        if (File.Exists(flaggedCatalog)) return Path.GetFullPath(flaggedCatalog);
         throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
-            $"Missing input catalog: {layout.FlaggedCatalog} (the LoadInputs stage has not run for this work_dir). Run 'tract7dt run' first.");
+            $"Missing input catalog: {flaggedCatalog} (the LoadInputs stage has not run for this work_dir). Run 'tract7dt run' first.");
     }
 
     /// <summary>The catalog the later stages read (<see cref="CurrentPath"/>), as a table (exact text; flags as text True/False/empty).</summary>
-    public static SourceTable Load(WorkDirLayout layout, bool zpEnabled) => SourceTableCsv.Read(CurrentPath(layout, zpEnabled), "Pipeline catalog");
+    public static SourceTable Load(string catalogPath) => SourceTableCsv.Read(catalogPath, "Pipeline catalog");
 
     /// <summary>
     /// <c>excluded_any</c> of a catalog read back from CSV: true only for the text <c>True</c>

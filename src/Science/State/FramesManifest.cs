@@ -5,7 +5,7 @@ using Tract7dt.Science.Fits;
 using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Wcs;
 
-namespace Tract7dt.Science.Pipeline.State;
+namespace Tract7dt.Science.State;
 
 /// <summary>One band's frame as LoadInputs validated it: header values, scale, content hash.</summary>
 public sealed record FrameEntry
@@ -58,13 +58,6 @@ public sealed record FrameEntry
 /// </summary>
 public sealed record FramesManifest
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary><c>image_scaling.zp_ref</c>.</summary>
     [JsonPropertyName("zp_ref")] public required double ZpRef { get; init; }
 
@@ -108,7 +101,7 @@ public sealed record FramesManifest
         return wcs.Shift(CropX0, CropY0);
     }
 
-    public void Write(string path) => IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+    public void Write(string path) => IO.JsonFile.Write(path, this);
 
     /// <summary>Reads <c>frames.json</c>; a clear error when LoadInputs has not run.</summary>
     public static FramesManifest Read(string path)
@@ -116,7 +109,7 @@ public sealed record FramesManifest
         if (!File.Exists(path))
             throw new Tract7dtException(ErrorCodes.MissingPrerequisite,
                 $"Missing {path}: the LoadInputs stage has not run for this work_dir. Run 'tract7dt run' (or a step command that loads inputs) first.");
-        return JsonSerializer.Deserialize<FramesManifest>(File.ReadAllText(path), Json)
+        return IO.JsonFile.Parse<FramesManifest>(File.ReadAllText(path))
             ?? throw new Tract7dtException(ErrorCodes.MissingPrerequisite, $"Unreadable frames manifest {path}; delete it and rerun LoadInputs.");
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace Tract7dt.Science.Fitting.Rendering;
+namespace Tract7dt.Science.Numerics;
 
 /// <summary>
 /// In-place iterative radix-2 complex FFT in f64 (split real / imaginary arrays), plus the

@@ -1,9 +1,11 @@
-namespace Tract7dt.Science.Psf.Epsf;
+namespace Tract7dt.Science.Numerics;
 
 /// <summary>
 /// Median and sigma clipping on small scratch buffers, as astropy's <c>SigmaClip</c>
 /// (centre = median, spread = population standard deviation, no growth) computes them.
 /// Every routine works in place on a caller-owned span and allocates nothing.
+/// The pipeline's one σ-clip and one median: detection, the ePSF stack, the per-star
+/// annulus background and the cell statistics all use these, so they cannot drift apart.
 /// </summary>
 public static class ClippedStats
 {
@@ -17,6 +19,18 @@ public static class ClippedStats
         if (n == 0) return double.NaN;
         values.Sort();
         return (n & 1) == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+    }
+
+    /// <summary>
+    /// <see cref="MedianInPlace(Span{double})"/> of single-precision values, in double
+    /// (the middle pair is averaged after widening, so no float rounding enters).
+    /// </summary>
+    public static double MedianInPlace(Span<float> values)
+    {
+        int n = values.Length;
+        if (n == 0) return double.NaN;
+        values.Sort();
+        return (n & 1) == 1 ? values[n / 2] : 0.5 * ((double)values[n / 2 - 1] + values[n / 2]);
     }
 
     /// <summary>
