@@ -28,7 +28,7 @@ public interface IPipelineStage
 }
 
 /// <summary>
-/// The stage table and the commands' stage lists (cli.md §3). A command runs its stages
+/// The stage table and the commands' stage lists (docs/pipeline.md §1.1). A command runs its stages
 /// in order; each stage reads only files, so any later stage can run in a new process.
 /// </summary>
 public static class PipelineStages
@@ -99,7 +99,7 @@ public static class PipelineStages
                 if (frame) log.Info($"Starting {DisplayName(stage.Id)}...");
                 stage.Run(context);
                 if (frame) log.Info($"Finished {DisplayName(stage.Id)} in {Seconds(sw)}s");
-                // The fit summary follows the merge in a full run (cli.md §3).
+                // The fit summary follows the merge in a full run (docs/pipeline.md §1.1).
                 if (frame && stage.Id == StageId.Merge) Stages.FitSummary.Log(context);
             }
         }

@@ -8,7 +8,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// by AugmentGaia: the Gaia-augmented CSV when it wrote one, else the flagged catalog), or
 /// <c>state/catalog_flagged.csv</c> when no state file exists (AugmentGaia did not run).
 /// Either way the base carries LoadInputs' exclusion flags, so the final catalog always
-/// has them (the documented intent; outputs.md §11.3 case A).
+/// has them (the documented intent; docs/outputs.md §11.3).
 /// </summary>
 public static class BaseCatalog
 {
