@@ -6,7 +6,7 @@ using Tract7dt.Science.Pipeline;
 namespace Tract7dt.Cli;
 
 /// <summary>
-/// A pipeline command (<c>run</c>, <c>run-epsf</c>, …), cli.md §2 step 4: load and validate
+/// A pipeline command (<c>run</c>, <c>run-epsf</c>, …), docs/pipeline.md §1.3: load and validate
 /// the config (any failure: exit 1 before anything is written), configure logging from
 /// <c>logging.*</c>, create the work dir, save the config snapshot, run the stages.
 /// </summary>

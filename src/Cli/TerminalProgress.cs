@@ -8,7 +8,7 @@ namespace Tract7dt.Cli;
 /// and one line per band worker; each cut to the terminal width − 1, at least 40 columns),
 /// ended by a newline; log lines printed meanwhile clear the block first and it is drawn
 /// again below them at the next report. When stderr is not a terminal, progress is logged
-/// instead, throttled (cli.md §7).
+/// instead, throttled (docs/pipeline.md §11.2).
 /// </summary>
 /// <remarks>Redrawing uses ANSI cursor-up (<c>ESC[nA</c>), erase-line (<c>ESC[K</c>) and
 /// erase-below (<c>ESC[J</c>), which every terminal emulator in use understands.</remarks>

@@ -4,7 +4,7 @@ namespace Tract7dt.Science.Calibration;
 
 /// <summary>
 /// The square box in which Gaia stars are considered for matching and injection
-/// (stages.md 1b.2 step 7): the tightest square around the active sources, at least
+/// (docs/pipeline.md §4.2 step 5): the tightest square around the active sources, at least
 /// <c>zp.min_box_size_pix</c> on a side, shifted to stay inside the frame, then clamped.
 /// </summary>
 public static class GaiaSelectionBox

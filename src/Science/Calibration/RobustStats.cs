@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Calibration;
 
 /// <summary>
-/// The robust statistics of the zero-point stage (stages.md Part B 7.4–7.5), exact:
+/// The robust statistics of the zero-point stage (docs/pipeline.md §10.4–§10.5), exact:
 /// median (mean of the two middle values for an even count), MAD-based iterative
 /// clipping, and the "lower" weighted median.
 /// </summary>

@@ -3,7 +3,7 @@ namespace Tract7dt.Science.Calibration;
 /// <summary>
 /// Nearest-neighbour matching on the sphere: for each query position, the closest
 /// reference position and its great-circle separation. Used for catalog ↔ Gaia matching
-/// (stages.md 1b.2 step 10). References are bucketed in declination strips so a tile's
+/// (docs/pipeline.md §4.2 step 7). References are bucketed in declination strips so a tile's
 /// worth of sources matches in O(N log M) instead of O(N·M).
 /// </summary>
 public sealed class SkyMatcher

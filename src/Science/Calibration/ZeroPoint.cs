@@ -1,6 +1,6 @@
 namespace Tract7dt.Science.Calibration;
 
-/// <summary>One star's zero-point estimate in one band (stages.md Part B 7.3 step 3).</summary>
+/// <summary>One star's zero-point estimate in one band (docs/pipeline.md §10.3).</summary>
 /// <param name="GaiaSourceId">Gaia DR3 source_id, as text.</param>
 /// <param name="GaiaMag">GaiaXP synthetic AB magnitude m in the band.</param>
 /// <param name="Flux">Fitted flux F (zp_ref-scaled system), &gt; 0.</param>
@@ -25,7 +25,7 @@ public sealed record BandZeroPoint(string Band, IReadOnlyList<ZpStar> Used, IRea
     public int NClipped => Kept.Count - NKept;
 }
 
-/// <summary>Zero-point arithmetic of ComputeZp (stages.md Part B 7.3–7.6).</summary>
+/// <summary>Zero-point arithmetic of ComputeZp (docs/pipeline.md §10.3–§10.6).</summary>
 public static class ZeroPoint
 {
     /// <summary>K = 2.5 / ln 10: magnitude error per unit relative flux error.</summary>

@@ -12,9 +12,9 @@ namespace Tract7dt.Science.Calibration;
 public sealed record ZpPass(IReadOnlyList<string> Bands, IReadOnlyList<BandZeroPoint> Results, string? Skipped);
 
 /// <summary>
-/// Star selection, per-band zero points and calibrated magnitudes of ComputeZp (stages.md
-/// Part B §7.2–7.6), on a merged catalog held as text. Only new columns are added to the
-/// catalog: every other cell keeps its text (spec/README.md fix #7).
+/// Star selection, per-band zero points and calibrated magnitudes of ComputeZp
+/// (docs/pipeline.md §10.2–§10.6), on a merged catalog held as text. Only new columns are added to the
+/// catalog: every other cell keeps its text (README.md, Differences #7).
 /// </summary>
 public static partial class ZpCalibration
 {
@@ -33,7 +33,7 @@ public static partial class ZpCalibration
         return t.Length == 0 || t.Equals("nan", StringComparison.OrdinalIgnoreCase) || CellText.IsMissing(t) ? "" : t;
     }
 
-    /// <summary>Runs §7.2–7.3 on <paramref name="merged"/>; logs as the original does.</summary>
+    /// <summary>Runs docs/pipeline.md §10.2–§10.3 on <paramref name="merged"/>; logs as the original does.</summary>
     /// <param name="merged">The merged catalog (needs <c>gaia_source_id</c>).</param>
     /// <param name="gaiaIds">GaiaXP <c>source_id</c> per row (text).</param>
     /// <param name="gaiaMag">GaiaXP <c>mag_&lt;b&gt;</c> column by band (absent bands missing).</param>

@@ -14,7 +14,7 @@ public enum SourceModel
 }
 
 /// <summary>
-/// How the input catalogue's optional columns set a fit's starting values (inputs.md §5.3).
+/// How the input catalogue's optional columns set a fit's starting values (docs/inputs.md §5.3).
 /// Angles in degrees; radii in native image pixels.
 /// </summary>
 public static class CatalogConventions

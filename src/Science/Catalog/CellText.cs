@@ -4,7 +4,7 @@ namespace Tract7dt.Science.Catalog;
 
 /// <summary>
 /// How a CSV cell's text is read, matching the original's reader (pandas defaults,
-/// inputs.md §5.1): a fixed set of missing-value tokens, culture-invariant numbers.
+/// docs/inputs.md §5.1): a fixed set of missing-value tokens, culture-invariant numbers.
 /// </summary>
 public static class CellText
 {

@@ -3,7 +3,7 @@ using Tract7dt.Science.Errors;
 namespace Tract7dt.Science.Catalog;
 
 /// <summary>
-/// The GaiaXP synthetic-photometry CSV (inputs.md §4). Column names are exact and
+/// The GaiaXP synthetic-photometry CSV (docs/inputs.md §4). Column names are exact and
 /// case-sensitive. <c>source_id</c> stays text (64-bit ids never pass through a double).
 /// </summary>
 public sealed class GaiaXpCatalog

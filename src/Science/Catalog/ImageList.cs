@@ -4,7 +4,7 @@ using Tract7dt.Science.Errors;
 
 namespace Tract7dt.Science.Catalog;
 
-/// <summary>The image list file: one FITS path per line (inputs.md §2).</summary>
+/// <summary>The image list file: one FITS path per line (docs/inputs.md §2).</summary>
 public static class ImageList
 {
     // Python's str.splitlines() boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 \u2028 \u2029.

@@ -4,7 +4,7 @@ using Tract7dt.Science.Errors;
 namespace Tract7dt.Science.Catalog;
 
 /// <summary>
-/// The user's source catalogue (inputs.md §5): every column kept as its exact text in
+/// The user's source catalogue (docs/inputs.md §5): every column kept as its exact text in
 /// <see cref="Table"/>, plus the located RA/DEC/ID/TYPE columns and the FLUX_&lt;band&gt;
 /// bands. RA and DEC are decimal degrees in the frame of the image WCS.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class InputCatalog
 
     /// <summary>
     /// Bands named by columns that start with exactly <c>FLUX_</c> and have at least one more
-    /// character (suffix trimmed), in column order; every such column counts (inputs.md §5.4).
+    /// character (suffix trimmed), in column order; every such column counts (docs/inputs.md §5.4).
     /// </summary>
     public IReadOnlyList<string> FluxBands { get; }
 
@@ -79,7 +79,7 @@ public sealed class InputCatalog
     }
 
     /// <summary>
-    /// Flux priors of <paramref name="band"/> in the scaled system (inputs.md §3.2): the value
+    /// Flux priors of <paramref name="band"/> in the scaled system (docs/inputs.md §3.2): the value
     /// where it is a finite number &gt; 0, NaN elsewhere (NaN = use aperture photometry). All
     /// NaN when the catalogue has no such column.
     /// </summary>
@@ -117,7 +117,7 @@ public sealed class InputCatalog
     }
 
     /// <summary>
-    /// Read the catalogue at <paramref name="path"/>. Column look-up (inputs.md §5.2): RA, DEC,
+    /// Read the catalogue at <paramref name="path"/>. Column look-up (docs/inputs.md §5.2): RA, DEC,
     /// ID and TYPE by trimmed, case-insensitive name (a later duplicate wins); a warning is
     /// added to <paramref name="warnings"/> when a name is not spelled exactly RA/DEC/ID/TYPE.
     /// Missing RA or DEC column → <see cref="ErrorCodes.CatalogMissingRaDec"/>; a row whose RA

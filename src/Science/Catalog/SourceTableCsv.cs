@@ -6,7 +6,7 @@ using Tract7dt.Science.Errors;
 namespace Tract7dt.Science.Catalog;
 
 /// <summary>
-/// Reads and writes <see cref="SourceTable"/>s as CSV (outputs.md §1.1): comma separator,
+/// Reads and writes <see cref="SourceTable"/>s as CSV (docs/outputs.md §1.1): comma separator,
 /// one header row, RFC 4180 quoting (a field with a comma, quote or line break is quoted,
 /// inner quotes doubled), <c>\n</c> line ends, UTF-8 without BOM, invariant culture.
 /// </summary>

@@ -5,7 +5,7 @@ namespace Tract7dt.Science.Catalog;
 /// <summary>
 /// One named column of a <see cref="SourceTable"/>. Subclasses store their values as a flat
 /// array (struct of arrays); <see cref="FormatCell"/> gives the CSV text of one row
-/// (outputs.md §1.1: missing → empty field, booleans <c>True</c>/<c>False</c>, doubles in
+/// (docs/outputs.md §1.1: missing → empty field, booleans <c>True</c>/<c>False</c>, doubles in
 /// shortest round-trip form).
 /// </summary>
 public abstract class TableColumn
@@ -27,7 +27,7 @@ public abstract class TableColumn
 
 /// <summary>
 /// A text column: every cell's exact text. Input catalogue columns are kept this way, so
-/// IDs keep leading zeros and numbers keep their digits (spec/README.md fix #7).
+/// IDs keep leading zeros and numbers keep their digits (README.md, Differences #7).
 /// </summary>
 public sealed class TextColumn(string name, string[] values) : TableColumn(name)
 {

@@ -1,6 +1,6 @@
 namespace Tract7dt.Science.Config;
 
-/// <summary>The YAML type a config key accepts (config.md §3.2, plus the override keys).</summary>
+/// <summary>The YAML type a config key accepts (docs/config.md §3.2, plus the override keys).</summary>
 internal enum ConfigKind
 {
     /// <summary>A boolean only.</summary>
@@ -24,7 +24,7 @@ internal enum ConfigKind
 /// <summary>What happens to a string value outside <see cref="ConfigKeyDef.Choices"/>.</summary>
 internal enum ChoiceMode
 {
-    /// <summary>Rejected at load (spec/README.md fix #8).</summary>
+    /// <summary>Rejected at load (README.md, Differences #8).</summary>
     Reject,
     /// <summary>Warned about and replaced by the default (the original's <c>epsf.psfstar_mode</c> rule).</summary>
     WarnAndUseDefault,

@@ -6,14 +6,14 @@ using Tract7dt.Science.Errors;
 namespace Tract7dt.Science.Config;
 
 /// <summary>
-/// Loads a tract7dt YAML config (config.md §2–§4): parse with YAML 1.1 scalar rules, warn
+/// Loads a tract7dt YAML config (docs/config.md §2–§4): parse with YAML 1.1 scalar rules, warn
 /// about unknown keys, deep-merge over the defaults, check types and values, resolve paths,
 /// and bind the typed <see cref="PipelineConfig"/>.
 /// </summary>
 /// <remarks>
 /// Differences from the original, on purpose: an unknown key is a warning (with a "did you
 /// mean"), not an error; invalid choices and clearly impossible numbers are rejected here
-/// instead of failing every patch later (spec/README.md fix #8); a section left empty
+/// instead of failing every patch later (README.md, Differences #8); a section left empty
 /// (<c>crop:</c> with every child commented out) means "all defaults" with a warning;
 /// <c>inputs.gaiaxp_synphot_csv: null</c> is accepted and means "no GaiaXP file".
 /// </remarks>

@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Config;
 
 /// <summary>
-/// The table of every config key, in the original's definition order (config.md §8), plus
+/// The table of every config key, in the original's definition order (docs/config.md §8), plus
 /// our <c>cluster</c> section. It is the single source for defaults, accepted types, value
 /// rules, the dotted-key enumeration and the canonical values.
 /// </summary>

@@ -5,7 +5,7 @@ using Tract7dt.Science.Errors;
 namespace Tract7dt.Science.Config;
 
 /// <summary>
-/// The per-command record of the config file as the user wrote it (config.md §7).
+/// The per-command record of the config file as the user wrote it (docs/config.md §7).
 /// </summary>
 public static class ConfigSnapshot
 {

@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Config;
 
 /// <summary>
-/// Path rules shared by the config and the image list (config.md §4): expand a leading
+/// Path rules shared by the config and the image list (docs/config.md §4): expand a leading
 /// <c>~</c>, join a relative path to a base folder, make it absolute and canonical
 /// (<c>.</c> and <c>..</c> removed, symbolic links of existing components followed).
 /// </summary>

@@ -2,7 +2,7 @@ namespace Tract7dt.Science.Config;
 
 /// <summary>
 /// The whole validated configuration, one immutable record per YAML section. Paths are
-/// absolute (config.md §4). Build it with <see cref="ConfigLoader"/>; for content keys use
+/// absolute (docs/config.md §4). Build it with <see cref="ConfigLoader"/>; for content keys use
 /// <see cref="Canonical(string)"/> with the dotted YAML names of <see cref="AllKeys"/>.
 /// </summary>
 public sealed record PipelineConfig

@@ -20,7 +20,7 @@ public readonly record struct WorkerCount(int? Explicit)
 }
 
 /// <summary>
-/// Resolution of the worker counts (config.md §5). <c>cpuCount</c> is the number of logical
+/// Resolution of the worker counts (docs/config.md §5). <c>cpuCount</c> is the number of logical
 /// processors (<see cref="Environment.ProcessorCount"/>); pass it in so tests and logs are
 /// reproducible. No worker count changes any computed value.
 /// </summary>

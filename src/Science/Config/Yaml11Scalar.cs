@@ -5,7 +5,7 @@ namespace Tract7dt.Science.Config;
 
 /// <summary>
 /// Resolves a plain (unquoted) YAML scalar to a value with the YAML 1.1 type rules that
-/// existing tract7dt configs were written against (config.md §2.2): <c>yes/no/on/off</c>
+/// existing tract7dt configs were written against (docs/config.md §2.3): <c>yes/no/on/off</c>
 /// are booleans, <c>~</c> is null, <c>1e-6</c> (an exponent without a decimal point)
 /// stays a string, <c>010</c> is octal, <c>1:20</c> is sexagesimal.
 /// </summary>

@@ -169,7 +169,7 @@ internal enum EdgeArea
     /// <summary>scale² added k times, as SEP does (detection photometry).</summary>
     RunningSum,
 
-    /// <summary>k × scale² (the patch fit's initial fluxes, stages.md §4.5.1).</summary>
+    /// <summary>k × scale² (the patch fit's initial fluxes, docs/fitting.md §5.1).</summary>
     SampleCount,
 }
 

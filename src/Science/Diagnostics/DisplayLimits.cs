@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// Display limits of the per-patch pictures (stages.md Part B §5.2): robust percentile
+/// Display limits of the per-patch pictures (docs/fitting.md §11): robust percentile
 /// limits for data and model panels, symmetric limits for residuals.
 /// </summary>
 public static class DisplayLimits

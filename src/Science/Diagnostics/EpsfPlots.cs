@@ -6,7 +6,7 @@ using Tract7dt.Science.Psf.Stage;
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// The per-cell PNGs of the ePSF stage (outputs.md §6.4, stages.md 2.11): selected stars,
+/// The per-cell PNGs of the ePSF stage (docs/outputs.md §6.4, docs/epsf.md §12): selected stars,
 /// cell background, the ePSF, its growth curve, the star − model residuals, the per-star
 /// annulus backgrounds and the star montages. Display limits are the 5th/99th percentiles
 /// of the finite values unless stated.

@@ -5,7 +5,7 @@ using Tract7dt.Science.Imaging;
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// <c>ZP/gaia_augmentation_overlay.png</c> (stages.md 1b.3): the post-crop white stack at full
+/// <c>ZP/gaia_augmentation_overlay.png</c> (docs/pipeline.md §4.3): the post-crop white stack at full
 /// resolution with the catalog rows, the Gaia-matched rows, the injected Gaia stars, the Gaia
 /// stars removed by the saturation cut, the excluded rows and the selection box. 10×10 inches.
 /// </summary>

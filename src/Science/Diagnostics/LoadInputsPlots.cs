@@ -16,7 +16,7 @@ public enum OverlayClass
 }
 
 /// <summary>
-/// The diagnostic PNGs of LoadInputs (stages.md 1.11): the white stack before and after the
+/// The diagnostic PNGs of LoadInputs (docs/pipeline.md §3.9): the white stack before and after the
 /// crop, and the catalog overlay. Figures are 10×7 inches at <c>plotting.dpi</c>, grey,
 /// origin lower, ZScale limits of the displayed (strided) pixels, axes in full-resolution pixels.
 /// </summary>

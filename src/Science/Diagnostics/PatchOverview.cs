@@ -4,7 +4,7 @@ using Tract7dt.Science.Patches;
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// <c>&lt;tag&gt;/patch_overview.png</c> (stages.md Part B §5.5): white data, white
+/// <c>&lt;tag&gt;/patch_overview.png</c> (docs/outputs.md §9.6): white data, white
 /// model+sky and residual of the whole ROI, 12 × 4 in, with catalogue positions (orange ×)
 /// and fitted positions (deepskyblue ×, joined to the catalogue position).
 /// </summary>

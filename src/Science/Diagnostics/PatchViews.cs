@@ -14,7 +14,7 @@ namespace Tract7dt.Science.Diagnostics;
 public sealed record BandView(string Band, float[] Data, float[] Weight, float[] ModelPlusSky, double[] FitX, double[] FitY);
 
 /// <summary>
-/// The data behind a patch's overview and montages (stages.md Part B §5): per band the
+/// The data behind a patch's overview and montages (docs/fitting.md §11): per band the
 /// data, weights, fitted model, fitted positions; per source the catalogue position,
 /// ID and TYPE. Bands in the fit's image order (multi-band) or sorted (single-band).
 /// </summary>

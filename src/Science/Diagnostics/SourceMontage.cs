@@ -6,7 +6,7 @@ using Tract7dt.Science.Patches;
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// <c>&lt;tag&gt;/cutouts/src_&lt;ID&gt;.png</c> (stages.md Part B §5.4): per source, 3 rows
+/// <c>&lt;tag&gt;/cutouts/src_&lt;ID&gt;.png</c> (docs/outputs.md §9.7): per source, 3 rows
 /// (Data, Model+Sky, Residual) × one column per band of a window around the source,
 /// with its fitted (magenta) and catalogue (dashed lime) crosshairs and the other
 /// sources' fitted (deepskyblue ×) and catalogue (orange ×) positions.

@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// IRAF/astropy ZScale display limits (stages.md L6.6): a robust line through the sorted
+/// IRAF/astropy ZScale display limits (docs/pipeline.md §12): a robust line through the sorted
 /// sample of pixel values, its slope scaled by 1/contrast. Display only.
 /// </summary>
 public static class ZScale

@@ -5,7 +5,7 @@ using Tract7dt.Science.Calibration;
 namespace Tract7dt.Science.Diagnostics;
 
 /// <summary>
-/// <c>ZP/zp_vs_mag__&lt;band&gt;.png</c> (stages.md Part B §7.7): per-star zero point against
+/// <c>ZP/zp_vs_mag__&lt;band&gt;.png</c> (docs/pipeline.md §10.7): per-star zero point against
 /// the GaiaXP magnitude, 6 × 4 in. Layers, in legend order: non-converged stars (grey
 /// diamonds), clipped stars (red ×), kept stars (open black circles with ±zp_err bars),
 /// the zero point (red line) and its MAD scatter (grey band, drawn underneath).
@@ -88,7 +88,7 @@ public static class ZpPlot
         line.LegendText = $"median={F3(zp.ZpMedian)} ± {F3(zp.ZpErrMad)}";
         if (band)
         {
-            // A legend-only swatch for the MAD band, after the median line (spec order).
+            // A legend-only swatch for the MAD band, after the median line (the original's legend order).
             var swatch = plot.Add.Markers(new[] { double.NaN }, new[] { double.NaN }, MarkerShape.FilledSquare, 9, grey80);
             swatch.LegendText = "median ± MADσ";
         }

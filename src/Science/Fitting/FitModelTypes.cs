@@ -4,7 +4,7 @@ using Tract7dt.Science.Psf.Models;
 
 namespace Tract7dt.Science.Fitting;
 
-/// <summary>Source model type (tractor-core.md §2).</summary>
+/// <summary>Source model type (docs/fitting.md §14).</summary>
 public enum SourceType { Point, Exp, Dev, Sersic }
 
 /// <summary>
@@ -57,7 +57,7 @@ public sealed class FitImage
     public double PixelScale { get; }
 }
 
-/// <summary>Shape bounds of the pipeline (stages.md §4.6); logre in ln(arcsec).</summary>
+/// <summary>Shape bounds of the pipeline (docs/fitting.md §6); logre in ln(arcsec).</summary>
 public sealed record PatchModelOptions(double LogReLower, double LogReUpper, double EeBound)
 {
     /// <summary>tract7dt: logre ∈ [ln 0.1, ln 1000], ee1, ee2 ∈ [−100, 100].</summary>

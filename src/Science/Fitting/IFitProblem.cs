@@ -39,10 +39,10 @@ public sealed record DerivativePatch(int Image, int X0, int Y0, int Width, int H
 /// the model images and the derivative patches: it knows nothing about sources.
 /// </summary>
 /// <remarks>
-/// Conventions (../shared/spec/tractor-core.md §1): images are f32 row-major, pixel
+/// Conventions (docs/fitting.md §13): images are f32 row-major, pixel
 /// (x, y) at index y·W + x; E = sqrt(invvar), pixels with E = 0 carry no weight and
 /// must be treated as absent (their data may be NaN). Parameter order is the
-/// Tractor's (§1.4): per image its free image parameters (sky), then per source
+/// Tractor's (docs/fitting.md §13.4): per image its free image parameters (sky), then per source
 /// x, y, fluxes (bands sorted ordinally), [logre, ee1, ee2], [sersic n].
 /// Implementations are not thread-safe; one problem is fitted by one thread.
 /// </remarks>

@@ -7,9 +7,9 @@ namespace Tract7dt.Science.Fitting;
 
 /// <summary>
 /// The forward model of one patch (images + sources) as an <see cref="IFitProblem"/>: the
-/// Tractor's parameter order and names (tractor-core.md §1.4, bands sorted ordinally, every
+/// Tractor's parameter order and names (docs/fitting.md §13.4, bands sorted ordinally, every
 /// sky free, PSFs fixed), bounds, max steps, log-prior, model images and derivative patches
-/// (§5, galaxy positions at the correct scale, README fix #1).
+/// (docs/fitting.md §17, galaxy positions at the correct scale, README fix #1).
 /// </summary>
 /// <remarks>
 /// A view owns its parameter values; images and PSFs are shared read-only. Freezing
@@ -93,7 +93,7 @@ public sealed class PatchModel : IFitProblem
     /// <summary>
     /// Groups images whose unit-flux patches are identical for any source: a unit-flux patch
     /// (and every stepped render a derivative uses) is a function of the source's geometry and
-    /// of the image's PSF, width, height and pixel scale only (§4.2–4.6; the flux enters as a
+    /// of the image's PSF, width, height and pixel scale only (docs/fitting.md §16.2–§16.6; the flux enters as a
     /// factor afterwards). Bands that share one PSF object and one geometry, as in the timing
     /// recipe, therefore share every render.
     /// </summary>
@@ -180,13 +180,13 @@ public sealed class PatchModel : IFitProblem
         for (int j = 0; j < _free.Length; j++) maxSteps[j] = _all[_free[j]].MaxStep;
     }
 
-    /// <summary>Finite-difference step sizes of the free parameters (§1.4).</summary>
+    /// <summary>Finite-difference step sizes of the free parameters (docs/fitting.md §13.4).</summary>
     public void GetStepSizes(Span<double> steps)
     {
         for (int j = 0; j < _free.Length; j++) steps[j] = _all[_free[j]].Step;
     }
 
-    /// <summary>0, or −∞ if a free Sersic index lies outside [0.29, 6.3] (§1.3).</summary>
+    /// <summary>0, or −∞ if a free Sersic index lies outside [0.29, 6.3] (docs/fitting.md §13.3).</summary>
     public double LogPrior()
     {
         foreach (int j in _free)

@@ -5,7 +5,7 @@ using Tract7dt.Science.Catalog;
 namespace Tract7dt.Science.IO;
 
 /// <summary>
-/// JSON text the way Python's <c>json.dumps</c> writes it (outputs.md §1.2), so files that
+/// JSON text the way Python's <c>json.dumps</c> writes it (docs/outputs.md §1.2), so files that
 /// Python users of the original read keep their look: keys in insertion order, 2-space
 /// indent (or Python's compact <c>", "</c> / <c>": "</c> separators), floats as Python
 /// <c>repr</c> (<c>1.0</c>, <c>1e-05</c>), non-ASCII as <c>\uXXXX</c>, and non-finite floats

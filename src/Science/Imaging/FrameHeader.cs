@@ -5,8 +5,8 @@ using Tract7dt.Science.Fits;
 namespace Tract7dt.Science.Imaging;
 
 /// <summary>
-/// The photometric header values of one image, validated (stages.md 1.4 step 2–4,
-/// inputs.md §3.2).
+/// The photometric header values of one image, validated (docs/pipeline.md §3.3 step 1,
+/// docs/inputs.md §3.2).
 /// </summary>
 /// <param name="Band">FILTER, trimmed (non-empty).</param>
 /// <param name="ZpAuto">ZP_AUTO, AB mag of one ADU (finite).</param>

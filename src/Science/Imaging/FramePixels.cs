@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Imaging;
 
 /// <summary>
-/// The photometric constants of one band's frame, read from its header (stages.md 1.4).
+/// The photometric constants of one band's frame, read from its header (docs/pipeline.md §3.3).
 /// </summary>
 /// <param name="SkySigmaAdu">SKYSIG: sky noise per pixel, ADU (finite, &gt; 0).</param>
 /// <param name="GainEPerAdu">EGAIN: e⁻/ADU (finite, &gt; 0).</param>
@@ -20,7 +20,7 @@ public readonly record struct FrameCalibration(double SkySigmaAdu, double GainEP
 
 /// <summary>
 /// Turns raw ADU pixels of one band into the scaled image, noise maps and masks every
-/// later stage uses (stages.md 1.4 step 6). Works on any block of pixels (a row chunk,
+/// later stage uses (docs/pipeline.md §3.3 step 3). Works on any block of pixels (a row chunk,
 /// an ePSF cell, a patch window), so no stage ever needs a band's full image in memory.
 /// </summary>
 public static class FramePixels

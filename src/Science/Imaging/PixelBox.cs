@@ -15,7 +15,7 @@ public readonly record struct PixelBox(int X0, int X1, int Y0, int Y1)
     public PixelBox Intersect(PixelBox o) =>
         new(Math.Max(X0, o.X0), Math.Min(X1, o.X1), Math.Max(Y0, o.Y0), Math.Min(Y1, o.Y1));
 
-    /// <summary>The crop box of stages.md 1.8: [m, W−m) × [m, H−m).</summary>
+    /// <summary>The crop box of docs/pipeline.md §3.6: [m, W−m) × [m, H−m).</summary>
     public static PixelBox Crop(int width, int height, int margin) => new(margin, width - margin, margin, height - margin);
 
     public override string ToString() => $"({X0}, {X1}, {Y0}, {Y1})";

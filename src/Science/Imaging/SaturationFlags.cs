@@ -39,8 +39,8 @@ public sealed class SaturatedPixels
 }
 
 /// <summary>
-/// Flags sources that sit near saturated pixels (stages.md 1.9 and the Gaia-injection
-/// variant of 1b.2 step 14.1).
+/// Flags sources that sit near saturated pixels (docs/pipeline.md §3.7 and the Gaia-injection
+/// variant of docs/pipeline.md §4.2 step 9).
 /// </summary>
 public static class SaturationFlags
 {

@@ -1,6 +1,6 @@
 namespace Tract7dt.Science.Imaging;
 
-/// <summary>Per-source exclusion tests in pixel space (stages.md 1.8 step 4).</summary>
+/// <summary>Per-source exclusion tests in pixel space (docs/pipeline.md §3.6).</summary>
 public static class SourceFlagging
 {
     /// <summary>

@@ -1,12 +1,12 @@
 namespace Tract7dt.Science.Imaging;
 
 /// <summary>
-/// Inverse-variance weighted coadd of all bands (stages.md 1.7), accumulated band by band
+/// Inverse-variance weighted coadd of all bands (docs/pipeline.md §3.5), accumulated band by band
 /// over a block of pixels: white = Σ w·I / Σ w, σ_white = sqrt(1/Σ w), with
 /// w = 1/max(σ_sky², 1e-12) on good pixels and 0 elsewhere. Sums are f32 in band order.
 /// </summary>
 /// <remarks>
-/// Fix #12 of spec/README.md: the original forms w·I even where w = 0, so a NaN pixel in
+/// README.md, Differences #12: the original forms w·I even where w = 0, so a NaN pixel in
 /// any band makes the white stack NaN there. Here a band contributes nothing where its
 /// weight is 0, so the other bands still count.
 /// </remarks>

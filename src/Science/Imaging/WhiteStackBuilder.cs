@@ -53,7 +53,7 @@ public readonly record struct BandSignal(long Finite, double Min, double Max)
 }
 
 /// <summary>
-/// Builds the white stack (stages.md 1.7, with fix #12) in row chunks read straight from
+/// Builds the white stack (docs/pipeline.md §3.5; README.md, Differences #12) in row chunks read straight from
 /// each band's FITS file: a chunk is read, prepared (<see cref="FramePixels.Prepare"/>) and
 /// accumulated band by band, so memory holds one chunk of one band per worker whatever the
 /// number of bands. Saturated pixels are collected (sparse) in the same pass.

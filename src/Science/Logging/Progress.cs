@@ -6,7 +6,7 @@ namespace Tract7dt.Science.Logging;
 /// <summary>
 /// A stage's progress line. On a terminal the CLI redraws it in place; elsewhere (pipes,
 /// batch jobs, MSBuild) it is logged at INFO, throttled so a long run leaves a readable
-/// heartbeat rather than thousands of lines (cli.md §7). Stages only call
+/// heartbeat rather than thousands of lines (docs/pipeline.md §11.2). Stages only call
 /// <see cref="Report"/>; how it is shown is the host's business.
 /// </summary>
 public abstract class Progress : IDisposable
@@ -53,7 +53,7 @@ public abstract class Progress : IDisposable
 /// <summary>Creates progress lines; the CLI supplies a terminal-aware one.</summary>
 public delegate Progress ProgressFactory(Log log, TimeSpan logInterval);
 
-/// <summary>The building blocks of progress messages (cli.md §7).</summary>
+/// <summary>The building blocks of progress messages (docs/pipeline.md §11.2).</summary>
 public static class ProgressText
 {
     /// <summary><paramref name="width"/> characters: round(width·done/total) '#' (ties to even), then '-'.</summary>

@@ -18,13 +18,13 @@ public sealed record MergeJoin(SourceTable Table, string?[] MatchedPatch, int Du
     IReadOnlyList<string> DuplicateSamples, int SharedBaseKeys);
 
 /// <summary>
-/// The left join of stages.md Part B §6.3–6.4: every base row, in base order, gets the
+/// The left join of docs/pipeline.md §9.3–§9.4: every base row, in base order, gets the
 /// columns the base lacks from the result row with the same key. Cells are copied as text,
 /// so the base's input values (IDs with leading zeros, numbers' digits) are written back
 /// byte for byte and the fit values exactly as the patch stage wrote them.
 /// </summary>
 /// <remarks>
-/// Duplicate keys (spec/README.md fix #13; the user's docs: "dropped (keeping first
+/// Duplicate keys (README.md, Differences #13; the user's docs: "dropped (keeping first
 /// occurrence) with a warning"). Within one run each source belongs to one patch, so a
 /// repeated key means the base itself repeats an ID. For such IDs the base row and the
 /// result row are matched on (ID, RA, DEC), so two different sources that share an ID

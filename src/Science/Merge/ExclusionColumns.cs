@@ -3,7 +3,7 @@ using Tract7dt.Science.Catalog;
 namespace Tract7dt.Science.Merge;
 
 /// <summary>
-/// The exclusion columns of the final catalog (outputs.md §11.3, case A): when the base has
+/// The exclusion columns of the final catalog (docs/outputs.md §11.3): when the base has
 /// <c>excluded_crop</c> and/or <c>excluded_saturation</c>, a missing one is created false,
 /// empty cells (injected Gaia rows) become false, <c>excluded_any</c> = crop ∨ saturation
 /// and <c>excluded_reason</c> = <c>crop+saturation</c> / <c>crop</c> / <c>saturation</c> / empty.

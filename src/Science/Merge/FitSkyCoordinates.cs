@@ -7,9 +7,9 @@ namespace Tract7dt.Science.Merge;
 /// <summary>
 /// Fills <c>RA_fit</c>/<c>DEC_fit</c> from <c>x_pix_white_fit</c>/<c>y_pix_white_fit</c> and,
 /// for every <c>x_pix_white_&lt;b&gt;_fit</c> with a matching y column,
-/// <c>RA_&lt;b&gt;_fit</c>/<c>DEC_&lt;b&gt;_fit</c> (stages.md Part B §6.5). The WCS must be the
+/// <c>RA_&lt;b&gt;_fit</c>/<c>DEC_&lt;b&gt;_fit</c> (docs/pipeline.md §9.5). The WCS must be the
 /// white-frame (post-crop) one: fitted pixels are post-crop, so this is the fix of the
-/// original's crop-margin offset (spec/README.md #5). Rows with finite x and y and a
+/// original's crop-margin offset (README.md, Differences #5). Rows with finite x and y and a
 /// non-finite RA or DEC are filled; existing finite values are never overwritten.
 /// </summary>
 public static partial class FitSkyCoordinates

@@ -6,7 +6,7 @@ namespace Tract7dt.Science.Merge;
 
 /// <summary>
 /// The column(s) that identify a source across the base catalog and the fit tables
-/// (stages.md Part B §6.2): <c>ID</c> when a column named exactly so exists (its text,
+/// (docs/pipeline.md §9.2): <c>ID</c> when a column named exactly so exists (its text,
 /// compared exactly, so <c>00019</c> ≠ <c>19</c>); otherwise <c>RA</c>/<c>DEC</c>, or
 /// <c>ra</c>/<c>dec</c>, compared as parsed doubles (exact equality).
 /// </summary>

@@ -9,7 +9,7 @@ using Tract7dt.Science.Psf.Models;
 namespace Tract7dt.Science.Patches;
 
 /// <summary>
-/// The per-band PSF audit record (stages.md Part B §4.3; outputs.md §9.4 <c>psf_audit</c>).
+/// The per-band PSF audit record (docs/fitting.md §3; docs/outputs.md §9.4 <c>psf_audit</c>).
 /// </summary>
 /// <param name="EpsfPath">Absolute path of <c>EPSFs/&lt;band&gt;/&lt;cell&gt;/epsf.npy</c>.</param>
 /// <param name="EpsfExists">Whether that file exists.</param>
@@ -63,7 +63,7 @@ public sealed record PsfSettings
 }
 
 /// <summary>
-/// Chooses each band's PSF for a patch (stages.md Part B §4.3): the cell's ePSF when it
+/// Chooses each band's PSF for a patch (docs/fitting.md §3): the cell's ePSF when it
 /// exists and passes the star-count gate, else the configured fallback with the header
 /// seeing (or <c>fallback_default_fwhm_pix</c>), floored at 1 pixel.
 /// </summary>
@@ -292,7 +292,7 @@ public static partial class BandPsfSelector
         return choice with { Psf = grid, Description = choice.Description + " + per-source grid" };
     }
 
-    /// <summary>§4.3.2: a unit-sum circular Gaussian stamp of half-size max(1, ⌈r⌉), then an EM mixture fit.</summary>
+    /// <summary>docs/fitting.md §3.5: a unit-sum circular Gaussian stamp of half-size max(1, ⌈r⌉), then an EM mixture fit.</summary>
     public static GaussianMixturePsf GaussianStampMixture(double fwhmPix, double radiusPix, int n)
     {
         double sigma = Math.Max(fwhmPix / 2.3548200450309493, 1e-3);

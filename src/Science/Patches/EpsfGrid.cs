@@ -4,7 +4,7 @@ using Tract7dt.Science.Imaging;
 namespace Tract7dt.Science.Patches;
 
 /// <summary>
-/// The ePSF grid: the white frame cut into G×G cells (stages.md 2.4 and Part B 1.2–1.3).
+/// The ePSF grid: the white frame cut into G×G cells (docs/epsf.md §3 and docs/pipeline.md §6.1–§6.2).
 /// The last row and column of cells absorb the remainder, so the cells partition the
 /// frame exactly.
 /// </summary>

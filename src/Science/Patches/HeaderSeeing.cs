@@ -4,9 +4,9 @@ using Tract7dt.Science.Wcs;
 namespace Tract7dt.Science.Patches;
 
 /// <summary>
-/// The seeing FWHM a band's header gives, in pixels, for the fallback PSF (stages.md
-/// §4.3 step 4 with README fix #13: the documented units): <c>PEEING</c> [pix] when the
-/// keyword exists, else <c>SEEING</c> [arcsec] divided by the WCS pixel scale [arcsec/pix].
+/// The seeing FWHM a band's header gives, in pixels, for the fallback PSF
+/// (docs/fitting.md §3.3; README.md, Differences #13: the documented units): <c>PEEING</c>
+/// [pix] when the keyword exists, else <c>SEEING</c> [arcsec] divided by the WCS pixel scale [arcsec/pix].
 /// </summary>
 public static class HeaderSeeing
 {

@@ -7,7 +7,7 @@ using Tract7dt.Science.Imaging;
 namespace Tract7dt.Science.Patches;
 
 /// <summary>
-/// <c>patches.csv</c> and <c>patches.json</c> (outputs.md §7): one record per patch, in
+/// <c>patches.csv</c> and <c>patches.json</c> (docs/outputs.md §7): one record per patch, in
 /// the order of <see cref="PatchLayout.Build"/>, fields <see cref="Fields"/>. The JSON file
 /// is what later stages read.
 /// </summary>

@@ -7,7 +7,7 @@ using Tract7dt.Science.Imaging;
 namespace Tract7dt.Science.Patches;
 
 /// <summary>
-/// One band of a patch payload (stages.md Part B §2.3 <c>per_filter_patch</c>): ROI
+/// One band of a patch payload (docs/pipeline.md §7.2 <c>per_filter_patch</c>): ROI
 /// slices, row-major <c>[y·W + x]</c> with (0, 0) at the ROI corner (<c>x0_roi</c>, <c>y0_roi</c>).
 /// </summary>
 /// <param name="Band">FILTER value.</param>

@@ -8,7 +8,7 @@ using Tract7dt.Science.Logging;
 
 namespace Tract7dt.Science.Patches;
 
-/// <summary>Diagnostics settings of a patch fit (stages.md Part B §5.1).</summary>
+/// <summary>Diagnostics settings of a patch fit (docs/fitting.md §11).</summary>
 public sealed record PatchDiagnosticsSettings
 {
     public bool NoCutouts { get; init; }
@@ -57,7 +57,7 @@ public sealed record PatchRunSettings(PatchFitSettings Fit, PsfSettings Psf,
 public sealed record PatchRunResult(string Tag, int Sources, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, LoopOutcome> Outcomes);
 
 /// <summary>
-/// Fits one patch payload and writes its outputs (stages.md Part B §4, outputs.md §9):
+/// Fits one patch payload and writes its outputs (docs/fitting.md §2, docs/outputs.md §9):
 /// <c>&lt;tag&gt;/meta.json</c> (payload meta first, the full record after the fit),
 /// <c>&lt;tag&gt;_cat_fit.csv</c> (patch catalogue + PSF audit + fit columns), the patch
 /// overview and the source montages. Messages go to <paramref name="log"/> (the stage
@@ -131,7 +131,7 @@ public static class PatchRunner
             problems.Add(p);
             return p;
         };
-        // One line per optimiser step, as the original's patch log has (outputs.md §9.3).
+        // One line per optimiser step, as the original's patch log has (docs/outputs.md §9.3).
         var result = PatchFitter.Fit(bands, payload.Width, payload.Height, cat, fit, capture,
             (band, iter, step) => log.Info(string.Create(CultureInfo.InvariantCulture,
                 $"{(band.Length == 0 ? "" : $"[{band}] ")}opt iter {iter:00}  dlnp={FloatText.Repr(step.DLnP)} alpha={FloatText.Repr(step.Alpha)} lsqr_its={step.LsqrIterations} frozen_on_bound={step.FrozenOnBound}{StepLimiter(problems, step)}")));
@@ -213,7 +213,7 @@ public static class PatchRunner
         return owned;
     }
 
-    /// <summary>The payload meta (outputs.md §9.4 first version).</summary>
+    /// <summary>The payload meta (the first version of docs/outputs.md §9.4).</summary>
     public static JsonRecord BaseMeta(PatchDefinition def, int nSources) => new()
     {
         { "patch_tag", def.PatchTag },
@@ -229,7 +229,7 @@ public static class PatchRunner
     };
 
     /// <summary>
-    /// The patch catalogue as numbers (§4.5): positions from <c>x_pix_patch</c>/<c>y_pix_patch</c>
+    /// The patch catalogue as numbers (docs/fitting.md §5): positions from <c>x_pix_patch</c>/<c>y_pix_patch</c>
     /// rounded to single precision; <c>TYPE</c>, <c>ELL</c>, <c>THETA</c>, <c>Re</c> by exact
     /// name; <c>FLUX_&lt;b&gt;</c> matched case-insensitively (the last such column).
     /// </summary>
@@ -266,7 +266,7 @@ public static class PatchRunner
             t.Contains("Re") ? t.Numeric("Re") : null);
     }
 
-    /// <summary>Catalogue columns, then the patch/PSF-audit columns (§10.1), then the fit columns.</summary>
+    /// <summary>Catalogue columns, then the patch/PSF-audit columns (docs/outputs.md §10.1), then the fit columns.</summary>
     public static SourceTable ResultTable(SourceTable catalog, PatchDefinition def, PsfAuditSummary audit, FitTable fit)
     {
         int n = catalog.RowCount;
@@ -301,7 +301,7 @@ public static class PatchRunner
     }
 }
 
-/// <summary>The PSF audit of a patch (§4.3.4) and its output forms.</summary>
+/// <summary>The PSF audit of a patch (docs/fitting.md §3.7) and its output forms.</summary>
 public sealed class PsfAuditSummary
 {
     private PsfAuditSummary() { }
@@ -336,7 +336,7 @@ public sealed class PsfAuditSummary
         };
     }
 
-    /// <summary>Appends the audit keys of outputs.md §9.4 to a meta record.</summary>
+    /// <summary>Appends the audit keys of docs/outputs.md §9.4 to a meta record.</summary>
     public void AppendTo(JsonRecord meta)
     {
         meta.Add("psf_min_epsf_nstars_for_use", MinSetting);

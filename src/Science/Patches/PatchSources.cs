@@ -6,7 +6,7 @@ using Tract7dt.Science.Wcs;
 namespace Tract7dt.Science.Patches;
 
 /// <summary>
-/// The catalog as the patch stages see it (stages.md Part B §1.2, §2.2): the active
+/// The catalog as the patch stages see it (docs/pipeline.md §6.1, §7.1): the active
 /// (non-excluded) rows, renumbered in order, with their white-frame pixel positions.
 /// </summary>
 public sealed class PatchSources
@@ -134,7 +134,7 @@ public sealed class PatchSources
     }
 
     /// <summary>
-    /// The patch catalogue (§2.2 step 6): the given active rows with every column, then
+    /// The patch catalogue (docs/pipeline.md §7.1): the given active rows with every column, then
     /// <c>x_pix_white</c>, <c>y_pix_white</c>, <c>x_pix_patch</c>, <c>y_pix_patch</c>.
     /// The optional <paramref name="nuisanceRows"/> (into <see cref="Saturated"/>) follow the
     /// owned rows; they keep <c>excluded_any</c> = True, which is how the patch fit tells

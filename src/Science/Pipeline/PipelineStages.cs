@@ -31,7 +31,7 @@ public interface IPipelineStage
 
 /// <summary>
 /// The registered stage implementations and the CLI's way of running a command's stages
-/// (the graph itself is <see cref="StageTable"/>). Each stage reads only files, so any later
+/// (the graph itself is <see cref="StageTable"/>; docs/pipeline.md §1.1). Each stage reads only files, so any later
 /// stage can run in a new process.
 /// </summary>
 public static class PipelineStages
@@ -79,7 +79,7 @@ public static class PipelineStages
                 if (frame) log.Info($"Starting {DisplayName(stage.Id)}...");
                 var plan = StageRunner.Run(stage, context, question: false);
                 if (frame) log.Info($"Finished {DisplayName(stage.Id)} in {Seconds(sw)}s");
-                // The fit summary follows the merge in a full run.
+                // The fit summary follows the merge in a full run (docs/pipeline.md §1.1).
                 if (frame && stage.Id == StageId.Merge && plan.Skipped is null) Stages.FitSummary.Log(context);
             }
         }

@@ -3,7 +3,7 @@ using Tract7dt.Science.Config;
 namespace Tract7dt.Science.Pipeline;
 
 /// <summary>
-/// Where every stage reads and writes (outputs.md §2), from the resolved config. The
+/// Where every stage reads and writes (docs/outputs.md §2), from the resolved config. The
 /// original's folders keep their names and keys; <see cref="StateDir"/> is ours: the files
 /// that carry one stage's results to the next (the original kept them in memory), and the
 /// stamps and hash cache of the build graph.

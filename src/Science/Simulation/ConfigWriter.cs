@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Tract7dt.Science.Simulation;
 
-/// <summary>Writes the pipeline config (YAML, keys of spec config.md §8) that runs on a simulated set.</summary>
+/// <summary>Writes the pipeline config (YAML, keys of docs/config.md §8) that runs on a simulated set.</summary>
 internal static class ConfigWriter
 {
     public static void Write(Scene scene, string path)

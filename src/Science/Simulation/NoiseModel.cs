@@ -6,7 +6,7 @@ namespace Tract7dt.Science.Simulation;
 /// drawn as one Poisson count, the sky level is subtracted again (as a reduction pipeline
 /// does), and Gaussian read noise is added. Hence per-pixel variance, in ADU²:
 /// <c>SKYSIG² + max(signal, 0)/EGAIN</c> with <c>SKYSIG² = (SkyElectrons + ReadNoise²)/EGAIN²</c>,
-/// exactly the noise model the pipeline assumes (spec inputs.md §3.2).
+/// exactly the noise model the pipeline assumes (docs/inputs.md §3.2).
 /// </summary>
 /// <param name="Gain">Effective gain EGAIN, e⁻/ADU (&gt; 0).</param>
 /// <param name="SkyElectrons">Sky background per pixel, e⁻ (≥ 0).</param>

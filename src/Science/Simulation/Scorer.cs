@@ -81,7 +81,7 @@ public sealed record ScoreReport(int TruthSources, int Matched, double Completen
 }
 
 /// <summary>
-/// Compares a pipeline's final catalogue (spec outputs.md §11) with a simulation's truth.
+/// Compares a pipeline's final catalogue (docs/outputs.md §11) with a simulation's truth.
 /// Fluxes are compared in the pipeline's system: the expected fitted flux is the true flux
 /// times 10^(−0.4·(ZP_AUTO − ZP_true)) (truth column FLUX_EXP_&lt;band&gt;).
 /// </summary>

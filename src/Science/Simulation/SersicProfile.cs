@@ -8,7 +8,7 @@ namespace Tract7dt.Science.Simulation;
 /// measured along the major axis (pixels), smoothly truncated.
 /// </summary>
 /// <remarks>
-/// Conventions match the pipeline's catalogue (spec inputs.md §5.3): <see cref="Re"/> is the
+/// Conventions match the pipeline's catalogue (docs/inputs.md §5.3): <see cref="Re"/> is the
 /// half-light radius along the major axis in native pixels, <see cref="AxisRatio"/> = b/a =
 /// 1 − ELL, <see cref="ThetaDeg"/> is the major-axis angle in degrees counter-clockwise from +x
 /// (SExtractor THETA_IMAGE). The profile is tapered to zero between

@@ -150,7 +150,7 @@ public static class Simulator
     /// <summary>
     /// Marks sources whose (catalogue) position, rounded half-to-even, has a saturated pixel of
     /// this band inside the crop box within the saturation-cut radius: the rule of the
-    /// pipeline's LoadInputs (spec inputs.md §5.5), so truth says which rows it must exclude.
+    /// pipeline's LoadInputs (docs/inputs.md §5.5), so truth says which rows it must exclude.
     /// </summary>
     private static void FlagSaturation(Scene scene, CatalogWriter.Prepared catalog, List<(int X, int Y)> sat)
     {

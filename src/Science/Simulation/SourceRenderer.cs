@@ -14,7 +14,7 @@ internal readonly record struct Stamp(int X0, int Y0, int Width, int Height, flo
 /// <para><b>Pixel integration.</b> Every stamp value is the integral of the (PSF-convolved)
 /// surface brightness over the pixel's area [x−½, x+½)×[y−½, y+½), computed by sub-pixel
 /// midpoint sampling. The pipeline's forward model instead point-samples its models at pixel
-/// centres (spec tractor-core.md §1.1), but its PSF is the empirical PSF measured from these
+/// centres (docs/fitting.md §13.1), but its PSF is the empirical PSF measured from these
 /// very images, which already contains the pixel response; convolving a galaxy with that
 /// ePSF and sampling at centres is therefore the same quantity this renderer integrates.</para>
 /// <para><b>Stars:</b> the truncated PSF is evaluated on a 7×7 sub-grid per pixel within 4 px

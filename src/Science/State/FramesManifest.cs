@@ -93,7 +93,7 @@ public sealed record FramesManifest
         ?? throw new Tract7dtException(ErrorCodes.MissingPrerequisite, $"Band '{band}' is not in the frames manifest.");
 
     /// <summary>WCS of a band in the white frame: the file's WCS shifted by the crop corner.
-    /// Every world↔pixel conversion of the pipeline uses the first band's (stages.md Part B §0).</summary>
+    /// Every world↔pixel conversion of the pipeline uses the first band's (docs/pipeline.md §2).</summary>
     public TanWcs WhiteWcs(string? band = null)
     {
         var f = band is null ? Frames[0] : Frame(band);

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Tract7dt.Tests.Cli;
 
-/// <summary>The start-up sequence of pipeline commands (cli.md §2) and the utility commands, through the CLI.</summary>
+/// <summary>The start-up sequence of pipeline commands (docs/pipeline.md §1.3) and the utility commands, through the CLI.</summary>
 public sealed class CliConfigTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("t7d-cli");

@@ -14,7 +14,7 @@ public class ConfigDefaultsTests
         using var d = new TempConfigDir();
         var (cfg, warnings) = d.Load("");
         Assert.Empty(warnings);
-        // Spot checks against config.md §8, by dotted name (canonical text) and typed value.
+        // Spot checks against docs/config.md §8, by dotted name (canonical text) and typed value.
         var expected = new Dictionary<string, string>
         {
             ["inputs.tile_name"] = "\"your_tile_name\"",
@@ -102,7 +102,7 @@ public class ConfigDefaultsTests
     [Fact]
     public void KeyEnumerationIsCompleteAndOrdered()
     {
-        // 136 keys of the original (config.md §1) + 11 of the cluster section + 13 of ours:
+        // 136 keys of the original (docs/config.md §1) + 11 of the cluster section + 13 of ours:
         // epsf.smoothing_kernel, epsf.stack, epsf.reject_extended, epsf.background_star_subtract,
         // epsf.psf_field, epsf.cell_prior_stars, epsf.norm_core_fwhm, epsf.mask_neighbours,
         // patches.model_halo_sources, patch_run.psf_subpixel_shift, patch_run.photon_noise_errors,

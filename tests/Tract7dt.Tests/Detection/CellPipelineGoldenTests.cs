@@ -4,7 +4,7 @@ using Xunit;
 namespace Tract7dt.Tests.Detection;
 
 /// <summary>
-/// The ePSF stage's use of this module with the pipeline's defaults (stages.md 2.5.1, 2.6),
+/// The ePSF stage's use of this module with the pipeline's defaults (docs/epsf.md §4.1, §5),
 /// against the same steps done with numpy/scipy/SEP 1.2.1 in make_sep_fixtures.py.
 /// </summary>
 public class CellPipelineGoldenTests

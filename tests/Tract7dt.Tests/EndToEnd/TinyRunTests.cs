@@ -7,7 +7,7 @@ namespace Tract7dt.Tests.EndToEnd;
 
 /// <summary>
 /// GitHub issue "Stages 3–7": <c>tract7dt run</c> on <c>simulate --preset tiny</c> writes every
-/// output of outputs.md §2, keeps every input row in the final catalogue, and scores against
+/// output of docs/outputs.md §2, keeps every input row in the final catalogue, and scores against
 /// the truth with completeness ≥ 99 % of the non-excluded sources, star flux bias &lt; 1 % at
 /// S/N &gt; 50 and zero points within 0.015 mag in every band — jointly over bands and band by band.
 /// </summary>
@@ -77,7 +77,7 @@ public sealed class TinyRunTests(TinyRunFixture runs) : IClassFixture<TinyRunFix
                              "epsf.png", "epsf_growth_curve.png", "epsf_residual_diagnostics.png",
                              "used_stars.png", "extracted_stars.png" })
                     Need("EPSFs", b, Path.GetFileName(c), f);
-                // written only with the per-star annulus on (outputs.md §6.4); the simulated config turns it off
+                // written only with the per-star annulus on (docs/outputs.md §6.4); the simulated config turns it off
                 if (localBkg) Need("EPSFs", b, Path.GetFileName(c), "star_local_background_diagnostics.png");
                 else if (File.Exists(Path.Combine(c, "star_local_background_diagnostics.png")))
                     missing.Add($"(unexpected) EPSFs/{b}/{Path.GetFileName(c)}/star_local_background_diagnostics.png");

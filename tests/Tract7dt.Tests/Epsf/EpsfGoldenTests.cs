@@ -8,7 +8,7 @@ namespace Tract7dt.Tests.Epsf;
 /// <summary>
 /// Same stars, same settings as photutils 1.6's EPSFBuilder (fixtures from
 /// tools/fixtures/epsf/make_epsf_golden.py). photutils 1.6 rescales the ePSF after every
-/// step so that the flux inside r = 5.5 pixels is 1 (2.3 does not: spec L5 "no effect"),
+/// step so that the flux inside r = 5.5 pixels is 1 (2.3 does not; docs/epsf.md §7.3),
 /// so arrays are compared after unit-sum normalisation and fluxes as ratios between stars.
 /// </summary>
 public class EpsfGoldenTests(ITestOutputHelper output)

@@ -15,7 +15,7 @@ public class EpsfPostProcessTests
         a[4 * n + 5] = double.PositiveInfinity;
         var p = EpsfPostProcess.Finish(a, n, 1, 55);
         Assert.Equal(55, p.Size);
-        // rows/columns 4..58 are kept (spec 2.8 step 2)
+        // rows/columns 4..58 are kept (docs/epsf.md §8 step 2)
         double sum = 0;
         for (int j = 4; j <= 58; j++) for (int i = 4; i <= 58; i++) sum += (float)a[j * n + i] is var f && float.IsFinite(f) ? f : 0;
         Assert.Equal(0f, p.Data[0]);

@@ -7,9 +7,9 @@ namespace Tract7dt.Tests.Optimization;
 
 /// <summary>
 /// The optimizer's fast paths against plain references: the one-pass banded product of
-/// <see cref="JacobianSystem"/> against a dense matrix built straight from the spec's
-/// rules (§6.2), block trimming, LSQR on the banded system against dense least squares,
-/// and the line search's reuse of lnP for repeated candidates against a full §6.5 walk.
+/// <see cref="JacobianSystem"/> against a dense matrix built straight from the
+/// rules of docs/fitting.md §18.2, block trimming, LSQR on the banded system against dense least squares,
+/// and the line search's reuse of lnP for repeated candidates against a full walk (docs/fitting.md §18.5).
 /// </summary>
 public class FastPathTests
 {
@@ -92,7 +92,7 @@ public class FastPathTests
         return (new PatchesOnly(w, h, e), cols);
     }
 
-    /// <summary>The scaled matrix of §6.2, dense, computed directly from the patches.</summary>
+    /// <summary>The scaled matrix of docs/fitting.md §18.2, dense, computed directly from the patches.</summary>
     private static Matrix<double> Dense(PatchesOnly p, List<DerivativePatch>[] cols)
     {
         int rows = 0;
@@ -325,7 +325,7 @@ public class FastPathTests
         var opt = new ConstrainedOptimizer { ReferenceLineSearch = true };
         var step = opt.Step(counting);
 
-        // Reference §6.5 walk over the full candidate list, every candidate evaluated afresh.
+        // Reference walk (docs/fitting.md §18.5) over the full candidate list, every candidate evaluated afresh.
         var lower = new double[np]; var upper = new double[np]; var maxStep = new double[np];
         var check = Make();
         check.GetBounds(lower, upper);

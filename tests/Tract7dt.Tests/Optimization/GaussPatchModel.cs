@@ -7,7 +7,7 @@ namespace Tract7dt.Tests.Optimization;
 /// A test forward model with the Tractor's parameter names and bounds, built by a
 /// <see cref="PatchModelFactory"/>: a circular Gaussian PSF of width <see cref="PsfSigma"/>
 /// (the PSF object is ignored); stars are the PSF, galaxies an elliptical Gaussian of
-/// covariance re²·TTᵀ/2 (tractor-core.md §2.3 basis; the Sérsic index widens it by
+/// covariance re²·TTᵀ/2 (docs/fitting.md §14.3 basis; the Sérsic index widens it by
 /// (n/3)^0.2) convolved with the PSF. Every source is rendered on the whole image.
 /// Position and shape derivatives are central differences; flux and sky exact.
 /// </summary>

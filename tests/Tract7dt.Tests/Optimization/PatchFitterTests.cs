@@ -52,7 +52,7 @@ public class ApertureAndInitTests
         }
     }
 
-    [Theory] // tractor-core.md Appendix A.2
+    [Theory] // docs/fitting.md §20
     [InlineData(3.0, 0.8, 0.0, 1.09861228866811, 0.117783035656384, 0.0)]
     [InlineData(3.0, 0.5, 30.0, 1.09861228866811, 0.202732554054082, -0.351143083969874)]
     [InlineData(1.5, 0.25, -60.0, 0.405465108108164, -0.458145365937077, 0.793531051055254)]

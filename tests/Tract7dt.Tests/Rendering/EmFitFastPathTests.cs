@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace Tract7dt.Tests.Rendering;
 
-/// <summary>The EM fit of a mixture to a stamp (§3.3), SIMD version vs the scalar loop it replaced.</summary>
+/// <summary>The EM fit of a mixture to a stamp (docs/fitting.md §15.3), SIMD version vs the scalar loop it replaced.</summary>
 public class EmFitFastPathTests(ITestOutputHelper log)
 {
     /// <summary>
@@ -80,7 +80,7 @@ public class EmFitFastPathTests(ITestOutputHelper log)
                 for (int k = 0; k < n; k++)
                 {
                     double det = cxx[k] * cyy[k] - cxy[k] * cxy[k];
-                    if (!(det > 0)) return new GaussianMixture(w, mx, my, cxx, cxy, cyy); // silent stop (§3.3)
+                    if (!(det > 0)) return new GaussianMixture(w, mx, my, cxx, cxy, cyy); // silent stop (docs/fitting.md §15.3)
                     i00[k] = cyy[k] / det; i01[k] = -cxy[k] / det; i11[k] = cxx[k] / det;
                     sc[k] = w[k] / (2 * Math.PI * Math.Sqrt(det));
                 }

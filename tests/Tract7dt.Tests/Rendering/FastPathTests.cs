@@ -79,7 +79,7 @@ public class FastPathTests
             var got = GalaxyRenderer.Render(p, cov, nre * re, x, y, w, h, psf);
             AssertSame(want, got);
             if (want is null) continue;
-            // The shape-derivative step renders on the nominal patch's extent (§4.6).
+            // The shape-derivative step renders on the nominal patch's extent (docs/fitting.md §16.6).
             var mask = new PixelBox(X0: want.X0, X1: want.X0 + want.W, Y0: want.Y0, Y1: want.Y0 + want.H);
             var cov2 = EllipseESoft.FromRAbPhi(re * 1.01, ab, phi).UnitPixelCovariance(Matrix2.Identity);
             AssertSame(ReferenceGalaxyRenderer.RenderOnMask(p, cov2, x, y, mask, psf), GalaxyRenderer.RenderOnMask(p, cov2, x, y, mask, psf));

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Tract7dt.Tests.Rendering;
 
-/// <summary>Check values of tractor-core.md Appendix A and analytic properties of the profiles.</summary>
+/// <summary>Check values (docs/fitting.md §20) and analytic properties of the profiles.</summary>
 public class ProfileAndPsfTests
 {
     /// <summary>Appendix A.1 prints 10 significant digits (amplitudes) / 6 (variances).</summary>
@@ -75,7 +75,7 @@ public class ProfileAndPsfTests
     [Fact]
     public void EM_fit_of_the_gaussian_fallback_matches_appendix_A5()
     {
-        // 51×51 Gaussian stamp of FWHM 4 (stages.md §4.3.2), N = 4.
+        // 51×51 Gaussian stamp of FWHM 4 (docs/fitting.md §3.5), N = 4.
         double s = 4.0 / 2.3548200450309493;
         int r = 25, n = 2 * r + 1;
         var raw = new double[n * n]; double sum = 0;

@@ -16,10 +16,10 @@ namespace Tract7dt.Tests.Rendering;
 internal static class ReferenceGalaxyRenderer
 {
     /// <summary>
-    /// Nominal unit-flux patch of a galaxy (§4.3–4.5), or null if nothing is drawn.
+    /// Nominal unit-flux patch of a galaxy (docs/fitting.md §16.3–§16.5), or null if nothing is drawn.
     /// </summary>
     /// <param name="profile">Unit-r_e profile mixture.</param>
-    /// <param name="unitCov">Pixel covariance per unit profile variance (T Tᵀ, §2.4).</param>
+    /// <param name="unitCov">Pixel covariance per unit profile variance (T Tᵀ, docs/fitting.md §14.4).</param>
     /// <param name="radiusPix">nre·re/pixscale [px] (box size rule).</param>
     public static ImagePatch? Render(ProfileMixture profile, Cov2 unitCov, double radiusPix, double px, double py,
                                      int width, int height, IPsf psf)
@@ -33,7 +33,7 @@ internal static class ReferenceGalaxyRenderer
     }
 
     /// <summary>
-    /// The model-mask variant (§4.6), used for shape-derivative steps: the patch is rendered on
+    /// The model-mask variant (docs/fitting.md §16.6), used for shape-derivative steps: the patch is rendered on
     /// exactly <paramref name="mask"/>. For analytic PSFs it equals the nominal evaluation on
     /// that box.
     /// </summary>
@@ -102,7 +102,7 @@ internal static class ReferenceGalaxyRenderer
     }
 
     /// <summary>
-    /// Steps 4–5 of §4.5: hybrid split, analytic FT of the FFT set times the stamp's DFT,
+    /// Steps 4–5 of docs/fitting.md §16.5: hybrid split, analytic FT of the FFT set times the stamp's DFT,
     /// inverse real FFT, f32, Lanczos shift by (mux, muy). Writes sz×sz into <paramref name="g"/>;
     /// returns the amplitudes of the analytic (MoG) set, or null if it is empty.
     /// </summary>
@@ -175,7 +175,7 @@ internal static class ReferenceGalaxyRenderer
         return mogAmp;
     }
 
-    /// <summary>Step 7 of §4.5: adds the MoG set ⊗ PSF mixture on the patch's grid (f32 += f64).</summary>
+    /// <summary>Step 7 of docs/fitting.md §16.5: adds the MoG set ⊗ PSF mixture on the patch's grid (f32 += f64).</summary>
     private static void AddMixture(ImagePatch patch, double[] mogAmp, ProfileMixture profile, Cov2 unitCov,
                                    double px, double py, GaussianMixture psfMix)
     {

@@ -10,7 +10,7 @@ namespace Tract7dt.Tests.Stages;
 
 /// <summary>
 /// GaiaAugmentation on hand-made catalogs in a 540×540 frame with a 0.5"/px TAN WCS, so every
-/// expected row, box and flux follows from the rules of stages.md 1b.2.
+/// expected row, box and flux follows from the rules of docs/pipeline.md §4.2.
 /// </summary>
 public sealed class AugmentGaiaUnitTests : IDisposable
 {

@@ -7,7 +7,7 @@ namespace Tract7dt.Tests.Stages;
 
 /// <summary>
 /// Cell-level pieces of BuildEpsf on noise-free synthetic cells: star selection rules and
-/// their order (stages.md 2.6), the per-star plot's label check, the Python-style JSON.
+/// their order (docs/epsf.md §5), the per-star plot's label check, the Python-style JSON.
 /// </summary>
 public class BuildEpsfCellTests
 {

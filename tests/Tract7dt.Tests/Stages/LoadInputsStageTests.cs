@@ -101,7 +101,7 @@ public sealed class LoadInputsStageTests(LoadInputsFixture data)
         for (int y = 0; y < m.Height; y++)
             for (int x = 0; x < W; x++)
             {
-                // Direct formula (stages.md 1.7 with fix #12): w = 1/(SKYSIG·s)² on good pixels.
+                // Direct formula (docs/pipeline.md §3.5; README.md, Differences #12): w = 1/(SKYSIG·s)² on good pixels.
                 float num = 0, den = 0;
                 int good = 0;
                 for (int b = 0; b < raws.Length; b++)

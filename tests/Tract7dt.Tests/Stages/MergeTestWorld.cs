@@ -44,7 +44,7 @@ public sealed class SimulatedInputs : IDisposable
 /// A work dir whose upstream stages are played by the test: frames.json (from the simulated
 /// FITS headers), the Gaia-augmented base catalog with exclusion flags (IDs made all-digit
 /// with leading zeros, injected <c>gaia_…</c> rows), catalog_state.json, patches.json, and
-/// for every patch a <c>_cat_fit.csv</c> with the columns of outputs.md §10 whose fitted
+/// for every patch a <c>_cat_fit.csv</c> with the columns of docs/outputs.md §10 whose fitted
 /// values are the simulator's truth (positions in the white frame, expected scaled fluxes),
 /// each with a RunPatches-style stamp. <see cref="FitPlan"/> stands in for RunPatches.Plan.
 /// </summary>

@@ -38,7 +38,7 @@ public sealed class RunPatchesStageTests(PatchStageWorld world)
             // the owned rows are reported; the halo and saturated rows after them are only modelled
             Assert.Equal(PatchRunner.OwnedRows(payload.Catalog, tag), fit.RowCount);
             var names = fit.ColumnNames.ToList();
-            // Catalogue columns first, unchanged, then the audit and fit columns in spec order.
+            // Catalogue columns first, unchanged, then the audit and fit columns in the order of docs/outputs.md §10.
             Assert.Equal(payload.Catalog.ColumnNames, names.Take(payload.Catalog.Columns.Count));
             for (int i = 0; i < fit.RowCount; i++) Assert.Equal(payload.Catalog.Text("ID", i), fit.Text("ID", i));
             int at = names.IndexOf("patch_tag");

@@ -30,10 +30,10 @@ public sealed record OptimizerStep(double DLnP, double[] Direction, double Alpha
     int LsqrIterations, int FrozenOnBound, double LogProb);
 
 /// <summary>
-/// The Tractor's ConstrainedOptimizer (tractor-core.md §6): one <see cref="Step"/> = build
+/// The Tractor's ConstrainedOptimizer (docs/fitting.md §18): one <see cref="Step"/> = build
 /// the column-scaled weighted Jacobian, solve the linearised problem with LSQR, walk the
 /// bound- and max-step-aware candidate multipliers and keep the best lnP. Also the
-/// uncertainties of §7 and a covariance-aware marginal variance (<see cref="Variances"/>).
+/// uncertainties of docs/fitting.md §19 and a covariance-aware marginal variance (<see cref="Variances"/>).
 /// </summary>
 /// <remarks>
 /// <para>Our fixes: zero-weight pixels are absent (a NaN datum or derivative there is
@@ -100,7 +100,7 @@ public sealed class ConstrainedOptimizer
     private int[] _groups = [];
 
     /// <summary>
-    /// Walk the reference's whole multiplier list 2⁻¹⁰ … 2 upwards (tractor-core.md §6.5),
+    /// Walk the reference's whole multiplier list 2⁻¹⁰ … 2 upwards (docs/fitting.md §18.5),
     /// rendering every candidate, instead of starting at α = 1 (ours, the default: about 3
     /// renders per step instead of 12, at the same fitted values within the fit's noise).
     /// </summary>
@@ -174,7 +174,7 @@ public sealed class ConstrainedOptimizer
         if (frozen > 0)
             for (int j = 0; j < np; j++)
                 if (!_system.IsActive(j)) direction[j] = 0;
-        // Line search (§6.5). First along the direction with each over-long source capped on its
+        // Line search (docs/fitting.md §18.5). First along the direction with each over-long source capped on its
         // own (StepCandidates.CapPerGroup); if that finds nothing, along the solver's direction
         // with the reference's rule, so a step is never worse than the reference's.
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -276,7 +276,7 @@ public sealed class ConstrainedOptimizer
     /// <summary>
     /// Uncertainties at the current parameters (no step is taken).
     /// <paramref name="diagonal"/> (length = parameter count) receives the reference's
-    /// var_j = 1 / Σ (E·∂M/∂p_j)², +∞ for a parameter without derivatives (§7).
+    /// var_j = 1 / Σ (E·∂M/∂p_j)², +∞ for a parameter without derivatives (docs/fitting.md §19).
     /// For each index in <paramref name="marginalFor"/>, <paramref name="marginal"/> receives
     /// the covariance-aware variance of <see cref="CouplingCovariance"/> (NaN when the
     /// coupled block is singular or the parameter has no derivatives).

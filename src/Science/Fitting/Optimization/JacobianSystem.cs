@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Tract7dt.Science.Fitting.Optimization;
 
 /// <summary>
-/// The weighted Jacobian J_E (tractor-core.md §6.2) of one optimizer call, stored as
+/// The weighted Jacobian J_E (docs/fitting.md §18.2) of one optimizer call, stored as
 /// rectangular blocks: column j is a list of (image, clipped rectangle) blocks whose
 /// values are <c>E · ∂M/∂p_j</c> in f32, exactly as the reference forms them. Rows are
 /// the pixels of all images laid end to end (image n starts at <see cref="RowOffset"/>),
@@ -76,7 +76,7 @@ internal sealed class JacobianSystem : ILinearOperator
         public int SharedStride;
     }
 
-    /// <summary>Entries with |val/s_j| at or below this are dropped (reference §6.2).</summary>
+    /// <summary>Entries with |val/s_j| at or below this are dropped (docs/fitting.md §18.2).</summary>
     public const double DropThreshold = 1e-8;
 
     private Block[] _blocks = new Block[64];

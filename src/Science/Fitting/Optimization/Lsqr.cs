@@ -52,7 +52,7 @@ public enum LsqrStop
 
 /// <summary>
 /// LSQR (Paige &amp; Saunders 1982) for min ‖Ax − b‖ with damp = 0, in f64, following the
-/// recurrences and stopping tests of tractor-core.md §6.3 (those of SciPy's lsqr, which
+/// recurrences and stopping tests of docs/fitting.md §18.3 (those of SciPy's lsqr, which
 /// the Tractor calls). The work vectors are kept between calls.
 /// </summary>
 /// <remarks>

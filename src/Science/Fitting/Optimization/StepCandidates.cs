@@ -3,7 +3,7 @@ using Tract7dt.Science.Fitting;
 namespace Tract7dt.Science.Fitting.Optimization;
 
 /// <summary>
-/// The candidate parameter vectors of one line search (tractor-core.md §6.4): for each
+/// The candidate parameter vectors of one line search (docs/fitting.md §18.4): for each
 /// step multiplier α in increasing order, shorten α so that no parameter moves by more
 /// than its max step and none leaves its bounds, then clamp. Plus our fix #2: a
 /// parameter that sits on a bound with its step pointing outward is frozen.
@@ -106,7 +106,7 @@ public static class StepCandidates
 
     /// <summary>
     /// Group of each parameter: the index of its source for <c>catalog.source&lt;i&gt;.…</c>
-    /// names (the Tractor's naming, tractor-core.md §1.4), −1 for everything else.
+    /// names (the Tractor's naming, docs/fitting.md §13.4), −1 for everything else.
     /// </summary>
     public static int[] SourceGroups(IFitProblem problem)
     {

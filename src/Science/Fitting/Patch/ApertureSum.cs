@@ -5,7 +5,7 @@ namespace Tract7dt.Science.Fitting.Patch;
 
 /// <summary>
 /// SEP's circular aperture sum with 5×5 sub-pixel sampling at the edge, no background,
-/// masked pixels replaced by the mean of the unmasked ones (stages.md §4.5.1).
+/// masked pixels replaced by the mean of the unmasked ones (docs/fitting.md §5.1).
 /// </summary>
 public static class ApertureSum
 {

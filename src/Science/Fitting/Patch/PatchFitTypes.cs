@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Fitting.Patch;
 
 /// <summary>
-/// One band of a patch as the fit receives it (stages.md §4.4). All bands share the
+/// One band of a patch as the fit receives it (docs/fitting.md §4). All bands share the
 /// patch size <c>Width × Height</c>; pixel (x, y) is element <c>[y·Width + x]</c>.
 /// </summary>
 /// <param name="Name">Band name (the <c>FILTER</c> value), e.g. <c>m425</c>.</param>
@@ -24,7 +24,7 @@ public sealed record PatchImage(string Band, int Width, int Height, float[] Data
     double SourceVariancePerCount = 0, double FluxModelError = 0, double Sky = 0, bool SkyFixed = false);
 
 /// <summary>
-/// Initial state of one source (stages.md §4.5): position in patch pixels, one flux per
+/// Initial state of one source (docs/fitting.md §5): position in patch pixels, one flux per
 /// image (in the order of the images given to the factory), and for galaxies the soft
 /// ellipse (logre [ln px], ee1, ee2) and Sérsic index. <paramref name="FixedPosition"/>: the
 /// factory keeps X and Y fixed (nuisance sources at their catalogue position; only the
@@ -46,7 +46,7 @@ public delegate IFitProblem PatchModelFactory(IReadOnlyList<PatchImage> images, 
 /// <summary>
 /// The patch catalogue as numbers (the stage parses text; unparseable → NaN).
 /// Null arrays mean the column is absent, which the initial-value rules distinguish
-/// from a blank value (§4.5).
+/// from a blank value (docs/fitting.md §5).
 /// </summary>
 /// <param name="X">Patch-local x [pix].</param>
 /// <param name="Y">Patch-local y [pix].</param>
@@ -66,7 +66,7 @@ public sealed record PatchCatalog(double[] X, double[] Y, string?[]? Type,
     public int Count => X.Length;
 }
 
-/// <summary>Patch-run settings read by the fit (stages.md §4.1; pipeline-config defaults).</summary>
+/// <summary>Patch-run settings read by the fit (docs/fitting.md §1; pipeline-config defaults).</summary>
 public sealed record PatchFitSettings
 {
     /// <summary><c>patch_run.enable_multi_band_simultaneous_fitting</c>.</summary>
@@ -99,7 +99,7 @@ public sealed record PatchFitSettings
     public double Y0Roi { get; init; }
 }
 
-/// <summary>The optimizer loop's outcome for one fit (stages.md §4.7).</summary>
+/// <summary>The optimizer loop's outcome for one fit (docs/fitting.md §7).</summary>
 /// <param name="LastChange">How much each parameter moved in the last step that improved lnP
 /// (null when none did); gives each source its own convergence (<see cref="PatchFitter.SettledFraction"/>).</param>
 public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp, double[]? LastChange = null);

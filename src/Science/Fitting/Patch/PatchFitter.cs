@@ -4,13 +4,13 @@ using Tract7dt.Science.Fitting.Optimization;
 
 namespace Tract7dt.Science.Fitting.Patch;
 
-/// <summary>Result of one patch fit: the fit columns (stages.md §4.9 / §4.10) and the loop outcomes.</summary>
+/// <summary>Result of one patch fit: the fit columns (docs/fitting.md §9 / §10) and the loop outcomes.</summary>
 /// <param name="Table">Fit columns only, one row per catalogue source (the stage prepends the catalogue and PSF-audit columns).</param>
 /// <param name="Outcomes">Multi-band: one entry keyed by the empty string; single-band: one per band.</param>
 public sealed record PatchFitResult(FitTable Table, IReadOnlyDictionary<string, LoopOutcome> Outcomes);
 
 /// <summary>
-/// Fits one patch (stages.md Part B §4.4–4.10): images with inverse errors, the initial
+/// Fits one patch (docs/fitting.md §4–§10): images with inverse errors, the initial
 /// catalogue, the optimizer loop with its convergence flags, flux errors, and the result
 /// columns — jointly over all bands, or band by band. A pure function of its inputs.
 /// </summary>
@@ -106,7 +106,7 @@ public static partial class PatchFitter
     public const double SettledFraction = 0.1;
 
     /// <summary>
-    /// The optimizer loop of §4.7: at most <c>n_opt_iters</c> calls; converged at the first
+    /// The optimizer loop of docs/fitting.md §7: at most <c>n_opt_iters</c> calls; converged at the first
     /// dlnp &lt; <c>dlnp_stop</c>; hit_max_iters = not converged and niters ≥ max(1, n − margin).
     /// </summary>
     public static LoopOutcome RunLoop(ConstrainedOptimizer optimizer, IFitProblem problem, PatchFitSettings s,
@@ -214,7 +214,7 @@ public static partial class PatchFitter
             }
         }
 
-        // Errors (§4.8 plus the covariance-aware column); a failure leaves NaN (the reference warns and continues).
+        // Errors (docs/fitting.md §8 plus the covariance-aware column); a failure leaves NaN (the reference warns and continues).
         var diag = new double[np];
         var cols = fluxCols.Select(f => f.Col).ToArray();
         var marg = new double[cols.Length];
@@ -383,7 +383,7 @@ public static partial class PatchFitter
     }
 
     /// <summary>
-    /// Output shape (§4.9): r_e = e^logre, q = (1−e)/(1+e) with e = 1 − e^(−|ee|),
+    /// Output shape (docs/fitting.md §9): r_e = e^logre, q = (1−e)/(1+e) with e = 1 − e^(−|ee|),
     /// φ = (−θ·180/π) mod 180 (Python's floored modulo), θ = atan2(ee2, ee1)/2.
     /// </summary>
     public static (double Re, double Q, double PhiDeg) ShapeOut(double logre, double ee1, double ee2)

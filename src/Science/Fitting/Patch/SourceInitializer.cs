@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Fitting.Patch;
 
 /// <summary>
-/// The initial model of a patch (stages.md Part B §4.5): type mapping with the
+/// The initial model of a patch (docs/fitting.md §5): type mapping with the
 /// <c>gal_model</c> fallback, fluxes from <c>FLUX_&lt;band&gt;</c> or the aperture sum,
 /// the soft ellipse from ELL/THETA/Re and the Sérsic start.
 /// </summary>

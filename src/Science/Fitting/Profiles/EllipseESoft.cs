@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Fitting.Profiles;
 
 /// <summary>
-/// The Tractor's "soft" ellipse (tractor-core.md §2.3): <c>(logre, ee1, ee2)</c>, all
+/// The Tractor's "soft" ellipse (docs/fitting.md §14.3): <c>(logre, ee1, ee2)</c>, all
 /// unbounded, so an optimizer can step freely. <c>re = exp(logre)</c> is the half-light
 /// radius along the major axis in arcsec (= pixels at 1″/px); <c>|ee|</c> is a softened
 /// ellipticity mapped to <c>e = 1 − exp(−|ee|) ∈ [0, 1)</c>.
@@ -51,7 +51,7 @@ public readonly record struct EllipseESoft(double LogRe, double Ee1, double Ee2)
     }
 
     /// <summary>
-    /// Pixel-space covariance per unit profile variance, <c>T Tᵀ</c> (§2.4), where
+    /// Pixel-space covariance per unit profile variance, <c>T Tᵀ</c> (docs/fitting.md §14.4), where
     /// <c>T = CD⁻¹·G</c> maps unit-r_e profile coordinates to pixels.
     /// </summary>
     /// <param name="pixelsPerArcsec">CD⁻¹ in pixels per arcsec, row-major [a b; c d]

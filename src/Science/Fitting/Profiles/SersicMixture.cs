@@ -4,7 +4,7 @@ namespace Tract7dt.Science.Fitting.Profiles;
 internal sealed record SersicRange(double Lo, double Hi, double[] Grid, double[,] Amplitudes, double[,] Variances);
 
 /// <summary>
-/// Sersic profile mixtures as a function of the index n (tractor-core.md §2.6): per range,
+/// Sersic profile mixtures as a function of the index n (docs/fitting.md §14.6): per range,
 /// not-a-knot cubic splines through the tabulated amplitudes and log-variances, evaluated at
 /// n clamped to [<see cref="MinN"/>, <see cref="MaxN"/>]; normalised; a delta core added for
 /// n &gt; 1; components sorted by variance.

@@ -10,12 +10,12 @@ namespace Tract7dt.Science.Fitting.Rendering;
 
 /// <summary>
 /// Renders unit-flux galaxy patches (a circular profile mixture sheared into pixel space and
-/// convolved with the PSF) by the reference's rules (tractor-core.md §4.3–4.6).
+/// convolved with the PSF) by the reference's rules (docs/fitting.md §16.3–§16.6).
 /// </summary>
 public static class GalaxyRenderer
 {
     /// <summary>
-    /// Box half-size h (§4.3): max(1, R) capped at the distance to the farthest image edge + 1,
+    /// Box half-size h (docs/fitting.md §16.3): max(1, R) capped at the distance to the farthest image edge + 1,
     /// raised to the PSF radius, then ceil. <paramref name="radiusPix"/> = nre·re/pixscale [px].
     /// </summary>
     public static int HalfSize(double radiusPix, double px, double py, int width, int height, double psfRadius)
@@ -28,7 +28,7 @@ public static class GalaxyRenderer
         return c > 1 << 20 ? 1 << 20 : (int)c;
     }
 
-    /// <summary>The clipped box for half-size h (§4.3), or null if it misses the image.</summary>
+    /// <summary>The clipped box for half-size h (docs/fitting.md §16.3), or null if it misses the image.</summary>
     public static PixelBox? Box(double px, double py, int h, int width, int height)
     {
         double xlo = Math.Floor(px - h), xhi = Math.Ceiling(px + h + 1);
@@ -39,10 +39,10 @@ public static class GalaxyRenderer
     }
 
     /// <summary>
-    /// Nominal unit-flux patch of a galaxy (§4.3–4.5), or null if nothing is drawn.
+    /// Nominal unit-flux patch of a galaxy (docs/fitting.md §16.3–§16.5), or null if nothing is drawn.
     /// </summary>
     /// <param name="profile">Unit-r_e profile mixture.</param>
-    /// <param name="unitCov">Pixel covariance per unit profile variance (T Tᵀ, §2.4).</param>
+    /// <param name="unitCov">Pixel covariance per unit profile variance (T Tᵀ, docs/fitting.md §14.4).</param>
     /// <param name="radiusPix">nre·re/pixscale [px] (box size rule).</param>
     public static ImagePatch? Render(ProfileMixture profile, Cov2 unitCov, double radiusPix, double px, double py,
                                      int width, int height, IPsf psf)
@@ -56,7 +56,7 @@ public static class GalaxyRenderer
     }
 
     /// <summary>
-    /// The model-mask variant (§4.6), used for shape-derivative steps: the patch is rendered on
+    /// The model-mask variant (docs/fitting.md §16.6), used for shape-derivative steps: the patch is rendered on
     /// exactly <paramref name="mask"/>. For analytic PSFs it equals the nominal evaluation on
     /// that box.
     /// </summary>
@@ -102,7 +102,7 @@ public static class GalaxyRenderer
         return patch;
     }
 
-    /// <summary>Smallest power of two ≥ 2h (§3.4: 2^ceil(log2(2h))).</summary>
+    /// <summary>Smallest power of two ≥ 2h (docs/fitting.md §15.4: 2^ceil(log2(2h))).</summary>
     public static int FftSize(int h) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, 2 * h));
 
     private static GaussianMixture RequireMixture(IPsf psf) =>
@@ -143,7 +143,7 @@ public static class GalaxyRenderer
     }
 
     /// <summary>
-    /// Steps 4–5 of §4.5: hybrid split, analytic FT of the FFT set times the stamp's DFT,
+    /// Steps 4–5 of docs/fitting.md §16.5: hybrid split, analytic FT of the FFT set times the stamp's DFT,
     /// inverse real FFT, f32, Lanczos shift by (mux, muy). The sz×sz result goes to
     /// <c>ws.G</c>, valid (and bit-identical to the full computation) on the columns
     /// [gx0, gx1) of the rows [gy0, gy1), the only part the callers read; the MoG set's
@@ -210,7 +210,7 @@ public static class GalaxyRenderer
 
     /// <summary>
     /// re + i·im = F · P̂ on the half spectrum, F[r][c] = Σ_k a'_k exp(−2π²(C_xx v² + 2 C_xy v w
-    /// + C_yy w²)), C = v_k · unitCov (§4.5 step 5), components summed in order. The exponent is
+    /// + C_yy w²)), C = v_k · unitCov (docs/fitting.md §16.5 step 5), components summed in order. The exponent is
     /// formed from the same operands in the same order as the direct formula; the exponentials
     /// are evaluated a SIMD vector of columns at a time (<see cref="Vector.Exp(Vector{double})"/>,
     /// within ~1 ulp of <see cref="Math.Exp"/>: F agrees with the scalar formula to ~5e-16
@@ -278,7 +278,7 @@ public static class GalaxyRenderer
         }
     }
 
-    /// <summary>Step 7 of §4.5: adds the MoG set ⊗ PSF mixture on the patch's grid (f32 += f64).</summary>
+    /// <summary>Step 7 of docs/fitting.md §16.5: adds the MoG set ⊗ PSF mixture on the patch's grid (f32 += f64).</summary>
     private static void AddMixture(ImagePatch patch, RenderWorkspace ws, ProfileMixture profile, Cov2 unitCov,
                                    double px, double py, GaussianMixture psfMix)
     {

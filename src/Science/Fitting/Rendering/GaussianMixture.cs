@@ -29,7 +29,7 @@ public sealed class GaussianMixture
     /// <summary>
     /// Adds the mixture, evaluated at the integer pixel centres of the box
     /// <c>[x0, x0 + w) × [y0, y0 + h)</c> with every mean shifted by (<paramref name="fx"/>,
-    /// <paramref name="fy"/>), into <paramref name="dst"/> (row-major w×h), in f64 (§3.1).
+    /// <paramref name="fy"/>), into <paramref name="dst"/> (row-major w×h), in f64 (docs/fitting.md §15.1).
     /// Each component is cut at Mahalanobis distance 10 (d² ≥ 100 adds nothing); a component
     /// with a non-positive determinant is skipped (it has no density).
     /// </summary>
@@ -65,7 +65,7 @@ public sealed class GaussianMixture
     /// <summary>
     /// The convolution of a galaxy mixture (components (a_k, mean (px, py), C_k)) with this PSF
     /// mixture: component j·K + k has amplitude a_k b_j, mean (px, py) + μ_j and covariance
-    /// C_k + P_j (§4.4).
+    /// C_k + P_j (docs/fitting.md §16.4).
     /// </summary>
     public GaussianMixture ConvolveWith(ReadOnlySpan<double> galAmp, ReadOnlySpan<Cov2> galCov, double px, double py)
     {

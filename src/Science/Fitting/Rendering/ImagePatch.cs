@@ -1,7 +1,7 @@
 namespace Tract7dt.Science.Fitting.Rendering;
 
 /// <summary>
-/// A rectangle of model values: element [r·W + c] is image pixel (X0 + c, Y0 + r) (§4.1).
+/// A rectangle of model values: element [r·W + c] is image pixel (X0 + c, Y0 + r) (docs/fitting.md §16.1).
 /// It may extend past the image; it is clipped when added or used.
 /// </summary>
 public sealed class ImagePatch
@@ -38,7 +38,7 @@ public sealed class ImagePatch
 
     /// <summary>
     /// (a − b)·k on the bounding box of both footprints (each operand on its own footprint,
-    /// zero elsewhere), computed in f64 and rounded to f32 (§4.1). <paramref name="b"/> may be null (= 0).
+    /// zero elsewhere), computed in f64 and rounded to f32 (docs/fitting.md §16.1). <paramref name="b"/> may be null (= 0).
     /// </summary>
     public static ImagePatch ScaledDifference(ImagePatch a, ImagePatch? b, double k)
     {

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Tract7dt.Science.Fitting.Rendering;
 
 /// <summary>
-/// Lanczos-3 sub-pixel shift of an image (tractor-core.md §3.4): a separable 7-tap filter,
+/// Lanczos-3 sub-pixel shift of an image (docs/fitting.md §15.4): a separable 7-tap filter,
 /// taps normalised in f64 and rounded to f32, zero padding, f32 arithmetic. A feature at
 /// index c moves to c + d.
 /// </summary>

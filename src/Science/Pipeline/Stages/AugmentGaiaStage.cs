@@ -8,7 +8,7 @@ using Tract7dt.Science.State;
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// Stage 1b, AugmentGaia (stages.md 1b; seed "Stage 1b"), run when <c>zp.enabled</c>: tags
+/// Stage 1b, AugmentGaia (docs/pipeline.md §4), run when <c>zp.enabled</c>: tags
 /// catalog rows that coincide with GaiaXP stars, back-fills their missing fluxes, injects
 /// unmatched stars as <c>gaia_{source_id}</c> STAR rows, writes
 /// <c>ZP/&lt;stem&gt;_with_Gaia.csv</c> and <c>ZP/gaia_augmentation_overlay.png</c>, and points

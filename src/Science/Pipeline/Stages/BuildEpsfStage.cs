@@ -15,7 +15,7 @@ using PyJson = Tract7dt.Science.Psf.Stage.PyJson; // merge of wip/epsfstage + wi
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// Stage 2, BuildEpsf (stages.md 2): one content-keyed item per active ePSF cell × band.
+/// Stage 2, BuildEpsf (docs/pipeline.md §5, docs/epsf.md §4): one content-keyed item per active ePSF cell × band.
 /// An item's key covers the band's FITS content hash and the frames-manifest values the cell
 /// uses (scale, SKYSIG, EGAIN, SATURATE, PEEING/SEEING, crop), the cell box, the GaiaXP CSV
 /// hash when seeds are used, every <c>epsf.*</c> key the cell reads and <c>plotting.dpi</c>.
@@ -333,7 +333,7 @@ public sealed class BuildEpsfStage : IKeyedStage
     }
 
     /// <summary>
-    /// Active cells (stages.md 2.2 step 3): non-excluded rows of the state catalog with finite
+    /// Active cells (docs/epsf.md §3): non-excluded rows of the state catalog with finite
     /// RA/DEC, projected with the first band's white-frame WCS.
     /// </summary>
     internal static SortedSet<string> ActiveCells(StageContext ctx, FramesManifest manifest, EpsfGrid grid)

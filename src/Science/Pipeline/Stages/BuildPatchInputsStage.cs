@@ -10,7 +10,7 @@ using Tract7dt.Science.Wcs;
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// Stage 4 (stages.md Part B §2): one self-contained payload per patch that owns a
+/// Stage 4 (docs/pipeline.md §7): one self-contained payload per patch that owns a
 /// source (or per patch, with <c>patch_inputs.skip_empty_patch: false</c>), cut straight
 /// from each band's FITS file (one ROI window at a time; never a band's full image).
 /// One item per payload, keyed by the patch geometry, the owned catalog rows' text,

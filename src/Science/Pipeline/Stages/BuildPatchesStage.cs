@@ -7,7 +7,7 @@ using Tract7dt.Science.State;
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// Stage 3 (stages.md Part B §1): cuts the active ePSF cells of the white frame into
+/// Stage 3 (docs/pipeline.md §6): cuts the active ePSF cells of the white frame into
 /// patches and writes <c>patches.csv</c> and <c>patches.json</c>. One item (<c>all</c>),
 /// keyed by the frame size, the white WCS, the grid settings and — when empty cells are
 /// skipped — the catalog that decides which cells are active.

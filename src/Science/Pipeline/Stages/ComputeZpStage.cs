@@ -7,7 +7,7 @@ using Tract7dt.Science.Errors;
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// Stage 7, ComputeZp (stages.md Part B §7): per-band zero points from Gaia-matched fitted
+/// Stage 7, ComputeZp (docs/pipeline.md §10): per-band zero points from Gaia-matched fitted
 /// stars, <c>ZP/zp_summary.csv</c>, <c>ZP/zp_all_bands__per_object.csv</c>,
 /// <c>ZP/zp_vs_mag__&lt;band&gt;.png</c>, and <c>outputs.final_catalog</c> = the merged
 /// catalog plus <c>MAG_&lt;b&gt;_fit</c>/<c>MAGERR_&lt;b&gt;_fit</c>.

@@ -4,7 +4,7 @@ using Tract7dt.Science.Merge;
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// The line <c>run</c> logs after the merge (cli.md §3): "Fit summary: converged=C,
+/// The line <c>run</c> logs after the merge (docs/pipeline.md §1.1): "Fit summary: converged=C,
 /// hit_max_iters=H, total=N" from the merged catalogue (the final one before its magnitudes: with
 /// the zero point on, the final catalogue appears only after ComputeZp), or a warning when it cannot.
 /// </summary>

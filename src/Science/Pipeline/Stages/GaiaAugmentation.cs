@@ -8,7 +8,7 @@ using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
-/// <summary>The settings of the Gaia augmentation (stages.md 1b.1).</summary>
+/// <summary>The settings of the Gaia augmentation (docs/pipeline.md §4.1).</summary>
 /// <param name="MagMin">zp.gaia_mag_min: bright limit on phot_g_mean_mag (inclusive).</param>
 /// <param name="MagMax">zp.gaia_mag_max: faint limit (inclusive).</param>
 /// <param name="MatchRadiusArcsec">zp.match_radius_arcsec.</param>
@@ -24,7 +24,7 @@ public sealed record GaiaAugmentationOptions(double MagMin, double MagMax, doubl
 /// <summary>What the augmentation did, for the CSV, the log and the overlay plot. Positions are white-frame pixels.</summary>
 public sealed class GaiaAugmentationResult
 {
-    /// <summary>The augmented catalog (input rows, then injected rows); null when nothing is written (stages.md 1b.2 step 9).</summary>
+    /// <summary>The augmented catalog (input rows, then injected rows); null when nothing is written (docs/pipeline.md §4.2 step 6).</summary>
     public SourceTable? Table { get; init; }
 
     /// <summary>Why nothing was written, when <see cref="Table"/> is null.</summary>
@@ -61,7 +61,7 @@ public sealed class GaiaAugmentationResult
 }
 
 /// <summary>
-/// Stage 1b's algorithm (stages.md 1b.2): magnitude cut, projection, the selection box over
+/// Stage 1b's algorithm (docs/pipeline.md §4.2): magnitude cut, projection, the selection box over
 /// the active rows, RA/DEC nearest-neighbour matching, <c>gaia_source_id</c> tagging, FLUX
 /// back-fill, and injection of unmatched Gaia stars (after the saturation cut) as
 /// <c>gaia_{source_id}</c> STAR rows. Every input row is kept with its exact text.

@@ -14,7 +14,7 @@ using Tract7dt.Science.Wcs;
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// Stage 1, LoadInputs (stages.md 1.1–1.12; seed "Stage 1"): validates the catalog and every
+/// Stage 1, LoadInputs (docs/pipeline.md §3): validates the catalog and every
 /// image header, checks shapes, WCS alignment and bands, builds the white stack in row chunks
 /// straight from the FITS files, flags sources outside the crop box and near saturated
 /// pixels (never dropping a row), and writes the state later stages read:
@@ -418,7 +418,7 @@ public sealed class LoadInputsStage : IKeyedStage
         writer.Commit();
     }
 
-    /// <summary>Pre/post-crop plots: a failure is a warning, never an abort (stages.md 1.8).</summary>
+    /// <summary>Pre/post-crop plots: a failure is a warning, never an abort (docs/pipeline.md §3.6).</summary>
     private static void TryPlot(Log log, List<string> outputs, string path, Action<string> plot)
     {
         try

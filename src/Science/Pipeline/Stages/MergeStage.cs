@@ -12,7 +12,7 @@ using Tract7dt.Science.Wcs;
 namespace Tract7dt.Science.Pipeline.Stages;
 
 /// <summary>
-/// Stage 6, Merge (stages.md Part B §6): left-joins the current run's patch results onto
+/// Stage 6, Merge (docs/pipeline.md §9): left-joins the current run's patch results onto
 /// the base catalog, fills <c>excluded_reason</c>, <c>RA_fit</c>/<c>DEC_fit</c> and our
 /// <c>fit_status</c>, and writes <c>state/merged_catalog.csv</c> (the stamped output that
 /// ComputeZp reads) and a copy at <c>outputs.final_catalog</c>.
@@ -20,7 +20,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// <remarks>
 /// One item, <c>all</c>, keyed by the base catalog, <c>patches.json</c>, the content of every
 /// current patch's fit table, the frames manifest (WCS and crop), <c>merge.*</c> and the
-/// <c>merge.wcs_fits</c> file. "Current" (spec/README.md fix #9): the patch is in
+/// <c>merge.wcs_fits</c> file. "Current" (README.md, Differences #9): the patch is in
 /// <c>patches.json</c>, its fit table's name matches <c>merge.pattern</c>, and RunPatches'
 /// stamp for it is up to date (its key equals the key RunPatches plans now and it records
 /// the table with the table's present hash). A table left by another geometry or setting
@@ -82,7 +82,7 @@ public sealed class MergeStage : IKeyedStage
         foreach (var (tag, why) in inputs.NotCurrent)
             log.Warn($"patch {tag}: no current fit result ({why}); its sources are marked fit_status={FitStatus.PatchFailed}");
 
-        // Base columns, then excluded_any / excluded_reason (before the fit columns, §11.2).
+        // Base columns, then excluded_any / excluded_reason (before the fit columns, docs/outputs.md §11.2).
         var staged = new SourceTable(baseTable.RowCount, baseTable.SourceLines);
         foreach (var c in baseTable.Columns) staged.Add(c);
         bool hasFlags = ExclusionColumns.Apply(staged);

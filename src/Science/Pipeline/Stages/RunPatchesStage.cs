@@ -12,14 +12,14 @@ using Tract7dt.Science.Patches;
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
-/// <summary>One patch's outcome in <c>run_summary.csv</c> (outputs.md §9.1, plus <c>error</c>).</summary>
+/// <summary>One patch's outcome in <c>run_summary.csv</c> (docs/outputs.md §9.1, plus <c>error</c>).</summary>
 /// <param name="Status"><c>ok</c>, <c>fail</c>, or <c>skipped</c> (up to date: its stamp matches the current key).</param>
 /// <param name="ReturnCode">0 for ok/skipped, 1 for a failed fit.</param>
 /// <param name="Seconds">Wall time of the fit (0 when skipped); the one non-deterministic field.</param>
 public sealed record PatchRunRecord(string Patch, string Status, int ReturnCode, double Seconds, string RunnerLog, string Error);
 
 /// <summary>
-/// Stage 5 (stages.md Part B §3–§5): fits every patch payload of the current patch list on
+/// Stage 5 (docs/pipeline.md §8, docs/fitting.md): fits every patch payload of the current patch list on
 /// a local worker pool of <c>patch_run.max_workers</c> threads. One item per patch, keyed
 /// by the payload's content, the ePSF files (and star counts) of its cell's bands, and the
 /// settings records the fit reads (<see cref="PatchFitSettings"/>, <see cref="PsfSettings"/>):

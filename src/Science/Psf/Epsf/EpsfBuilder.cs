@@ -4,7 +4,7 @@ namespace Tract7dt.Science.Psf.Epsf;
 
 /// <summary>
 /// Builds an empirical PSF from star stamps by the iterative recipe of photutils'
-/// <c>EPSFBuilder</c> (Anderson &amp; King 2000), as the pipeline calls it (spec 2.8, L5):
+/// <c>EPSFBuilder</c> (Anderson &amp; King 2000), as the pipeline calls it (docs/epsf.md §7):
 /// stack the stars' normalised residuals against the current ePSF on the oversampled grid,
 /// take the sigma-clipped median per node, add, smooth, recentre, refit every star's
 /// centre and flux, and repeat until the centres settle.
@@ -107,7 +107,7 @@ public static class EpsfBuilder
                 _cx[s] = _stars[s].CenterX; _cy[s] = _stars[s].CenterY; _flux[s] = _stars[s].Flux0;
             }
             // The first model is all zeros with origin stampSize/2 (30.5 for 61 pixels), not
-            // the array centre; every later model has its origin at the centre (spec L5.2, L5.3.7).
+            // the array centre; every later model has its origin at the centre (docs/epsf.md §7.2, §7.3).
             double origin = _stars[0].Size / 2.0;
             bool modelIsZero = true;
             double centerAccSq = _opt.CenterAccuracy * _opt.CenterAccuracy;
@@ -171,7 +171,7 @@ public static class EpsfBuilder
             return r;
         }
 
-        /// <summary>One photutils build step (spec L5.3); updates <see cref="_epsf"/>. Returns
+        /// <summary>One photutils build step (docs/epsf.md §7.3); updates <see cref="_epsf"/>. Returns
         /// an error text if the ePSF became degenerate.</summary>
         private string? BuildStep(double origin, bool modelIsZero)
         {
@@ -247,7 +247,7 @@ public static class EpsfBuilder
 
         /// <summary>
         /// Moves the smoothed ePSF so that its centre of mass inside the recentering box
-        /// (centred on the model origin) sits at the origin (spec L5.3 step 6). Writes the
+        /// (centred on the model origin) sits at the origin (docs/epsf.md §7.3 step 6). Writes the
         /// result to <see cref="_epsf"/>.
         /// </summary>
         private string? Recenter(double origin)

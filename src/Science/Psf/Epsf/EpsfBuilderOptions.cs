@@ -28,7 +28,7 @@ public enum EpsfStack
 
 /// <summary>
 /// Settings of <see cref="EpsfBuilder.Build"/>. Defaults are the pipeline's
-/// (spec 2.1 / 2.8), not photutils' library defaults.
+/// (docs/epsf.md §1, §7), not photutils' library defaults.
 /// </summary>
 public sealed record EpsfBuilderOptions
 {

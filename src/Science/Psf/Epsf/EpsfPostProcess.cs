@@ -13,7 +13,7 @@ namespace Tract7dt.Science.Psf.Epsf;
 public sealed record EpsfProduct(float[] Data, int Size, int Oversampling, EpsfQa Qa,
     double[] GrowthRadii, double[] GrowthFraction, double FwhmPix);
 
-/// <summary>The <c>epsf_qa</c> record of meta.json (spec 2.9 / 2.11). Radii in ePSF array pixels.</summary>
+/// <summary>The <c>epsf_qa</c> record of meta.json (docs/outputs.md §6.2, docs/epsf.md §12). Radii in ePSF array pixels.</summary>
 /// <param name="EeR50Pix">First integer radius with encircled energy ≥ 0.5 (NaN if none).</param>
 /// <param name="EeR80Pix">Same for 0.8.</param>
 /// <param name="EeR90Pix">Same for 0.9.</param>
@@ -26,7 +26,7 @@ public readonly record struct EpsfQa(double EeR50Pix, double EeR80Pix, double Ee
     double EdgeMedian, double EdgeMean, double Min, double Max);
 
 /// <summary>
-/// The pipeline's post-processing of a built ePSF (spec 2.8 steps 1–3 and 5) and the
+/// The pipeline's post-processing of a built ePSF (docs/epsf.md §8) and the
 /// metrics it reports.
 /// </summary>
 public static class EpsfPostProcess
@@ -64,7 +64,7 @@ public static class EpsfPostProcess
     }
 
     /// <summary>
-    /// Growth curve and QA of spec 2.11: centre <c>((n−1)/2, (n−1)/2)</c>, float32 distance ρ of
+    /// Growth curve and QA of docs/epsf.md §12: centre <c>((n−1)/2, (n−1)/2)</c>, float32 distance ρ of
     /// each pixel centre, <c>C_k = Σ P[ρ ≤ k]</c> for k = 0..ceil(max ρ), EE = C/C_last.
     /// </summary>
     public static (double[] Radii, double[] Fraction, EpsfQa Qa) Growth(ReadOnlySpan<float> p, int n)

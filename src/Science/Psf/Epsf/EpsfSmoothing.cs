@@ -7,7 +7,7 @@ namespace Tract7dt.Science.Psf.Epsf;
 internal static class EpsfSmoothingKernels
 {
     // The tabulated values of a degree-4 (degree-2) 2-D polynomial least-squares fit to a
-    // 5×5 array that is 1 at the centre and 0 elsewhere (spec L5.3 step 5). Rows = columns.
+    // 5×5 array that is 1 at the centre and 0 elsewhere (docs/epsf.md §7.3 step 5). Rows = columns.
     private static readonly double[] Quartic =
     [
         +0.041632, -0.080816, 0.078368, -0.080816, +0.041632,

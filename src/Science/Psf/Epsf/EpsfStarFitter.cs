@@ -2,10 +2,10 @@ namespace Tract7dt.Science.Psf.Epsf;
 
 /// <summary>
 /// Fits one star's flux and sub-pixel shift to the current ePSF (photutils' <c>EPSFFitter</c>,
-/// spec L5.4): weighted least squares of <c>F·S(dx − x₀, dy − y₀)</c> against the stamp in a
+/// docs/epsf.md §7.4): weighted least squares of <c>F·S(dx − x₀, dy − y₀)</c> against the stamp in a
 /// small box around the current centre. Levenberg–Marquardt with the spline's analytic
-/// gradient; it reaches the same minimum as SciPy's trust-region solver (the spec asks for
-/// ~1e-7 relative agreement, not the same iterate path). Reuses its buffers; not thread-safe.
+/// gradient; it reaches the same minimum as SciPy's trust-region solver (docs/epsf.md §7.4: agreement within
+/// ~1e-7 relative, not the same iterate path). Reuses its buffers; not thread-safe.
 /// </summary>
 internal sealed class EpsfStarFitter
 {
@@ -46,7 +46,7 @@ internal sealed class EpsfStarFitter
             {
                 int k = (y0 + j) * star.Size + x0 + i;
                 // Zero-weight pixels are absent (a NaN there made photutils' fit raise; see
-                // spec README fix 3).
+                // README.md, Differences #3).
                 if (!star.IsUsable(k)) continue;
                 _val[n] = star.Data[k];
                 _w[n] = star.Weights[k];

@@ -10,7 +10,7 @@ namespace Tract7dt.Science.Psf.Epsf;
 public sealed record LocalBackgroundOptions(
     double InnerRadius = 20.0, double OuterRadius = 30.0, double ClipSigma = 3.0, int MinPixels = 30);
 
-/// <summary>What the annulus estimate did for one star (the per-star record of spec 2.7).</summary>
+/// <summary>What the annulus estimate did for one star (the per-star record of docs/epsf.md §6).</summary>
 /// <param name="Id">Star label.</param>
 /// <param name="Background">Subtracted level, image units (0 on fallback).</param>
 /// <param name="AnnulusPixels">Usable annulus pixels before clipping.</param>
@@ -21,7 +21,7 @@ public readonly record struct LocalBackgroundRecord(string Id, double Background
     double InnerRadius, double OuterRadius, string Status);
 
 /// <summary>
-/// Per-star local background from a sigma-clipped annulus (spec 2.7 step 4).
+/// Per-star local background from a sigma-clipped annulus (docs/epsf.md §6 item 4).
 /// </summary>
 public static class StarLocalBackground
 {

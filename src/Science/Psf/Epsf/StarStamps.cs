@@ -10,7 +10,7 @@ namespace Tract7dt.Science.Psf.Epsf;
 public sealed record StampSet(IReadOnlyList<EpsfStar> Stars, IReadOnlyList<int> InputIndex, IReadOnlyList<int> Dropped);
 
 /// <summary>
-/// Cuts star stamps as photutils' <c>extract_stars</c> does (spec L4).
+/// Cuts star stamps as photutils' <c>extract_stars</c> does (docs/epsf.md §13.4).
 /// </summary>
 public static class StarStamps
 {

@@ -6,7 +6,7 @@ namespace Tract7dt.Science.Psf.Models;
 
 /// <summary>
 /// A PSF that is a fixed Gaussian mixture in pixel units, means relative to the source
-/// position (tractor-core.md §3.3). Point sources are evaluated on the box
+/// position (docs/fitting.md §15.3). Point sources are evaluated on the box
 /// [floor(px − 25), ceil(px + 25) + 1) in each axis, clipped to the image; galaxies are
 /// convolved analytically.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class GaussianMixturePsf : IPsf
 
     /// <summary>
     /// EM fit of an <paramref name="n"/>-component mixture to a stamp treated as a density
-    /// (§3.3 <c>fromStamp</c>): normalise, clip negatives, start from w = 1/N, μ = 0,
+    /// (docs/fitting.md §15.3 <c>fromStamp</c>): normalise, clip negatives, start from w = 1/N, μ = 0,
     /// C_k = (k+1)·I, run exactly 1000 iterations (stopping early, silently, if a covariance
     /// becomes singular). Coordinates are relative to the stamp centre [H/2][W/2].
     /// </summary>
@@ -73,7 +73,7 @@ public sealed class GaussianMixturePsf : IPsf
             for (int k = 0; k < n; k++)
             {
                 double det = cxx[k] * cyy[k] - cxy[k] * cxy[k];
-                if (!(det > 0)) return new GaussianMixture(w, mx, my, cxx, cxy, cyy); // silent stop (§3.3)
+                if (!(det > 0)) return new GaussianMixture(w, mx, my, cxx, cxy, cyy); // silent stop (docs/fitting.md §15.3)
                 double i00 = cyy[k] / det, i01 = -cxy[k] / det, i11 = cxx[k] / det;
                 double sc = w[k] / (2 * Math.PI * Math.Sqrt(det));
                 EStepComponent(xs, ys, mx[k], my[k], i00, i01, i11, sc, t.AsSpan(k * np, np), z);
@@ -187,7 +187,7 @@ public sealed class GaussianMixturePsf : IPsf
     }
 }
 
-/// <summary>Evaluates a mixture on a pixel box into a new f32 patch (§3.1, f64 inside).</summary>
+/// <summary>Evaluates a mixture on a pixel box into a new f32 patch (docs/fitting.md §15.1, f64 inside).</summary>
 internal static class MixturePatch
 {
     public static ImagePatch? Evaluate(GaussianMixture mix, int x0, int y0, int w, int h, double fx, double fy)

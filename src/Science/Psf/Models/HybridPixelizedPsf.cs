@@ -3,9 +3,9 @@ using Tract7dt.Science.Fitting.Rendering;
 namespace Tract7dt.Science.Psf.Models;
 
 /// <summary>
-/// A pixelized PSF plus a Gaussian mixture fitted to its stamp (tractor-core.md §3.5).
+/// A pixelized PSF plus a Gaussian mixture fitted to its stamp (docs/fitting.md §15.5).
 /// Everything is the pixelized PSF's except that galaxy components too wide for the FFT box
-/// are convolved analytically with the mixture (§4.5 step 4).
+/// are convolved analytically with the mixture (docs/fitting.md §16.5 step 4).
 /// </summary>
 public sealed class HybridPixelizedPsf : IPsf
 {

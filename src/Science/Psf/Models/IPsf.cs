@@ -2,12 +2,12 @@ using Tract7dt.Science.Fitting.Rendering;
 
 namespace Tract7dt.Science.Psf.Models;
 
-/// <summary>How a PSF convolves galaxy profiles (tractor-core.md §4.4–4.5).</summary>
+/// <summary>How a PSF convolves galaxy profiles (docs/fitting.md §16.4–§16.5).</summary>
 public enum GalaxyConvolution
 {
-    /// <summary>Analytic Gaussian convolution with <see cref="IPsf.GalaxyMixture"/> (§4.4).</summary>
+    /// <summary>Analytic Gaussian convolution with <see cref="IPsf.GalaxyMixture"/> (docs/fitting.md §16.4).</summary>
     Analytic,
-    /// <summary>Fourier-space convolution with <see cref="IPsf.Stamp"/> (§4.5); a hybrid PSF
+    /// <summary>Fourier-space convolution with <see cref="IPsf.Stamp"/> (docs/fitting.md §16.5); a hybrid PSF
     /// also renders wide components analytically with <see cref="IPsf.GalaxyMixture"/>.</summary>
     Fourier,
 }
@@ -19,7 +19,7 @@ public enum GalaxyConvolution
 /// </summary>
 public interface IPsf
 {
-    /// <summary>Radius [px] used for culling and the minimum galaxy box half-size (§3, §4.3).</summary>
+    /// <summary>Radius [px] used for culling and the minimum galaxy box half-size (docs/fitting.md §15, docs/fitting.md §16.3).</summary>
     double Radius { get; }
 
     /// <summary>
@@ -40,6 +40,6 @@ public interface IPsf
     /// <summary>The pixelized stamp for the Fourier path; null for Analytic PSFs.</summary>
     PixelizedPsf? Stamp { get; }
 
-    /// <summary>True if wide galaxy components go to <see cref="GalaxyMixture"/> (§4.5 step 4).</summary>
+    /// <summary>True if wide galaxy components go to <see cref="GalaxyMixture"/> (docs/fitting.md §16.5 step 4).</summary>
     bool IsHybrid { get; }
 }

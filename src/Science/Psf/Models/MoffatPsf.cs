@@ -4,7 +4,7 @@ using Tract7dt.Science.Fitting.Rendering;
 namespace Tract7dt.Science.Psf.Models;
 
 /// <summary>
-/// The pipeline's Moffat fallback PSF (stages.md §4.3.1, tractor-core.md §3.6): a circular
+/// The pipeline's Moffat fallback PSF (docs/fitting.md §3.4, §15.6): a circular
 /// Moffat stamp of radius ceil(radius_pix) drawn at pixel centres and normalised; point
 /// sources use it as a <see cref="PixelizedPsf"/> whose radius is radius_pix; galaxies are
 /// convolved analytically with a 3-component EM mixture fitted to the stamp.
@@ -32,7 +32,7 @@ public sealed class MoffatPsf : IPsf
         for (int y = -r; y <= r; y++)
             for (int x = -r; x <= r; x++)
             {
-                // base in f32, power in f64 (tractor-core.md §3.6)
+                // base in f32, power in f64 (docs/fitting.md §3.4)
                 float b = 1f + (float)(x * x + y * y) / a2;
                 double v = Math.Pow(b, -beta);
                 raw[(y + r) * size + (x + r)] = v; sum += v;

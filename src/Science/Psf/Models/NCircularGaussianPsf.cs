@@ -4,7 +4,7 @@ using Tract7dt.Science.Fitting.Rendering;
 namespace Tract7dt.Science.Psf.Models;
 
 /// <summary>
-/// Concentric circular Gaussians (tractor-core.md §3.2): amplitudes = the weights as given
+/// Concentric circular Gaussians (docs/fitting.md §15.2): amplitudes = the weights as given
 /// (not normalised), variances σ_k², both rounded to f32 as the reference stores them.
 /// Radius max(1, 5·max σ); point sources are evaluated within ±ceil(radius) of the rounded
 /// position. Fixed during a fit (README fix #10: the reference fits sigmas and weights).
@@ -51,7 +51,7 @@ public sealed class NCircularGaussianPsf : IPsf
         return MixturePatch.Evaluate(Mixture, x0, y0, x1 - x0, y1 - y0, px, py);
     }
 
-    /// <summary>The pipeline's fallback set (stages.md §4.3): N = 1, 2 or 3 components for FWHM [px].</summary>
+    /// <summary>The pipeline's fallback set (docs/fitting.md §3): N = 1, 2 or 3 components for FWHM [px].</summary>
     public static NCircularGaussianPsf ForFwhm(double fwhmPix, int n)
     {
         double s = Math.Max(fwhmPix / 2.3548200450309493, 1e-3);

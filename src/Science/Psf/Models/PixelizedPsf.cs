@@ -12,7 +12,7 @@ namespace Tract7dt.Science.Psf.Models;
 /// </summary>
 public enum SubpixelShift
 {
-    /// <summary>The reference's 7-tap Lanczos-3 filter (tractor-core.md §3.4). On a PSF of
+    /// <summary>The reference's 7-tap Lanczos-3 filter (docs/fitting.md §15.4). On a PSF of
     /// FWHM ~3 px its response droops near the sampling limit: the shifted stamp is off by up
     /// to ~0.7 % of the peak, and a star fitted with it comes out up to 0.4 % faint.</summary>
     Lanczos3,
@@ -23,7 +23,7 @@ public enum SubpixelShift
 }
 
 /// <summary>
-/// A PSF given as an odd-sized f32 stamp centred on element [H/2][W/2] (tractor-core.md §3.4).
+/// A PSF given as an odd-sized f32 stamp centred on element [H/2][W/2] (docs/fitting.md §15.4).
 /// Point sources: the stamp placed on the rounded position (round half to even) and moved by
 /// the remainder, with a Lanczos-3 filter (the reference) or a Fourier phase ramp
 /// (<see cref="SubpixelShift"/>). Galaxies: Fourier convolution with the zero-padded stamp's
@@ -165,7 +165,7 @@ public sealed class PixelizedPsf : IPsf
     /// <summary>
     /// The stamp's DFT for FFT size <paramref name="sz"/> (a power of two): half spectrum
     /// (sz × (sz/2+1)), computed in f64 and rounded to complex64, and the PSF centre (cx, cy)
-    /// inside the padded array (§3.4 <c>getFourierTransform</c>).
+    /// inside the padded array (docs/fitting.md §15.4 <c>getFourierTransform</c>).
     /// </summary>
     public StampTransform Fourier(int sz) => _fft.GetOrAdd(sz, BuildFourier);
 

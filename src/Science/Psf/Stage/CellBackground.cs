@@ -3,7 +3,7 @@ using Tract7dt.Science.Detection;
 namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
-/// The <c>patch_background</c> record of meta.json (stages.md 2.5 / outputs.md §6.2), scaled flux units.
+/// The <c>patch_background</c> record of meta.json (docs/epsf.md §4.1 / docs/outputs.md §6.2), scaled flux units.
 /// </summary>
 /// <param name="Median">nan-median of the background map (0 when disabled or failed).</param>
 /// <param name="Mean">nan-mean of the background map (0 when disabled or failed).</param>
@@ -29,7 +29,7 @@ public sealed record CellBackgroundRecord(double Median, double Mean, double Rms
 }
 
 /// <summary>
-/// Per-cell SEP background (stages.md 2.5.1, variant A): mask bad pixels and the
+/// Per-cell SEP background (docs/epsf.md §4.1): mask bad pixels and the
 /// sources above <c>m + k·s</c> (m, s = medians of the good data and of σ), dilate the
 /// source mask, estimate the mesh background, subtract it. A failure leaves the cell
 /// as it is with status "error" rather than failing the cell.

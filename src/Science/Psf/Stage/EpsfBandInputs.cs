@@ -5,7 +5,7 @@ using Tract7dt.Science.Wcs;
 
 namespace Tract7dt.Science.Psf.Stage;
 
-/// <summary>What one band contributes to every one of its cells (stages.md 2.3): the forced
+/// <summary>What one band contributes to every one of its cells (docs/epsf.md §2): the forced
 /// aperture radius for seed S/N and the Gaia seeds in white-frame pixels.</summary>
 public static class EpsfBandInputs
 {

@@ -5,7 +5,7 @@ using Tract7dt.Science.Psf.Epsf;
 namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
-/// The per-cell <c>meta.json</c> record of outputs.md §6.2, keys in the original's order,
+/// The per-cell <c>meta.json</c> record of docs/outputs.md §6.2, keys in the original's order,
 /// and a reader for the one field the patch fitter needs (<c>nstars_used</c>).
 /// </summary>
 /// <remarks>Beyond the original's keys, a successful cell ends with <c>epsf_fwhm_pix</c>

@@ -49,7 +49,7 @@ public sealed record ResidualQa(int NStars, double Bias, double Rms, double Norm
     public static ResidualQa None { get; } = new(0, double.NaN, double.NaN, double.NaN, double.NaN);
 }
 
-/// <summary>The <c>local_bkg_diagnostics</c> record (outputs.md §6.2).</summary>
+/// <summary>The <c>local_bkg_diagnostics</c> record (docs/outputs.md §6.2).</summary>
 /// <param name="Attempted">False → written as <c>{"local_bkg_diag_nstars": 0}</c> alone.</param>
 public sealed record LocalBackgroundDiagRecord(bool Attempted, int NStars, string? Status, string? Message)
 {
@@ -129,7 +129,7 @@ public sealed class EpsfCellResult
 }
 
 /// <summary>
-/// Builds the ePSF of one cell of one band, without touching disk (stages.md 2.5–2.8):
+/// Builds the ePSF of one cell of one band, without touching disk (docs/epsf.md §4–§8):
 /// cell background (variant A), Gaia seeds in the cell, star selection, stamps with the
 /// per-star annulus background, <see cref="EpsfBuilder"/>, crop and normalisation, QA.
 /// Too few stars, no weights or a failed build are results (<c>status = "fail"</c>), not
@@ -360,7 +360,7 @@ public static class EpsfCellProcessor
     }
 
     /// <summary>
-    /// Residual diagnostic of stages.md 2.11: each of the first <paramref name="maxStars"/>
+    /// Residual diagnostic of docs/epsf.md §12: each of the first <paramref name="maxStars"/>
     /// fitted stars against the uncropped, un-normalised ePSF registered at its fitted centre
     /// and flux; pixel-wise median stacks; statistics. The normalised residual is
     /// (data − model)/σ with σ = 1/weight (the plot's stated quantity).

@@ -5,7 +5,7 @@ using Tract7dt.Science.Psf.Epsf;
 namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
-/// The <c>epsf.*</c> settings one ePSF cell reads (stages.md 2.1), resolved once per run:
+/// The <c>epsf.*</c> settings one ePSF cell reads (docs/epsf.md §1), resolved once per run:
 /// <c>need</c>, the clamped background mesh sizes, the builder options. Everything here
 /// goes into the cell's content key and into meta.json's <c>cfg</c> echo.
 /// </summary>
@@ -40,7 +40,7 @@ public sealed record EpsfCellSettings
     /// <summary>SEP mesh median-filter size: <c>max(1, background_filtersize)</c>.</summary>
     public int BackgroundFilter => Math.Max(1, Config.BackgroundFiltersize);
 
-    /// <summary>Builder settings of stages.md 2.8 (5σ clipping when <c>do_clip</c>, else none; 30 recentering iterations).</summary>
+    /// <summary>Builder settings of docs/epsf.md §7 (5σ clipping when <c>do_clip</c>, else none; 30 recentering iterations).</summary>
     public EpsfBuilderOptions Builder => new()
     {
         Oversampling = Config.Oversamp,

@@ -5,7 +5,7 @@ using Tract7dt.Science.Fits;
 namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
-/// Writes one cell's products into <c>{epsf_dir}/{band}/{tag}/</c> (outputs.md §6):
+/// Writes one cell's products into <c>{epsf_dir}/{band}/{tag}/</c> (docs/outputs.md §6):
 /// <c>epsf.npy</c> and <c>epsf.fits</c> (ok cells), the switchable PNGs, and <c>meta.json</c>
 /// last. Every file is written atomically; the returned list is what the item's stamp hashes.
 /// </summary>
@@ -77,7 +77,7 @@ public static class EpsfCellWriter
         return h;
     }
 
-    /// <summary>The per-band log line of stages.md 2.10: <c>[epsf b] done/total patches ok=n fail=m rate=R/s eta=E</c>.</summary>
+    /// <summary>The per-band log line of docs/epsf.md §11: <c>[epsf b] done/total patches ok=n fail=m rate=R/s eta=E</c>.</summary>
     public static string BandProgressLine(string band, int done, int total, int ok, int fail, double seconds)
     {
         double rate = seconds > 0 ? done / seconds : 0;

@@ -4,7 +4,7 @@ using Tract7dt.Science.Logging;
 namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
-/// Progress of the band workers (stages.md 2.10, cosmetic only): one slot per worker
+/// Progress of the band workers (docs/epsf.md §11, cosmetic only): one slot per worker
 /// (<c>[wNN band] [bar] pct% done/total ok= fail= rate= eta=</c> or <c>[wNN] idle</c>), each its
 /// own line below the overall line (a terminal shows the block live; a log gets the overall
 /// line only), hand-off notices (<c>done b (ok/total ok, fail=f) -> start b2</c>),

@@ -28,7 +28,7 @@ public sealed record StarCandidates(double[] X, double[] Y, double[] Q, int[] Fi
 }
 
 /// <summary>
-/// PSF-star selection of one ePSF cell (stages.md 2.6): SEP candidates filtered by edge,
+/// PSF-star selection of one ePSF cell (docs/epsf.md §5): SEP candidates filtered by edge,
 /// saturation and roundness; then Gaia seeds (bad pixel, saturation box, snapping, forced
 /// S/N, separation) and the SEP fill pass (separation), up to <c>max_stars</c> with the
 /// original's "+1" count quirk.
@@ -125,7 +125,7 @@ public static class PsfStarSelector
         return new StarCandidates(xs.ToArray(), ys.ToArray(), qs.ToArray(), Enumerable.Range(0, xs.Count).ToArray());
     }
 
-    /// <summary>The SEP call of stages.md 2.6: thresh_sigma × σ map, bad mask, minarea, 32 levels, 0.001, cleaning.</summary>
+    /// <summary>The SEP call of docs/epsf.md §5: thresh_sigma × σ map, bad mask, minarea, 32 levels, 0.001, cleaning.</summary>
     public static SourceCatalog Extract(ReadOnlySpan<float> data, ReadOnlySpan<float> sigma, ReadOnlySpan<byte> bad,
         int width, int height, EpsfCellSettings s) =>
         Extractor.Extract(data, width, height, s.Config.ThreshSigma, PixelNoise.StdDevMap(sigma), bad,

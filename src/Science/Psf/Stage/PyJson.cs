@@ -2,7 +2,7 @@ namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
 /// An ordered JSON object written the way Python's <c>json.dumps(obj, indent=2)</c> writes
-/// it (outputs.md §1.2): 2-space indent, keys in insertion order, floats in shortest
+/// it (docs/outputs.md §1.2): 2-space indent, keys in insertion order, floats in shortest
 /// round-trip form (<c>1.0</c>, <c>1e-05</c>), non-finite floats as the bare tokens
 /// <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>, non-ASCII as <c>\uXXXX</c>.
 /// Values: null, bool, int/long, double/float, string, <see cref="PyJson"/>, or a list of those.
