@@ -186,12 +186,17 @@ public sealed class MSBuildProgress(TaskLoggingHelper msbuild, ILogSink? runLog,
     private TimeSpan _last = TimeSpan.MinValue;
     private readonly object _gate = new();
 
+    /// <summary>The least time between two progress lines of a stage.</summary>
+    private static readonly TimeSpan MinSpacing = TimeSpan.FromSeconds(5);
+
     public override void Report(string message, bool force = false)
     {
         lock (_gate)
         {
             var now = _clock.Elapsed;
-            if (!force && _last != TimeSpan.MinValue && now - _last < interval) return;
+            // stages force a line at every finished item so a terminal redraws at once; a build
+            // log wants a steady heartbeat, so a forced line too waits MinSpacing after the last
+            if (_last != TimeSpan.MinValue && now - _last < (force ? MinSpacing : interval)) return;
             _last = now;
             // a multi-line live block (ePSF workers) shows its first, overall line
             int nl = message.IndexOf('\n');

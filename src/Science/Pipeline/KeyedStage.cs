@@ -35,9 +35,14 @@ public interface IKeyedStage : IPipelineStage
     void RunItems(StageContext context, IReadOnlyList<StageItem> items);
 }
 
-/// <summary>The default <see cref="IPipelineStage.Run"/> of a keyed stage.</summary>
+/// <summary>The default <see cref="IPipelineStage.Run"/> of a keyed stage, and helpers every keyed stage uses.</summary>
 public static class KeyedStages
 {
+    /// <summary>Splits a stage's summary item (by id) from the items to build: the summary is
+    /// written after them, from the whole plan.</summary>
+    public static (StageItem? Summary, IReadOnlyList<StageItem> Items) TakeSummary(IReadOnlyList<StageItem> items, string summaryId) =>
+        (items.FirstOrDefault(i => i.Id == summaryId), items.Where(i => i.Id != summaryId).ToList());
+
     /// <summary>The planned items whose stamp is missing, has another key, or whose outputs no longer hash to it.</summary>
     public static IReadOnlyList<StageItem> Stale(StageContext context, IReadOnlyList<StageItem> planned, out int upToDate)
     {

@@ -190,7 +190,7 @@ public sealed class BuildEpsfStage : IKeyedStage
             Task.WaitAll(threads);
         }
 
-        if (items.FirstOrDefault(i => i.Id == SummaryItemId) is { } summary)
+        if (KeyedStages.TakeSummary(items, SummaryItemId).Summary is { } summary)
         {
             string path = WriteSummary(ctx, all, bandFail, log);
             // a band that failed is retried by the next build, which rewrites the summary

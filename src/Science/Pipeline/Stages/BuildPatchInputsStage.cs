@@ -99,8 +99,7 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         var layout = context.Layout;
         var cfg = context.Config;
         if (_planned.Count == 0 && items.Count > 0) Plan(context);
-        var list = items.FirstOrDefault(i => i.Id == ListItemId);
-        items = items.Where(i => i.Id != ListItemId).ToList();
+        (var list, items) = KeyedStages.TakeSummary(items, ListItemId);
         if (list is not null)
         {
             PayloadList.Write(layout.PayloadList, _planned.Keys.ToList());

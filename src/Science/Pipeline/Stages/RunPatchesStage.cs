@@ -121,8 +121,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
         var layout = context.Layout;
         var cfg = context.Config;
         if (_planned.Count == 0 && items.Count > 0) Plan(context);
-        bool summarise = items.Any(i => i.Id == SummaryItem);
-        items = items.Where(i => i.Id != SummaryItem).ToList();
+        (var summary, items) = KeyedStages.TakeSummary(items, SummaryItem);
         Directory.CreateDirectory(layout.TractorOutDir);
         int workers = Math.Max(1, cfg.PatchRun.MaxWorkers);
         log.Info(string.Create(CultureInfo.InvariantCulture, $"Found inputs: {_planned.Count} | to run: {items.Count} | max_workers={workers}"));
@@ -143,10 +142,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
         var madeIn = PreviousSeconds(layout.RunSummaryCsv);
         var rows = _planned.Select(p => byId.TryGetValue(p.Id, out var r) ? r
             : new PatchRunRecord(p.Id, "skipped", 0, madeIn.GetValueOrDefault(p.Id), RunnerLogPath(layout, p.Id), "")).ToList();
-        if (summarise)
+        if (summary is not null)
         {
             WriteSummary(layout.RunSummaryCsv, rows);
-            Stamp.Write(SummaryStampPath(layout), SummaryKey(_planned), [layout.RunSummaryCsv], context.Hasher);
+            Stamp.Write(summary, [layout.RunSummaryCsv], context.Hasher);
         }
         int nFail = rows.Count(r => r.Status == "fail");
         log.Info(string.Create(CultureInfo.InvariantCulture,
@@ -210,7 +209,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
                 int d = Volatile.Read(ref done);
                 double rate = d / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"Run patches [{ProgressText.Bar(d, n)}] {d}/{n} ok={Volatile.Read(ref ok)} skipped=0 fail={Volatile.Read(ref fail)} running={n - d} rate={ProgressText.Rate(d == 0 ? 0 : rate)} eta={ProgressText.Eta(n - d, d == 0 ? 0 : rate)}");
+                    $"Run patches [{ProgressText.Bar(d, n)}] {d}/{n} ok={Volatile.Read(ref ok)} skipped=0 fail={Volatile.Read(ref fail)} running={Math.Min(Math.Min(workers, n), n - d)} rate={ProgressText.Rate(d == 0 ? 0 : rate)} eta={ProgressText.Eta(n - d, d == 0 ? 0 : rate)}");
             }
             progress.Report(Msg(), force: true);
             foreach (var t in threads) t.Start();
