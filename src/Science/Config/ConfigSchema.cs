@@ -47,6 +47,9 @@ internal static class ConfigSchema
         S("outputs.tractor_out_dir", "outputs", nonEmpty: true);
         S("outputs.final_catalog", "output_catalog.csv", nonEmpty: true);
         S("outputs.cropped_images_dir", "cropped_images", nonEmpty: true);
+        // Ours (docs/outputs.md §11): products beside the final catalogue's CSV.
+        B("outputs.fits_catalog", true);
+        B("outputs.region_files", true);
         // image_scaling
         F("image_scaling.zp_ref", 25.0, finite: true);
         // crop

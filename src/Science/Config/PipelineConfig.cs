@@ -103,6 +103,10 @@ public sealed record OutputsConfig
     public string FinalCatalog { get; init; } = "";
     /// <summary><c>cropped_images_dir</c>: crop and overlay PNGs.</summary>
     public string CroppedImagesDir { get; init; } = "";
+    /// <summary><c>fits_catalog</c> (ours): also write the final catalogue as a FITS binary table.</summary>
+    public bool FitsCatalog { get; init; } = true;
+    /// <summary><c>region_files</c> (ours): also write DS9 region files of the final catalogue.</summary>
+    public bool RegionFiles { get; init; } = true;
 }
 
 /// <summary>YAML section <c>image_scaling</c>.</summary>

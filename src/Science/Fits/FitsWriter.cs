@@ -18,7 +18,7 @@ namespace Tract7dt.Science.Fits;
 /// PCOUNT, GCOUNT, BSCALE, BZERO, BLANK, CHECKSUM, DATASUM) are ignored: the writer
 /// derives them from the data.
 /// </remarks>
-public sealed class FitsWriter : IDisposable
+public sealed partial class FitsWriter : IDisposable
 {
     private const int BlockSize = 2880;
     private const int ChunkPixels = 1 << 16;

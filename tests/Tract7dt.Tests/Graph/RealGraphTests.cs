@@ -131,11 +131,11 @@ internal sealed class BuildLog
 }
 
 /// <summary>
-/// The seven scenarios of GitHub issue "The build graph", run by <c>dotnet msbuild
-/// examples/Run.proj</c> against the real stages on a small simulated tile. Each test
-/// restores the built tile, changes one thing, rebuilds and checks from the graph's log
-/// exactly which stage items were rebuilt (tests of one class run one after another, so
-/// sharing the tile's folder is safe).
+/// The build graph's scenarios, run by <c>dotnet msbuild examples/Run.proj</c> and by the
+/// in-process CLI against the real stages on a small simulated tile. Each test restores the
+/// built tile, changes one thing, rebuilds and checks from the stages' log lines exactly which
+/// items were rebuilt, and that both paths give the same bytes (tests of one class run one
+/// after another, so sharing the tile's folder is safe).
 /// </summary>
 public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuiltTile>
 {
@@ -193,7 +193,7 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
     {
         tile.Restore();
         GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
-        // -question says so and writes nothing: no key file rewritten, no stamp removed, no cache saved
+        // -question says so and writes nothing: no stamp removed, no cache saved, nothing re-dated
         // (it used to delete every patch's stamp, so a CLI merge afterwards saw no fits).
         var before = Snapshot(tile.TileDir);
         var q = MsBuildRunner.RunReal(tile.Config, "-question");
@@ -273,8 +273,8 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         foreach (var f in Directory.EnumerateFiles(tile.TileDir, "*", SearchOption.AllDirectories))
             File.SetLastWriteTimeUtc(f, later);
 
-        // -question fails as soon as a target would run or a plan would write, re-date or
-        // remove a key file or stamp; passing means the build does nothing.
+        // -question fails as soon as a stage has an item to build; passing means a build
+        // would do nothing: dates alone never make an item stale.
         var q = MsBuildRunner.RunReal(tile.Config, "-question");
         Assert.True(q.ExitCode == 0, q.Output);
         var log = BuildLog.Parse(q.Output);

@@ -85,6 +85,7 @@ public sealed class ComputeZpStage : IKeyedStage
             outputs.Add(perObject);
             outputs.Add(summary);
         }
+        outputs.AddRange(FinalCatalogProducts.Write(context));
         Stamp.Write(StampPath(layout), key, outputs, context.Hasher);
     }
 
@@ -99,7 +100,7 @@ public sealed class ComputeZpStage : IKeyedStage
         if (!(cfg.Zp.ClipSigma > 0) || !double.IsFinite(cfg.Zp.ClipSigma))
             throw new Tract7dtException(ErrorCodes.ZpBadSettings, $"zp.clip_sigma must be a finite number > 0, got {cfg.Zp.ClipSigma}.");
         string? gaia = cfg.Inputs.GaiaxpSynphotCsv;
-        return new StageKeyBuilder(Algorithm)
+        return FinalCatalogProducts.AddKeys(new StageKeyBuilder(Algorithm), context)
             .Config("zp.clip_sigma", cfg.Canonical("zp.clip_sigma"))
             .Config("zp.clip_max_iters", cfg.Canonical("zp.clip_max_iters"))
             .Config("zp.ref_mag_err", cfg.Canonical("zp.ref_mag_err"))

@@ -115,6 +115,7 @@ public sealed class MergeStage : IKeyedStage
             // it with its MAG columns. A run stopped before it leaves none, never one without
             // magnitudes (or an older one that no longer matches the fits).
             if (File.Exists(layout.FinalCatalog)) File.Delete(layout.FinalCatalog);
+            FinalCatalogProducts.Remove(layout);
             log.Info($"Wrote: {merged} ({layout.FinalCatalog} follows from compute-zp, with the MAG columns)");
         }
         else
@@ -134,7 +135,8 @@ public sealed class MergeStage : IKeyedStage
             .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture))));
         // Without the zero point the published catalogue is this stage's output (a deleted copy is
         // rebuilt); with it, ComputeZp publishes it with the MAG columns.
-        Stamp.Write(StampPath(layout), key, context.Config.Zp.Enabled ? [merged] : [merged, layout.FinalCatalog], context.Hasher);
+        var published = context.Config.Zp.Enabled ? [] : FinalCatalogProducts.Write(context);
+        Stamp.Write(StampPath(layout), key, context.Config.Zp.Enabled ? [merged] : [merged, layout.FinalCatalog, .. published], context.Hasher);
     }
 
     // ------------------------------------------------------------------ inputs and key
@@ -220,7 +222,8 @@ public sealed class MergeStage : IKeyedStage
         var key = new StageKeyBuilder(Algorithm)
             .Config("merge.pattern", context.Config.Canonical("merge.pattern"))
             .Config("merge.wcs_fits", context.Config.Canonical("merge.wcs_fits"))
-            .Config("zp.enabled", context.Config.Canonical("zp.enabled")) // who publishes the final catalogue
+            .Config("zp.enabled", context.Config.Canonical("zp.enabled")); // who publishes the final catalogue
+        FinalCatalogProducts.AddKeys(key, context)
             .Input("base_catalog", h.HashFile(inputs.BaseCatalog))
             .Input("patches.json", h.HashFile(context.Layout.PatchesJson));
         if (File.Exists(context.Layout.FramesManifest)) key.Input("frames.json", h.HashFile(context.Layout.FramesManifest));
