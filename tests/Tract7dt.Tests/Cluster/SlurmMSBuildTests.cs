@@ -1,8 +1,7 @@
-using System.Collections;
-using Microsoft.Build.Framework;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Pipeline.Stages;
 using Tract7dt.Tasks;
+using Tract7dt.Tests.Graph;
 using Xunit;
 
 namespace Tract7dt.Tests.Cluster;
@@ -24,7 +23,7 @@ public sealed class SlurmMSBuildTests(TinyTile tile)
         string cli = RunPatchesStage.WorkerCommandPrefix() is [var exe] ? exe
             : throw new InvalidOperationException("the test output folder has no tract7dt apphost");
 
-        var engine = new RecordingEngine();
+        var engine = new RecordingBuildEngine();
         var run = new RunPatches { BuildEngine = engine, ConfigFile = config, Executor = "slurm", Cli = cli };
         Assert.True(run.Execute(), string.Join("\n", engine.Errors.Select(e => e.Message)));
         Assert.Equal(TinyTile.PatchCount + 1, run.BuiltCount); // every fit and run_summary.csv
@@ -42,7 +41,7 @@ public sealed class SlurmMSBuildTests(TinyTile tile)
     {
         string config = tile.NewCopy("msbuild-nocli");
         Cli.Prepare(config);
-        var engine = new RecordingEngine();
+        var engine = new RecordingBuildEngine();
         string missing = Path.Join(tile.Root, "no-such-tract7dt");
         string? before = Environment.GetEnvironmentVariable(RunPatchesStage.CliPathVariable);
         var run = new RunPatches { BuildEngine = engine, ConfigFile = config, Executor = "slurm", Cli = missing };
@@ -51,21 +50,5 @@ public sealed class SlurmMSBuildTests(TinyTile tile)
         Assert.Equal(ErrorCodes.ClusterBadRequest, error.Code);
         Assert.Contains(missing, error.Message);
         Assert.Equal(before, Environment.GetEnvironmentVariable(RunPatchesStage.CliPathVariable));   // restored after the task
-    }
-
-    /// <summary>A build engine that records errors and messages.</summary>
-    private sealed class RecordingEngine : IBuildEngine
-    {
-        public List<BuildErrorEventArgs> Errors { get; } = [];
-        public List<string> Messages { get; } = [];
-        public bool ContinueOnError => false;
-        public int LineNumberOfTaskNode => 0;
-        public int ColumnNumberOfTaskNode => 0;
-        public string ProjectFileOfTaskNode => "test.proj";
-        public void LogErrorEvent(BuildErrorEventArgs e) => Errors.Add(e);
-        public void LogWarningEvent(BuildWarningEventArgs e) => Messages.Add(e.Message ?? "");
-        public void LogMessageEvent(BuildMessageEventArgs e) { lock (Messages) Messages.Add(e.Message ?? ""); }
-        public void LogCustomEvent(CustomBuildEventArgs e) { }
-        public bool BuildProjectFile(string projectFileName, string[] targetNames, IDictionary globalProperties, IDictionary targetOutputs) => false;
     }
 }

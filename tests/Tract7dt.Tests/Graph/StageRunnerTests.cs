@@ -1,6 +1,4 @@
-using System.Collections;
 using System.Xml.Linq;
-using Microsoft.Build.Framework;
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.IO;
 using Tract7dt.Science.Pipeline;
@@ -181,7 +179,7 @@ public sealed class StageRunnerTests : IDisposable
     [Fact]
     public void A_stage_task_logs_T7D_codes_as_msbuild_errors_naming_the_file()
     {
-        var engine = new MockEngine();
+        var engine = new RecordingBuildEngine();
         var task = new BuildEpsf { BuildEngine = engine, ConfigFile = Path.Combine(_dir.FullName, "missing.yaml") };
         Assert.False(task.Execute());
         var error = Assert.Single(engine.Errors);
@@ -192,7 +190,7 @@ public sealed class StageRunnerTests : IDisposable
     [Fact]
     public void RunPatches_task_refuses_an_unknown_executor_rather_than_running_locally()
     {
-        var engine = new MockEngine();
+        var engine = new RecordingBuildEngine();
         var task = new RunPatches { BuildEngine = engine, ConfigFile = _config, Executor = "pbs" };
         Assert.False(task.Execute());
         var error = Assert.Single(engine.Errors);
@@ -230,21 +228,5 @@ public sealed class StageRunnerTests : IDisposable
                 Built.Add(item.Id);
             }
         }
-    }
-
-    /// <summary>A build engine that records errors (the STYLE's mock-engine habit).</summary>
-    private sealed class MockEngine : IBuildEngine
-    {
-        public List<BuildErrorEventArgs> Errors { get; } = new();
-        public List<string> Messages { get; } = new();
-        public bool ContinueOnError => false;
-        public int LineNumberOfTaskNode => 0;
-        public int ColumnNumberOfTaskNode => 0;
-        public string ProjectFileOfTaskNode => "test.proj";
-        public void LogErrorEvent(BuildErrorEventArgs e) => Errors.Add(e);
-        public void LogWarningEvent(BuildWarningEventArgs e) => Messages.Add(e.Message ?? "");
-        public void LogMessageEvent(BuildMessageEventArgs e) => Messages.Add(e.Message ?? "");
-        public void LogCustomEvent(CustomBuildEventArgs e) { }
-        public bool BuildProjectFile(string projectFileName, string[] targetNames, IDictionary globalProperties, IDictionary targetOutputs) => false;
     }
 }
