@@ -19,8 +19,17 @@ public sealed class BuildPatchesStage : IKeyedStage
 
     private const string Component = "tract7dt.patches";
 
-    private static readonly string[] ConfigKeys =
-        ["epsf.epsf_ngrid", "epsf.ngrid", "epsf.final_psf_size", "patches.halo_pix_min", "epsf.skip_empty_epsf_patches"];
+    /// <summary>Everything the patch geometry is made from, read once from the config; the key
+    /// hashes this record, so it cannot miss a setting the stage uses.</summary>
+    /// <param name="EpsfNgrid">ePSF cells per axis (<c>epsf.epsf_ngrid</c>).</param>
+    /// <param name="Ngrid">Patches per cell per axis (<c>epsf.ngrid</c>).</param>
+    /// <param name="HaloPix">Halo around each patch, from <c>epsf.final_psf_size</c> and <c>patches.halo_pix_min</c>.</param>
+    /// <param name="SkipEmptyCells">Only cells holding an active source (<c>epsf.skip_empty_epsf_patches</c>).</param>
+    public sealed record Settings(int EpsfNgrid, int Ngrid, int HaloPix, bool SkipEmptyCells)
+    {
+        public static Settings From(Config.PipelineConfig c) =>
+            new(c.Epsf.EpsfNgrid, c.Epsf.Ngrid, PatchLayout.HaloPix(c.Epsf.FinalPsfSize, c.Patches.HaloPixMin), c.Epsf.SkipEmptyEpsfPatches);
+    }
 
     [ModuleInitializer]
     internal static void Register() => PipelineStages.Register(StageId.BuildPatches, () => new BuildPatchesStage());
@@ -36,19 +45,19 @@ public sealed class BuildPatchesStage : IKeyedStage
     {
         if (items.Count == 0) return;
         var log = context.Log(Component);
-        var cfg = context.Config;
+        var s = Settings.From(context.Config);
         var manifest = FramesManifest.Read(context.Layout.FramesManifest);
-        var grid = new EpsfGrid(manifest.Width, manifest.Height, cfg.Epsf.EpsfNgrid);
-        int halo = PatchLayout.HaloPix(cfg.Epsf.FinalPsfSize, cfg.Patches.HaloPixMin);
+        var grid = new EpsfGrid(manifest.Width, manifest.Height, s.EpsfNgrid);
+        int halo = s.HaloPix;
         SortedSet<string>? active = null;
-        if (cfg.Epsf.SkipEmptyEpsfPatches)
+        if (s.SkipEmptyCells)
         {
-            var src = PatchSources.Load(context.Layout.CurrentCatalog(cfg.Zp.Enabled), manifest.WhiteWcs());
+            var src = PatchSources.Load(context.Layout.CurrentCatalog(context.Config.Zp.Enabled), manifest.WhiteWcs());
             active = grid.ActiveCells(src.X, src.Y);
         }
-        var patches = PatchLayout.Build(grid, cfg.Epsf.Ngrid, halo, active);
+        var patches = PatchLayout.Build(grid, s.Ngrid, halo, active);
         log.Info(string.Create(CultureInfo.InvariantCulture,
-            $"Patches: image {manifest.Height}x{manifest.Width} (ny x nx), epsf_ngrid={grid.Ngrid}, ngrid={cfg.Epsf.Ngrid}, halo_pix={halo}"));
+            $"Patches: image {manifest.Height}x{manifest.Width} (ny x nx), epsf_ngrid={grid.Ngrid}, ngrid={s.Ngrid}, halo_pix={halo}"));
         if (active is not null)
             log.Info(string.Create(CultureInfo.InvariantCulture, $"Active ePSF cells: {active.Count}/{grid.Ngrid * grid.Ngrid}"));
         var layout = context.Layout;
@@ -62,10 +71,10 @@ public sealed class BuildPatchesStage : IKeyedStage
 
     private static StageKeyBuilder KeyFor(StageContext context, FramesManifest manifest)
     {
-        var key = new StageKeyBuilder(Algorithm);
-        foreach (var k in ConfigKeys) key.Config(k, context.Config.Canonical(k));
+        var s = Settings.From(context.Config);
+        var key = new StageKeyBuilder(Algorithm).Settings("geometry", s);
         key.Value("white_frame", string.Create(CultureInfo.InvariantCulture, $"{manifest.Width}x{manifest.Height}"));
-        if (context.Config.Epsf.SkipEmptyEpsfPatches)
+        if (s.SkipEmptyCells)
         {
             key.Value("white_wcs", WcsText(manifest));
             string cat = context.Layout.CurrentCatalog(context.Config.Zp.Enabled);
