@@ -86,7 +86,23 @@ public abstract class Tract7dtTask : Microsoft.Build.Utilities.Task, ICancelable
     /// <paramref name="alsoTo"/> when given (the work dir's run log).</summary>
     protected StageContext CreateContext(PipelineConfig config, ILogSink? alsoTo = null) =>
         new(config, alsoTo is null ? new MSBuildLogSink(Log) : new TeeLogSink(new MSBuildLogSink(Log), alsoTo),
-            (log, interval) => new MSBuildProgress(Log, alsoTo, log.Component, interval), cancellation: Cancellation);
+            (log, interval) => MSBuildProgress(alsoTo, log.Component, interval), cancellation: Cancellation);
+
+    /// <summary>The least time between two progress lines of a stage on the MSBuild path.</summary>
+    private static readonly TimeSpan ProgressSpacing = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A stage's progress on the MSBuild path: at high importance, so a plain <c>dotnet msbuild</c>
+    /// shows it between its target lines, at a steady rate (a forced line, which the stages send
+    /// at every finished item for a terminal's sake, also waits <see cref="ProgressSpacing"/>),
+    /// and the same line in the run log.
+    /// </summary>
+    private Progress MSBuildProgress(ILogSink? runLog, string component, TimeSpan interval) =>
+        Progress.Throttled(line =>
+        {
+            Log.LogMessage(MessageImportance.High, "  " + line);
+            runLog?.Write(DateTime.Now, MSLogLevel.Info, component, line);
+        }, interval, ProgressSpacing);
 
     /// <summary>A message every reader of the build sees (the default console verbosity and the
     /// terminal logger show high-importance messages), and the same line in the run log.</summary>
@@ -171,38 +187,6 @@ public sealed class MSBuildLogSink(TaskLoggingHelper log) : ILogSink
                 case MSLogLevel.Info: log.LogMessage(MessageImportance.Normal, message); break;
                 default: log.LogMessage(MessageImportance.Low, message); break;
             }
-        }
-    }
-}
-
-/// <summary>
-/// A stage's progress on the MSBuild path: at most one line per interval (first and last always),
-/// at high importance so that a plain <c>dotnet msbuild</c> shows it between its target lines and
-/// a redirected log keeps a steady heartbeat (done/total, rate, ETA), and the same line in the run log.
-/// </summary>
-public sealed class MSBuildProgress(TaskLoggingHelper msbuild, ILogSink? runLog, string component, TimeSpan interval) : Progress
-{
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private TimeSpan _last = TimeSpan.MinValue;
-    private readonly object _gate = new();
-
-    /// <summary>The least time between two progress lines of a stage.</summary>
-    private static readonly TimeSpan MinSpacing = TimeSpan.FromSeconds(5);
-
-    public override void Report(string message, bool force = false)
-    {
-        lock (_gate)
-        {
-            var now = _clock.Elapsed;
-            // stages force a line at every finished item so a terminal redraws at once; a build
-            // log wants a steady heartbeat, so a forced line too waits MinSpacing after the last
-            if (_last != TimeSpan.MinValue && now - _last < (force ? MinSpacing : interval)) return;
-            _last = now;
-            // a multi-line live block (ePSF workers) shows its first, overall line
-            int nl = message.IndexOf('\n');
-            string line = nl < 0 ? message : message[..nl];
-            msbuild.LogMessage(MessageImportance.High, "  " + line);
-            runLog?.Write(DateTime.Now, MSLogLevel.Info, component, line);
         }
     }
 }

@@ -19,12 +19,21 @@ public abstract class Progress : IDisposable
     public virtual void Dispose() { }
 
     /// <summary>Progress that goes through the log at most every <paramref name="interval"/>.</summary>
-    public static Progress Logged(Log log, TimeSpan interval) => new LoggedProgress(log, interval);
+    public static Progress Logged(Log log, TimeSpan interval) => Throttled(log.Info, interval, forcedSpacing: TimeSpan.Zero);
+
+    /// <summary>
+    /// Progress that hands <paramref name="write"/> the first line of a message at most every
+    /// <paramref name="interval"/>; a forced message waits only <paramref name="forcedSpacing"/>
+    /// after the last line (zero: always shown). Stages force a message at every finished item
+    /// so a terminal redraws at once; a log may want a steadier heartbeat than that.
+    /// </summary>
+    public static Progress Throttled(Action<string> write, TimeSpan interval, TimeSpan forcedSpacing) =>
+        new ThrottledProgress(write, interval, forcedSpacing);
 
     /// <summary>Drops everything (library calls without a host).</summary>
     public static Progress None { get; } = new NoProgress();
 
-    private sealed class LoggedProgress(Log log, TimeSpan interval) : Progress
+    private sealed class ThrottledProgress(Action<string> write, TimeSpan interval, TimeSpan forcedSpacing) : Progress
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private TimeSpan _last = TimeSpan.MinValue;
@@ -35,12 +44,12 @@ public abstract class Progress : IDisposable
             lock (_gate)
             {
                 var now = _clock.Elapsed;
-                if (!force && _last != TimeSpan.MinValue && now - _last < interval) return;
+                if (_last != TimeSpan.MinValue && now - _last < (force ? forcedSpacing : interval)) return;
                 _last = now;
             }
             // a multi-line live block (ePSF workers) logs its first, overall line
             int nl = message.IndexOf('\n');
-            log.Info(nl < 0 ? message : message[..nl]);
+            write(nl < 0 ? message : message[..nl]);
         }
     }
 
