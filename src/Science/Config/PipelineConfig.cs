@@ -388,7 +388,7 @@ public sealed record PatchRunConfig
     /// <summary><c>psf_subpixel_shift</c> (ours): how pixelized PSFs are moved to sub-pixel
     /// positions, <c>fourier</c> (phase ramp) or <c>lanczos3</c> (the Tractor's filter).</summary>
     public PsfSubpixelShiftMode PsfSubpixelShift { get; init; }
-    /// <summary><c>photon_noise_errors</c> (ours): FLUXERR columns include the sources' photon noise (false: sky noise alone, the original's).</summary>
+    /// <summary><c>photon_noise_errors</c> (ours): FLUXERR columns include the sources' photon noise and the PSF model's error (false: sky noise alone, the original's).</summary>
     public bool PhotonNoiseErrors { get; init; }
     /// <summary><c>band_recentre_snr</c> (ours): a point source with this S/N in a band gets its own position there (0: off).</summary>
     public double BandRecentreSnr { get; init; }

@@ -24,8 +24,7 @@ public sealed record PsfAudit(string EpsfPath, bool EpsfExists, bool UsedEpsf, s
 /// <summary>A band's PSF for one patch, with its audit record and a one-line description.</summary>
 /// <param name="Frozen">True for Gaussian-mixture PSFs (listed in <c>psf_frozen_bands_for_optimizer</c>;
 /// every PSF is fixed in our fit, README fix #10).</param>
-/// <param name="FluxModelError">The band model's fractional flux error (meta.json <c>psf_field.flux_model_error</c>), 0 when unknown.</param>
-public sealed record BandPsfChoice(string Band, IPsf Psf, PsfAudit Audit, string Description, bool Frozen, double FluxModelError = 0);
+public sealed record BandPsfChoice(string Band, IPsf Psf, PsfAudit Audit, string Description, bool Frozen);
 
 /// <summary>The PSF settings of <c>patch_run</c> and <c>moffat_psf</c>.</summary>
 public sealed record PsfSettings
@@ -125,7 +124,7 @@ public static partial class BandPsfSelector
             });
             string desc = $"ePSF {model} ({w}x{h}) from {npy}";
             log.Info($"[PSF] {band}: using {desc}");
-            return new BandPsfChoice(band, psf, audit, desc, psf is GaussianMixturePsf, FluxModelError(epsfMeta));
+            return new BandPsfChoice(band, psf, audit, desc, psf is GaussianMixturePsf);
         }
 
         double fwhm;

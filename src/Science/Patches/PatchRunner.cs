@@ -117,8 +117,7 @@ public static class PatchRunner
         // Fit.
         var bands = payload.Bands.Select((b, k) => new PatchBand(b.Band, b.Image, b.SigmaSky,
             b.Bad.Select(v => v != 0).ToArray(), choices[k].Psf,
-            s.Fit.PhotonNoiseErrors ? PhotonNoise.VariancePerCount(b.Image, b.SigmaSky, b.SigmaTotal) : 0,
-            s.Fit.PhotonNoiseErrors ? choices[k].FluxModelError : 0)).ToList();
+            s.Fit.PhotonNoiseErrors ? PhotonNoise.VariancePerCount(b.Image, b.SigmaSky, b.SigmaTotal) : 0)).ToList();
         var cat = ToFitCatalog(payload.Catalog) with
         {
             Nuisance = nuisance == 0 ? null : Enumerable.Range(0, payload.Catalog.RowCount).Select(i => i >= owned).ToArray(),

@@ -150,6 +150,16 @@ public class RealSetTests(RealSetsFixture fx, ITestOutputHelper output) : IClass
     }
 
     [RealDataFact]
+    public void Flux_errors_cover_the_scatter_in_every_band_of_the_crowded_field()
+    {
+        // r and i carry stars whose PSF is broader or narrower than their neighbours' (README):
+        // the PSF-over-aperture checks of the catalogue see it, and the errors with it. With the
+        // ePSF's held-out model error alone, i's pull std was 2.1.
+        foreach (string band in new[] { "g", "r", "i" })
+            Assert.InRange(Band("sdss_8162_gri", band).PullStd, 0.8, 1.45);
+    }
+
+    [RealDataFact]
     public void Sparse_field_bands_are_within_two_percent()
     {
         // 4–10 PSF stars per cell; the truth's own aperture correction scatters by 0.3–3.5 %
@@ -323,14 +333,13 @@ internal static class HardBars
     /// <summary>Target 3 %: −1.1 / −2.2 / −1.5 % (original's choices: −15.4 / −12.7 / −12.2 %).</summary>
     public const double GalaxyBias = 0.05;
 
-    /// <summary>Target 1.0–1.3, not met in m400 and m700: measured 0.80 / 1.02 / 0.85 with the model-error
-    /// term (12–20 with the original's sky-only error); seed 12: 1.32 / 1.07 / 1.11. Too wide, not too narrow:
-    /// the bright isolated stars are mostly the PSF stars themselves, while the model error is measured on
-    /// stars the model was fitted without (README, "Flux errors").</summary>
-    public const double PullStdMin = 0.75;
+    /// <summary>Target 1.0–1.3: measured 1.10 / 1.21 / 1.19 with the model error measured over the catalogue
+    /// (seeds 12–14: 1.15–1.36); 0.80 / 1.02 / 0.85 with the ePSF's held-out model error alone, which this bar
+    /// fails (seeds 11–14: 0.69–1.89); 12–20 with the original's sky-only error.</summary>
+    public const double PullStdMin = 0.95;
 
     /// <inheritdoc cref="PullStdMin"/>
-    public const double PullStdMax = 1.7;
+    public const double PullStdMax = 1.4;
 
     /// <summary>Target 0.01 mag; measured +0.002 / +0.006 / +0.002 (original's choices: −0.036 / +0.001 / +0.025);
     /// seed 12: +0.011 / +0.005 / +0.011.</summary>

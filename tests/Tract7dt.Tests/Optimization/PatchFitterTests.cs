@@ -160,6 +160,7 @@ public class PatchFitterTests
             "phi_deg_fit", "ELL_fit", "Re_fit", "THETA_fit", "FLUX_g_fit", "FLUXERR_g_fit", "FLUX_r_fit", "FLUXERR_r_fit",
             "FLUX_i_fit", "FLUXERR_i_fit", "FLUXERR_g_cov", "FLUXERR_r_cov", "FLUXERR_i_cov", "fit_no_pixels",
             "fit_no_pixels_g", "fit_no_pixels_r", "fit_no_pixels_i", "band_shift_g_pix", "band_shift_r_pix", "band_shift_i_pix",
+            "psf_ap_ratio_g", "psf_ap_lnsig_g", "psf_ap_ratio_r", "psf_ap_lnsig_r", "psf_ap_ratio_i", "psf_ap_lnsig_i",
         ];
         Assert.Equal(expected, t.ColumnNames);
         var x = t.Doubles("x_pix_patch_fit");
@@ -198,7 +199,8 @@ public class PatchFitterTests
         Assert.Equal("x_pix_patch_g_fit", t.ColumnNames[1]);
         Assert.Equal("opt_last_dlnp_g", t.ColumnNames[19]);
         Assert.Equal("opt_converged_patch_g", t.ColumnNames[20]);
-        Assert.Equal("x_pix_patch_i_fit", t.ColumnNames[23]);
+        Assert.Equal("psf_ap_ratio_g", t.ColumnNames[23]);
+        Assert.Equal("x_pix_patch_i_fit", t.ColumnNames[25]);
         foreach (string b in new[] { "g", "i", "r" })
         {
             Assert.True(t.Bools($"opt_converged_{b}")[0]);

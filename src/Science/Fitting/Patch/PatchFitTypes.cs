@@ -10,10 +10,9 @@ namespace Tract7dt.Science.Fitting.Patch;
 /// <param name="Bad">Payload bad-pixel mask (true = bad), or null for none.</param>
 /// <param name="Psf">The band's PSF, chosen by the caller; passed through to the model factory untouched.</param>
 /// <param name="SourceVariancePerCount">Photon-noise variance per scaled count of source light (scale/EGAIN);
-/// 0: the flux errors carry the sky noise alone, as the reference's do.</param>
-/// <param name="FluxModelError">Fractional flux error of the band's PSF model, added in quadrature to every flux error (0: none).</param>
-public sealed record PatchBand(string Name, float[] Image, float[] SkySigma, bool[]? Bad, object? Psf, double SourceVariancePerCount = 0,
-    double FluxModelError = 0);
+/// 0: the flux errors carry the sky noise alone, as the reference's do. The PSF model's own
+/// error is not the fit's: Merge adds it, measured over the whole catalogue (docs/algorithms.md, "Flux errors").</param>
+public sealed record PatchBand(string Name, float[] Image, float[] SkySigma, bool[]? Bad, object? Psf, double SourceVariancePerCount = 0);
 
 /// <summary>
 /// One Tractor image handed to the model factory: data, E = sqrt(invvar) with
@@ -21,7 +20,7 @@ public sealed record PatchBand(string Name, float[] Image, float[] SkySigma, boo
 /// </summary>
 /// <param name="Sky">Starting sky level [counts]; with <paramref name="SkyFixed"/> it stays there.</param>
 public sealed record PatchImage(string Band, int Width, int Height, float[] Data, float[] InverseError, object? Psf,
-    double SourceVariancePerCount = 0, double FluxModelError = 0, double Sky = 0, bool SkyFixed = false);
+    double SourceVariancePerCount = 0, double Sky = 0, bool SkyFixed = false);
 
 /// <summary>
 /// Initial state of one source (docs/fitting.md §5): position in patch pixels, one flux per

@@ -29,8 +29,8 @@ public static partial class PatchFitter
     /// in each band to ≲ 0.02 px.</para>
     /// <para>How: with the joint fit's values held (every other source, the sky), each point
     /// source with S/N ≥ <see cref="PatchFitSettings.BandRecentreSnr"/> in the band gets its
-    /// position and that band's flux free, one fit per band. The flux, its error (the PSF's
-    /// model error and the source's photon noise as in the joint fit) replace the joint ones;
+    /// position and that band's flux free, one fit per band. The flux, its error (with the
+    /// source's photon noise as in the joint fit) replace the joint ones;
     /// the covariance-aware error keeps the joint fit's coupling to the neighbours and adds what
     /// the free position adds. A move beyond <see cref="MaxBandShiftPix"/> is not used, nor the
     /// refit of a blended star (<see cref="MaxBlendVarianceRatio"/>).</para>
@@ -43,18 +43,22 @@ public static partial class PatchFitter
         if (images.Length < 2 || !(settings.BandRecentreSnr > 0)) return null;
         int ns = sources.Length;
         var shifts = new double[images.Length][];
+        r.BandX = new double[images.Length][];
+        r.BandY = new double[images.Length][];
         for (int k = 0; k < images.Length; k++)
         {
             shifts[k] = new double[ns];
             Array.Fill(shifts[k], double.NaN);
+            r.BandX[k] = new double[ns];
+            r.BandY[k] = new double[ns];
+            Array.Fill(r.BandX[k], double.NaN);
+            Array.Fill(r.BandY[k], double.NaN);
             var eligible = new bool[ns];
             bool any = false;
             for (int i = 0; i < ns; i++)
             {
-                // the S/N of the pixels alone: the PSF's model error does not make a star's
-                // position in the band any less well measured
-                double f = r.Flux[k][i], m = images[k].FluxModelError * f;
-                double e = Math.Sqrt(Math.Max(0, r.FluxErr[k][i] * r.FluxErr[k][i] - m * m));
+                // the S/N of the pixels alone (the fit's errors are statistical)
+                double f = r.Flux[k][i], e = r.FluxErr[k][i];
                 eligible[i] = r.Kind[i] == SourceType.Point && !sources[i].FixedPosition && !sources[i].Frozen
                               && double.IsFinite(f) && e > 0 && f / e >= settings.BandRecentreSnr;
                 any |= eligible[i];
@@ -114,13 +118,14 @@ public static partial class PatchFitter
                 // misregistration it could take out; the joint position, which every band
                 // constrains, stands
                 if (!(marg[q] <= MaxBlendVarianceRatio * v)) continue;
-                double model = image.FluxModelError * flux[i];
-                double err = Math.Sqrt(v * inflate[q] + model * model);
+                double err = Math.Sqrt(v * inflate[q]);
                 double before = r.FluxErr[k][i], cov = r.FluxErrCov[k][i];
                 r.Flux[k][i] = flux[i];
                 r.FluxErr[k][i] = err;
                 if (double.IsFinite(cov)) r.FluxErrCov[k][i] = Math.Sqrt(cov * cov + Math.Max(0, err * err - before * before));
                 shifts[k][i] = shift;
+                r.BandX[k][i] = x[i];
+                r.BandY[k][i] = y[i];
             }
         }
         return shifts;

@@ -65,6 +65,8 @@ public static partial class PatchFitter
             if (shifts is not null)
                 for (int k = 0; k < images.Length; k++)
                     shifts[k].CopyTo(table.Column($"band_shift_{images[k].Band}_pix", double.NaN), 0);
+            for (int k = 0; k < images.Length; k++)
+                WriteApertureCheck(table, images[k].Band, factory, images[k] with { Sky = read.Sky[k] }, read, k, sources);
         }
         else
         {
@@ -90,10 +92,32 @@ public static partial class PatchFitter
                 table.Column($"opt_converged_patch_{b}", false).AsSpan().Fill(outcome.Converged);
                 read.FluxErrCov[0].CopyTo(table.Column($"FLUXERR_{b}_cov", double.NaN), 0);
                 read.NoPixels.CopyTo(table.Column($"fit_no_pixels_{b}", false), 0);
+                WriteApertureCheck(table, b, factory, images[k] with { Sky = read.Sky[0] }, read, 0, sources);
                 for (int i = 0; i < rows; i++) stype[i] = SourceInitializer.Name(sources[i].Kind);
             }
         }
         return new PatchFitResult(table, outcomes);
+    }
+
+    /// <summary>The PSF-over-aperture check of one band's fluxes (<see cref="PsfApertureCheck"/>):
+    /// columns <c>psf_ap_ratio_&lt;b&gt;</c> and <c>psf_ap_lnsig_&lt;b&gt;</c>.</summary>
+    private static void WriteApertureCheck(FitTable table, string band, PatchModelFactory factory, PatchImage image,
+        Readback r, int k, SourceInit[] sources)
+    {
+        int ns = sources.Length;
+        var pos = new (double, double)[ns];
+        var shape = new (double, double, double, double)[ns];
+        var reported = new bool[ns];
+        for (int i = 0; i < ns; i++)
+        {
+            double bx = r.BandX.Length > k ? r.BandX[k][i] : double.NaN, by = r.BandY.Length > k ? r.BandY[k][i] : double.NaN;
+            pos[i] = double.IsFinite(bx) && double.IsFinite(by) ? (bx, by) : (r.X[i], r.Y[i]);
+            shape[i] = (r.LogRe[i], r.Ee1[i], r.Ee2[i], r.N[i]);
+            reported[i] = !sources[i].FixedPosition && !r.NoPixelsBand[k][i];
+        }
+        var (ratio, lnSig) = PsfApertureCheck.Measure(factory, image, r.Kind, pos, r.Flux[k], r.FluxErr[k], shape, reported);
+        ratio.CopyTo(table.Column($"psf_ap_ratio_{band}", double.NaN), 0);
+        lnSig.CopyTo(table.Column($"psf_ap_lnsig_{band}", double.NaN), 0);
     }
 
     /// <summary>
@@ -152,6 +176,8 @@ public static partial class PatchFitter
         public double[] Sky = [];
         public double[][] Flux = [], FluxErr = [], FluxErrCov = [];
         public bool[] NoPixels = [];
+        /// <summary>Per band and source: the position the band's own refit used (NaN where the joint one stands).</summary>
+        public double[][] BandX = [], BandY = [];
         /// <summary>Per band and source: the band told nothing of the source's flux (no usable pixel under it).</summary>
         public bool[][] NoPixelsBand = [];
         /// <summary>Per source: its own parameters had stopped moving (see <see cref="SettledFraction"/>).</summary>
@@ -232,14 +258,14 @@ public static partial class PatchFitter
             {
                 var (col, src, b) = fluxCols[q];
                 double v = diag[col];
-                // the PSF model's own error, a fraction of the flux (docs/algorithms.md, "Flux errors")
-                double model = images[b].FluxModelError * r.Flux[b][src];
+                // the statistical error; the PSF model's own error is added by Merge, measured
+                // over the whole catalogue (docs/algorithms.md, "Flux errors")
                 if (double.IsFinite(v) && v > 0)
                 {
-                    r.FluxErr[b][src] = Math.Sqrt(v * inflate[q] + model * model);
+                    r.FluxErr[b][src] = Math.Sqrt(v * inflate[q]);
                     hasPixels[src] = true;
                 }
-                if (double.IsFinite(marg[q]) && marg[q] > 0) r.FluxErrCov[b][src] = Math.Sqrt(marg[q] * inflate[q] + model * model);
+                if (double.IsFinite(marg[q]) && marg[q] > 0) r.FluxErrCov[b][src] = Math.Sqrt(marg[q] * inflate[q]);
             }
         }
         catch (Exception ex) when (ex is ArithmeticException or InvalidOperationException)
@@ -434,7 +460,7 @@ public static partial class PatchFitter
             float invvar = (float)(1.0 / Math.Max((double)sig * sig, 1e-12));
             e[i] = MathF.Sqrt(invvar);
         }
-        return new PatchImage(b.Name, w, h, b.Image, e, b.Psf, b.SourceVariancePerCount, b.FluxModelError);
+        return new PatchImage(b.Name, w, h, b.Image, e, b.Psf, b.SourceVariancePerCount);
     }
 
     private static void Validate(IReadOnlyList<PatchBand> bands, int w, int h, PatchCatalog cat, PatchFitSettings s)

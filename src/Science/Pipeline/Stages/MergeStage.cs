@@ -33,7 +33,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class MergeStage : IKeyedStage
 {
     /// <summary>Bump when the merged catalog's content would change for the same inputs.</summary>
-    public const string Algorithm = "Merge/1";
+    public const string Algorithm = "Merge/2";
     public const string Component = "tract7dt.merge";
 
     private readonly Func<StageContext, IReadOnlyList<StageItem>?> _patchFitPlan;
@@ -107,6 +107,24 @@ public sealed class MergeStage : IKeyedStage
         FitStatus.MarkNoPixels(status, NoPixelsAnywhere(table));
         table.Set(new TextColumn(FitStatus.Column, status));
 
+        // The PSF model's flux error, measured over the catalogue, joins every flux error (docs/algorithms.md, "Flux errors").
+        // (patch_run.photon_noise_errors: false keeps the original's sky-only errors, without it)
+        var modelErrors = FluxModelErrors.Measure(table, b => EpsfModelError(layout, inputs.Patches, b));
+        if (context.Config.PatchRun.PhotonNoiseErrors) FluxModelErrors.Apply(table, modelErrors);
+        else modelErrors = modelErrors.Select(e => e with { Error = 0, Source = "off" }).ToList();
+        string modelErrorFile = ModelErrorPath(layout);
+        FluxModelErrors.Write(modelErrorFile, modelErrors);
+        foreach (var e in modelErrors)
+            log.Info(e.Source switch
+            {
+                "catalogue" => string.Create(CultureInfo.InvariantCulture,
+                    $"{e.Band}: PSF model flux error {e.Error:P2} from {e.Stars} stars' PSF-over-aperture checks (PSF/aperture {e.PsfOverAperture:F4})"),
+                "epsf" => string.Create(CultureInfo.InvariantCulture,
+                    $"{e.Band}: PSF model flux error {e.Error:P2} from the ePSF's held-out stars (fewer than {FluxModelErrors.MinStars} stars to check in the catalogue)"),
+                "off" => $"{e.Band}: no PSF model flux error (patch_run.photon_noise_errors is false: the original's sky-only errors)",
+                _ => $"{e.Band}: no PSF model flux error (fewer than {FluxModelErrors.MinStars} stars to check, and none from the ePSF)",
+            });
+
         string merged = MergedCatalogPath(layout);
         SourceTableCsv.Write(table, merged);
         if (context.Config.Zp.Enabled)
@@ -136,7 +154,20 @@ public sealed class MergeStage : IKeyedStage
         // Without the zero point the published catalogue is this stage's output (a deleted copy is
         // rebuilt); with it, ComputeZp publishes it with the MAG columns.
         var published = context.Config.Zp.Enabled ? [] : FinalCatalogProducts.Write(context);
-        Stamp.Write(StampPath(layout), key, context.Config.Zp.Enabled ? [merged] : [merged, layout.FinalCatalog, .. published], context.Hasher);
+        Stamp.Write(StampPath(layout), key,
+            context.Config.Zp.Enabled ? [merged, modelErrorFile] : [merged, modelErrorFile, layout.FinalCatalog, .. published], context.Hasher);
+    }
+
+    /// <summary>Where Merge records each band's PSF model flux error.</summary>
+    public static string ModelErrorPath(WorkDirLayout layout) => Path.Join(layout.TractorOutDir, FluxModelErrors.FileName);
+
+    /// <summary>The ePSF stage's held-out model error of a band (the median over the cells the patches use; 0 when none):
+    /// the fallback where the catalogue has too few stars to check.</summary>
+    private static double EpsfModelError(WorkDirLayout layout, IReadOnlyList<PatchDefinition> patches, string band)
+    {
+        var values = patches.Select(p => p.EpsfTag).Distinct(StringComparer.Ordinal)
+            .Select(tag => BandPsfSelector.FluxModelError(layout.EpsfMeta(band, tag))).Where(v => v > 0).ToList();
+        return values.Count == 0 ? 0 : Calibration.RobustStats.MedianOf(values);
     }
 
     // ------------------------------------------------------------------ inputs and key
@@ -222,13 +253,19 @@ public sealed class MergeStage : IKeyedStage
         var key = new StageKeyBuilder(Algorithm)
             .Config("merge.pattern", context.Config.Canonical("merge.pattern"))
             .Config("merge.wcs_fits", context.Config.Canonical("merge.wcs_fits"))
-            .Config("zp.enabled", context.Config.Canonical("zp.enabled")); // who publishes the final catalogue
+            .Config("zp.enabled", context.Config.Canonical("zp.enabled")) // who publishes the final catalogue
+            .Config("patch_run.photon_noise_errors", context.Config.Canonical("patch_run.photon_noise_errors")); // the model error's switch
         FinalCatalogProducts.AddKeys(key, context)
             .Input("base_catalog", h.HashFile(inputs.BaseCatalog))
             .Input("patches.json", h.HashFile(context.Layout.PatchesJson));
         if (File.Exists(context.Layout.FramesManifest)) key.Input("frames.json", h.HashFile(context.Layout.FramesManifest));
         if (!string.IsNullOrEmpty(inputs.WcsFits) && File.Exists(inputs.WcsFits)) key.Input("wcs_fits", h.HashFile(inputs.WcsFits));
         foreach (var (tag, csv) in inputs.Current) key.Input("fit." + tag, h.HashFile(csv));
+        // the fallback model errors (FluxModelErrors)
+        if (Directory.Exists(context.Layout.EpsfDir))
+            foreach (string band in Directory.GetDirectories(context.Layout.EpsfDir).Select(Path.GetFileName).Order(StringComparer.Ordinal)!)
+                key.Value($"epsf.{band}.flux_model_error",
+                    EpsfModelError(context.Layout, inputs.Patches, band!).ToString("R", CultureInfo.InvariantCulture));
         return key;
     }
 

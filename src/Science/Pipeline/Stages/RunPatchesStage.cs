@@ -35,7 +35,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// the one-pass banded LSQR (different rounding); 3 = saturation-excluded stars in the ROI
     /// modelled as fixed-position nuisance point sources; 4 = per-source opt_converged and the
     /// patch-wide opt_converged_patch; bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/7";
+    public const string Algorithm = "RunPatches/8";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -104,7 +104,6 @@ public sealed partial class RunPatchesStage : IKeyedStage
                     string? grid = layout.EpsfGridForPatch(b, def);
                     key.Input($"epsf.{b}.grid", grid is null ? "absent" : context.Hasher.HashFile(grid));
                     key.Value($"epsf.{b}.nstars_used", File.Exists(npy) ? NstarsText(layout.EpsfMeta(b, def.EpsfTag)) : "n/a");
-                    key.Value($"epsf.{b}.flux_model_error", BandPsfSelector.FluxModelError(layout.EpsfMeta(b, def.EpsfTag)).ToString("R", CultureInfo.InvariantCulture));
                 }
             }
             catch (Tract7dtException)

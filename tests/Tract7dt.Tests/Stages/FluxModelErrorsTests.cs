@@ -1,0 +1,71 @@
+using System.Globalization;
+using Tract7dt.Science.Catalog;
+using Tract7dt.Science.Pipeline.Stages;
+using Xunit;
+
+namespace Tract7dt.Tests.Stages;
+
+/// <summary>The catalogue's PSF model error per band: measured from the checks, added to the errors, or the ePSF's when too few stars tell.</summary>
+public sealed class FluxModelErrorsTests
+{
+    private static SourceTable Table(int checkedStars, double excess, int seed)
+    {
+        var rng = new Random(seed);
+        double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        int n = checkedStars + 10;
+        var t = new SourceTable(n);
+        var flux = new double[n]; var err = new double[n]; var cov = new double[n];
+        var ratio = new string[n]; var sig = new string[n];
+        for (int i = 0; i < n; i++)
+        {
+            flux[i] = 1e5; err[i] = 100; cov[i] = 150;
+            bool check = i < checkedStars;
+            double s = 0.001 + 0.003 * rng.NextDouble();
+            ratio[i] = check ? Math.Exp(Gauss() * Math.Sqrt(s * s + excess * excess)).ToString("R", CultureInfo.InvariantCulture) : "";
+            sig[i] = check ? s.ToString("R", CultureInfo.InvariantCulture) : "";
+        }
+        // a faint source's check, far noisier than the cap: left out, whatever it says
+        ratio[n - 1] = "1.5"; sig[n - 1] = "0.04";
+        t.AddDouble("FLUX_m550_fit", flux);
+        t.AddDouble("FLUXERR_m550_fit", err);
+        t.AddDouble("FLUXERR_m550_cov", cov);
+        t.AddText("psf_ap_ratio_m550", ratio);
+        t.AddText("psf_ap_lnsig_m550", sig);
+        return t;
+    }
+
+    [Fact]
+    public void The_catalogue_excess_is_added_to_every_flux_error_of_the_band()
+    {
+        var t = Table(60, 0.01, 1);
+        var errors = FluxModelErrors.Measure(t, _ => 0.05);
+        var e = Assert.Single(errors);
+        Assert.Equal("catalogue", e.Source);
+        Assert.Equal(60, e.Stars);
+        Assert.InRange(e.Error, 0.008, 0.012);
+        FluxModelErrors.Apply(t, errors);
+        double expected = Math.Sqrt(100 * 100 + Math.Pow(e.Error * 1e5, 2));
+        Assert.Equal(expected, t.Numeric("FLUXERR_m550_fit")[0], 6);
+        Assert.Equal(Math.Sqrt(150 * 150 + Math.Pow(e.Error * 1e5, 2)), t.Numeric("FLUXERR_m550_cov")[5], 6);
+    }
+
+    [Fact]
+    public void With_too_few_checked_stars_the_ePSF_estimate_stands_or_none()
+    {
+        var t = Table(FluxModelErrors.MinStars - 1, 0.01, 2);
+        var e = Assert.Single(FluxModelErrors.Measure(t, _ => 0.02));
+        Assert.Equal(("epsf", 0.02), (e.Source, e.Error));
+        var none = Assert.Single(FluxModelErrors.Measure(t, _ => 0));
+        Assert.Equal(("none", 0.0), (none.Source, none.Error));
+        FluxModelErrors.Apply(t, [none]);
+        Assert.Equal(100, t.Numeric("FLUXERR_m550_fit")[0]);
+    }
+
+    [Fact]
+    public void The_record_is_written_per_band()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("t7d-fme").FullName, "outputs", FluxModelErrors.FileName);
+        FluxModelErrors.Write(path, [new FluxModelErrors.BandError("m550", 42, 0.0061, 0.998, "catalogue")]);
+        Assert.Equal(["band,stars,flux_model_error,psf_over_aperture,source", "m550,42,0.0061,0.998,catalogue"], File.ReadAllLines(path));
+    }
+}
