@@ -65,10 +65,12 @@ public sealed class SlurmEndToEndTests(TinyTile tile)
         string dir = Path.GetDirectoryName(config)!;
         string work = Path.Join(dir, "work");
         // Tasks that stay RUNNING long enough to be caught: a wrapper sleeps, then runs the real CLI.
+        // (3 s was too short once under a loaded full suite: the task finished between the squeue
+        // that saw it running and the scancel.)
         string real = RunPatchesStage.WorkerCommandPrefix() is [var exe] ? exe
             : throw new InvalidOperationException("the test output folder has no tract7dt apphost");
         string wrapper = Path.Join(dir, "slow-tract7dt");
-        File.WriteAllText(wrapper, $"#!/bin/bash\nsleep 3\nexec '{real}' \"$@\"\n");
+        File.WriteAllText(wrapper, $"#!/bin/bash\nsleep 8\nexec '{real}' \"$@\"\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         string? previous = Environment.GetEnvironmentVariable(RunPatchesStage.CliPathVariable);
