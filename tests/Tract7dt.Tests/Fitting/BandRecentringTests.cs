@@ -20,16 +20,7 @@ public sealed class BandRecentringTests
     {
         var psf = new PixelizedPsf(Gaussian(), Size, Size, shift: SubpixelShift.Fourier);
         var img = new float[W * H];
-        foreach (var (x0, y0, flux) in stars)
-        {
-            var p = psf.RenderPoint(x0, y0, W, H)!;
-            for (int j = 0; j < p.H; j++)
-                for (int i = 0; i < p.W; i++)
-                {
-                    int x = p.X0 + i, y = p.Y0 + j;
-                    if ((uint)x < W && (uint)y < H) img[y * W + x] += (float)(flux * p.Values[j * p.W + i]);
-                }
-        }
+        foreach (var (x0, y0, flux) in stars) GaussianStamp.AddPoint(img, W, H, psf, x0, y0, flux);
         return new PatchBand(name, img, Enumerable.Repeat(1f, W * H).ToArray(), new bool[W * H], psf);
     }
 

@@ -16,4 +16,16 @@ internal static class GaussianStamp
         for (int k = 0; k < s.Length; k++) s[k] = (float)(s[k] / sum);
         return s;
     }
+
+    /// <summary>Adds a point source of <paramref name="flux"/> at (x, y), rendered by <paramref name="psf"/>, to a w×h image.</summary>
+    public static void AddPoint(float[] img, int w, int h, Tract7dt.Science.Psf.Models.IPsf psf, double x, double y, double flux)
+    {
+        var p = psf.RenderPoint(x, y, w, h)!;
+        for (int j = 0; j < p.H; j++)
+            for (int i = 0; i < p.W; i++)
+            {
+                int gx = p.X0 + i, gy = p.Y0 + j;
+                if ((uint)gx < w && (uint)gy < h) img[gy * w + gx] += (float)(flux * p.Values[j * p.W + i]);
+            }
+    }
 }

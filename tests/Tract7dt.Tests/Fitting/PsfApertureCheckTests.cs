@@ -19,16 +19,7 @@ public sealed class PsfApertureCheckTests
         var model = new PixelizedPsf(GaussianStamp.Make(Size, ModelSigma), Size, Size, shift: SubpixelShift.Fourier);
         var truth = new PixelizedPsf(GaussianStamp.Make(Size, starSigma), Size, Size, shift: SubpixelShift.Fourier);
         var img = new float[W * H];
-        foreach (var (x0, y0, flux) in stars)
-        {
-            var p = truth.RenderPoint(x0, y0, W, H)!;
-            for (int j = 0; j < p.H; j++)
-                for (int i = 0; i < p.W; i++)
-                {
-                    int x = p.X0 + i, y = p.Y0 + j;
-                    if ((uint)x < W && (uint)y < H) img[y * W + x] += (float)(flux * p.Values[j * p.W + i]);
-                }
-        }
+        foreach (var (x0, y0, flux) in stars) GaussianStamp.AddPoint(img, W, H, truth, x0, y0, flux);
         for (int k = 0; k < img.Length; k++)
             img[k] += (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
         return new PatchBand("m550", img, Enumerable.Repeat(1f, W * H).ToArray(), new bool[W * H], model);
