@@ -22,13 +22,24 @@ public sealed class AugmentGaiaStage : IKeyedStage
 
     private const string Component = "tract7dt.zp";
 
-    /// <summary>Every config key the stage reads.</summary>
-    public static readonly string[] ConfigKeys =
-    [
-        "zp.gaia_mag_min", "zp.gaia_mag_max", "zp.match_radius_arcsec", "zp.min_box_size_pix", "zp.inject_gaia_sources",
-        "source_saturation_cut.enabled", "source_saturation_cut.radius_pix", "source_saturation_cut.require_all_bands",
-        "image_scaling.zp_ref", "plotting.dpi", "inputs.gaiaxp_synphot_csv", "inputs.input_catalog", "outputs.work_dir",
-    ];
+    /// <summary>
+    /// What the stage does with the config, one record built once (its canonical form is the
+    /// stage's key, <see cref="StageKeyBuilder.Settings"/>; the stage reads its values from it).
+    /// </summary>
+    public sealed record Settings(GaiaAugmentationOptions Augmentation, int PlotDpi)
+    {
+        public static Settings From(Config.PipelineConfig c)
+        {
+            var z = c.Zp;
+            var sat = c.SourceSaturationCut;
+            return new(new GaiaAugmentationOptions(z.GaiaMagMin, z.GaiaMagMax, z.MatchRadiusArcsec, z.MinBoxSizePix,
+                z.InjectGaiaSources, sat.Enabled, sat.RadiusPix, sat.RequireAllBands, c.ImageScaling.ZpRef), c.Plotting.Dpi);
+        }
+    }
+
+    /// <summary>The config's locations the stage reads or writes (the GaiaXP file is hashed as an input too;
+    /// the augmented catalogue is named after the input catalogue).</summary>
+    private static readonly string[] LocationKeys = ["inputs.gaiaxp_synphot_csv", "inputs.input_catalog", "outputs.work_dir"];
 
 #pragma warning disable CA2255 // the registration hook PipelineStages documents (no shared file changes)
     [ModuleInitializer]
@@ -60,7 +71,8 @@ public sealed class AugmentGaiaStage : IKeyedStage
         var cfg = context.Config;
         var L = context.Layout;
         var key = new StageKeyBuilder(Algorithm);
-        foreach (string k in ConfigKeys) key.Config(k, cfg.Canonical(k));
+        key.Settings("augment_gaia", Settings.From(cfg));
+        foreach (string k in LocationKeys) key.Config(k, cfg.Canonical(k));
         foreach (var (role, path) in new[] { ("frames", L.FramesManifest), ("catalog_flagged", L.FlaggedCatalog),
                      ("saturated_pixels", L.SaturatedPixels), ("white", L.WhiteFits) })
         {
@@ -77,6 +89,7 @@ public sealed class AugmentGaiaStage : IKeyedStage
     private static List<string> Execute(StageContext context)
     {
         var cfg = context.Config;
+        var settings = Settings.From(cfg);
         var L = context.Layout;
         var log = context.Log(Component);
         var outputs = new List<string>();
@@ -98,11 +111,7 @@ public sealed class AugmentGaiaStage : IKeyedStage
         var catalog = SourceTableCsv.Read(L.FlaggedCatalog, "Flagged catalog");
         var saturated = SaturatedPixelsFile.Read(L.SaturatedPixels).Select(b => b.Pixels).ToList();
         var wcs = manifest.WhiteWcs();
-        var z = cfg.Zp;
-        var sat = cfg.SourceSaturationCut;
-        var options = new GaiaAugmentationOptions(z.GaiaMagMin, z.GaiaMagMax, z.MatchRadiusArcsec, z.MinBoxSizePix,
-            z.InjectGaiaSources, sat.Enabled, sat.RadiusPix, sat.RequireAllBands, cfg.ImageScaling.ZpRef);
-        var result = GaiaAugmentation.Run(catalog, gaia, wcs, manifest.Width, manifest.Height, manifest.Bands, saturated, options, log);
+        var result = GaiaAugmentation.Run(catalog, gaia, wcs, manifest.Width, manifest.Height, manifest.Bands, saturated, settings.Augmentation, log);
         if (result.Table is null) return Finish(state, L, outputs);
 
         SourceTableCsv.Write(result.Table, L.AugmentedCatalog);
@@ -112,7 +121,7 @@ public sealed class AugmentGaiaStage : IKeyedStage
 
         float[] white;
         using (var f = FitsFile.Open(L.WhiteFits)) white = f.ReadImage(0);
-        GaiaAugmentationPlot.Save(OverlayPath(L), white, manifest.Width, manifest.Height, cfg.Plotting.Dpi,
+        GaiaAugmentationPlot.Save(OverlayPath(L), white, manifest.Width, manifest.Height, settings.PlotDpi,
             result.X, result.Y, result.Matched, CatalogState.Flag(catalog, "excluded_crop"), CatalogState.Flag(catalog, "excluded_saturation"),
             result.InjectedX, result.InjectedY, result.SaturatedX, result.SaturatedY, result.Box);
         outputs.Add(OverlayPath(L));

@@ -24,6 +24,16 @@ public sealed class ComputeZpStage : IKeyedStage
     public const string Component = "tract7dt.zp";
     public const string SummaryFile = "zp_summary.csv", PerObjectFile = "zp_all_bands__per_object.csv";
 
+    /// <summary>
+    /// What the stage does with the config, one record built once (its canonical form is the
+    /// stage's key, <see cref="StageKeyBuilder.Settings"/>; the stage reads its values from it).
+    /// </summary>
+    public sealed record Settings(double ClipSigma, int ClipMaxIters, double RefMagErr, int PlotDpi, FinalCatalogProducts.Settings Products)
+    {
+        public static Settings From(Config.PipelineConfig c) =>
+            new(c.Zp.ClipSigma, c.Zp.ClipMaxIters, c.Zp.RefMagErr, c.Plotting.Dpi, FinalCatalogProducts.Settings.From(c));
+    }
+
 #pragma warning disable CA2255 // registration from the stage's own file is the framework's design (PipelineStages)
     [ModuleInitializer]
     internal static void Register() => PipelineStages.Register(StageId.ComputeZp, () => new ComputeZpStage());
@@ -45,6 +55,7 @@ public sealed class ComputeZpStage : IKeyedStage
         var layout = context.Layout;
         var log = context.Log(Component);
         var cfg = context.Config;
+        var settings = Settings.From(cfg);
         var key = BuildKey(context);
         string mergedPath = MergeStage.MergedCatalogPath(layout);
         var merged = SourceTableCsv.Read(mergedPath, "Merged catalog");
@@ -58,7 +69,7 @@ public sealed class ComputeZpStage : IKeyedStage
         else
         {
             var gaia = GaiaXpCatalog.Read(gaiaPath);
-            pass = ZpCalibration.Compute(merged, gaia.SourceId!, gaia.Mag, cfg.Zp.ClipSigma, cfg.Zp.ClipMaxIters, log, cfg.Zp.RefMagErr);
+            pass = ZpCalibration.Compute(merged, gaia.SourceId!, gaia.Mag, settings.ClipSigma, settings.ClipMaxIters, log, settings.RefMagErr);
         }
 
         if (pass is null || pass.Results.Count == 0)
@@ -73,7 +84,7 @@ public sealed class ComputeZpStage : IKeyedStage
             foreach (var r in pass.Results)
             {
                 string png = PlotPath(layout, r.Band);
-                ZpPlot.Save(r, png, cfg.Plotting.Dpi);
+                ZpPlot.Save(r, png, settings.PlotDpi);
                 outputs.Add(png);
             }
             SourceTableCsv.Write(ZpCalibration.PerObjectTable(pass.Results), perObject);
@@ -100,11 +111,7 @@ public sealed class ComputeZpStage : IKeyedStage
         if (!(cfg.Zp.ClipSigma > 0) || !double.IsFinite(cfg.Zp.ClipSigma))
             throw new Tract7dtException(ErrorCodes.ZpBadSettings, $"zp.clip_sigma must be a finite number > 0, got {cfg.Zp.ClipSigma}.");
         string? gaia = cfg.Inputs.GaiaxpSynphotCsv;
-        return FinalCatalogProducts.AddKeys(new StageKeyBuilder(Algorithm), context)
-            .Config("zp.clip_sigma", cfg.Canonical("zp.clip_sigma"))
-            .Config("zp.clip_max_iters", cfg.Canonical("zp.clip_max_iters"))
-            .Config("zp.ref_mag_err", cfg.Canonical("zp.ref_mag_err"))
-            .Config("plotting.dpi", cfg.Canonical("plotting.dpi"))
+        return new StageKeyBuilder(Algorithm).Settings("compute_zp", Settings.From(cfg))
             .Input("merged_catalog", context.Hasher.HashFile(merged))
             .Input("gaiaxp", !string.IsNullOrEmpty(gaia) && File.Exists(gaia) ? context.Hasher.HashFile(gaia) : "absent");
     }

@@ -14,15 +14,18 @@ public static class FinalCatalogProducts
     public static string FitsPath(WorkDirLayout layout) => Path.ChangeExtension(layout.FinalCatalog, ".fits");
 
     /// <summary>The config keys the products depend on (for the publishing stage's key).</summary>
-    public static StageKeyBuilder AddKeys(StageKeyBuilder key, StageContext context) => key
-        .Config("outputs.fits_catalog", context.Config.Canonical("outputs.fits_catalog"))
-        .Config("outputs.region_files", context.Config.Canonical("outputs.region_files"));
+    /// <summary>Which products beside the CSV are written (<c>outputs.fits_catalog</c>, <c>outputs.region_files</c>):
+    /// part of the settings of the stage that publishes the catalogue.</summary>
+    public sealed record Settings(bool FitsCatalog, bool RegionFiles)
+    {
+        public static Settings From(Config.PipelineConfig c) => new(c.Outputs.FitsCatalog, c.Outputs.RegionFiles);
+    }
 
     /// <summary>Writes the products of the final catalogue as published; returns their paths (for the stamp).</summary>
     public static IReadOnlyList<string> Write(StageContext context)
     {
         var layout = context.Layout;
-        var o = context.Config.Outputs;
+        var o = Settings.From(context.Config);
         var table = SourceTableCsv.Read(layout.FinalCatalog, "Final catalog");
         var written = new List<string>();
         string fits = FitsPath(layout);

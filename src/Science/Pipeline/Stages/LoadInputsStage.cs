@@ -33,18 +33,21 @@ public sealed class LoadInputsStage : IKeyedStage
 
     private const string Component = "tract7dt.pipeline";
 
-    /// <summary>Every config key the stage reads (worker counts excluded: they never change results).</summary>
-    public static readonly string[] ConfigKeys =
-    [
-        "inputs.input_catalog", "inputs.image_list_file",
-        "image_scaling.zp_ref",
-        "checks.require_same_shape", "checks.require_wcs_alignment",
-        "checks.wcs_tolerance.crval", "checks.wcs_tolerance.crpix", "checks.wcs_tolerance.cd", "checks.wcs_tolerance.cdelt",
-        "crop.enabled", "crop.margin", "crop.plot_pre_crop", "crop.display_downsample",
-        "crop.post_crop_display_downsample", "crop.overlay_catalog", "crop.overlay_downsample_full",
-        "source_saturation_cut.enabled", "source_saturation_cut.radius_pix", "source_saturation_cut.require_all_bands",
-        "patch_run.gal_model", "plotting.dpi", "outputs.cropped_images_dir",
-    ];
+    /// <summary>
+    /// What the stage does with the config, one record built once (its canonical form is the
+    /// stage's key, <see cref="StageKeyBuilder.Settings"/>; the stage reads its values from it).
+    /// Worker counts are not in it: they never change results.
+    /// </summary>
+    public sealed record Settings(Config.ImageScalingConfig ImageScaling, Config.ChecksConfig Checks, Config.CropConfig Crop,
+        Config.SourceSaturationCutConfig SaturationCut, Config.GalModel GalModel, int PlotDpi)
+    {
+        public static Settings From(PipelineConfig c) =>
+            new(c.ImageScaling, c.Checks, c.Crop, c.SourceSaturationCut, c.PatchRun.GalModel, c.Plotting.Dpi);
+    }
+
+    /// <summary>The config's locations the stage reads or writes (the files read are hashed as inputs too).</summary>
+    private static readonly string[] LocationKeys =
+        ["inputs.input_catalog", "inputs.image_list_file", "outputs.cropped_images_dir"];
 
     // A library module initializer is the registration hook PipelineStages documents (no shared file changes).
 #pragma warning disable CA2255
@@ -59,7 +62,7 @@ public sealed class LoadInputsStage : IKeyedStage
 
     public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 
-    /// <summary>One item keyed by the image list, every image's content, the catalog's content and <see cref="ConfigKeys"/>.</summary>
+    /// <summary>One item keyed by the image list, every image's content, the catalog's content and its <see cref="Settings"/>.</summary>
     public IReadOnlyList<StageItem> Plan(StageContext context)
     {
         var key = Key(context, ListImages(context.Config));
@@ -79,7 +82,8 @@ public sealed class LoadInputsStage : IKeyedStage
     {
         var cfg = context.Config;
         var key = new StageKeyBuilder(Algorithm);
-        foreach (string k in ConfigKeys) key.Config(k, cfg.Canonical(k));
+        key.Settings("load_inputs", Settings.From(cfg));
+        foreach (string k in LocationKeys) key.Config(k, cfg.Canonical(k));
         key.Input("image_list", context.Hasher.HashFile(cfg.Inputs.ImageListFile));
         key.Input("input_catalog", HashOrThrow(context, cfg.Inputs.InputCatalog, "Input catalog"));
         for (int i = 0; i < images.Count; i++)
@@ -117,6 +121,7 @@ public sealed class LoadInputsStage : IKeyedStage
     private static List<string> Execute(StageContext context, IReadOnlyList<string> images)
     {
         var cfg = context.Config;
+        var settings = Settings.From(cfg);
         var layout = context.Layout;
         var log = context.Log(Component);
         var total = Stopwatch.StartNew();
@@ -149,19 +154,19 @@ public sealed class LoadInputsStage : IKeyedStage
 
         // ---- 1.5 assemble bands in image-list order; shape and WCS checks ---------------------
         var first = loaded[0];
-        var tolerance = new WcsTolerance(cfg.Checks.WcsTolerance.Crval, cfg.Checks.WcsTolerance.Crpix,
-            cfg.Checks.WcsTolerance.Cd, cfg.Checks.WcsTolerance.Cdelt);
+        var tolerance = new WcsTolerance(settings.Checks.WcsTolerance.Crval, settings.Checks.WcsTolerance.Crpix,
+            settings.Checks.WcsTolerance.Cd, settings.Checks.WcsTolerance.Cdelt);
         var bandOrder = new List<string>();
         var byBand = new Dictionary<string, LoadedFrame>(StringComparer.Ordinal);
         foreach (var f in loaded)
         {
             foreach (var w in f.Header.Warnings) log.Warn(w);
-            if (cfg.Checks.RequireSameShape && (f.Width != first.Width || f.Height != first.Height))
+            if (settings.Checks.RequireSameShape && (f.Width != first.Width || f.Height != first.Height))
                 throw new Tract7dtException(ErrorCodes.ImageShapeMismatch,
                     $"Image shape mismatch: {f.Path} has ({f.Height}, {f.Width}), expected ({first.Height}, {first.Width}) " +
                     $"as in the first image {first.Path}. All bands must be resampled onto one pixel grid " +
                     "(or set checks.require_same_shape: false, which fails later if the shapes really differ).");
-            if (cfg.Checks.RequireWcsAlignment && !ReferenceEquals(f, first)
+            if (settings.Checks.RequireWcsAlignment && !ReferenceEquals(f, first)
                 && WcsAlignment.Compare(first.Wcs, f.Wcs, tolerance) is not null)
             {
                 log.Error($"[CHECK] WCS alignment FAILED for {f.Path}");
@@ -182,7 +187,7 @@ public sealed class LoadInputsStage : IKeyedStage
                     $"Image shape mismatch: {f.Path} has ({f.Height}, {f.Width}), but {byBand[bandOrder[0]].Path} has " +
                     $"({byBand[bandOrder[0]].Height}, {byBand[bandOrder[0]].Width}); the white stack needs one pixel grid. Resample the images.");
         log.Info($"Finished per-frame preparation for {bandOrder.Count} filters.");
-        if (cfg.Checks.RequireWcsAlignment) log.Info("[CHECK] WCS alignment PASSED for all images.");
+        if (settings.Checks.RequireWcsAlignment) log.Info("[CHECK] WCS alignment PASSED for all images.");
         double tPrep = sw.Elapsed.TotalSeconds;
 
         // ---- 1.6 band consistency ---------------------------------------------------------------
@@ -198,9 +203,9 @@ public sealed class LoadInputsStage : IKeyedStage
 
         // ---- 1.8 (validation part) crop box ------------------------------------------------------
         var crop = new PixelBox(0, W0, 0, H0);
-        if (cfg.Crop.Enabled)
+        if (settings.Crop.Enabled)
         {
-            int m = cfg.Crop.Margin;
+            int m = settings.Crop.Margin;
             crop = PixelBox.Crop(W0, H0, m);
             if (crop.IsEmpty)
                 throw new Tract7dtException(ErrorCodes.InvalidCropRegion,
@@ -212,7 +217,7 @@ public sealed class LoadInputsStage : IKeyedStage
         // ---- 1.7 white stack (row chunks, straight from the files) -----------------------------
         sw.Restart();
         int whiteWorkers = WorkerCounts.ResolveWhiteStackWorkers(cfg.Performance.WhiteStackWorkers, H0, context.CpuCount);
-        double zpRef = cfg.ImageScaling.ZpRef;
+        double zpRef = settings.ImageScaling.ZpRef;
         var calib = bands.Select(f => new FrameCalibration(f.Header.SkySigAdu, f.Header.EGain,
             f.Header.Saturate ?? double.PositiveInfinity, FrameCalibration.ScaleFor(f.Header.ZpAuto, zpRef))).ToList();
         var stackBands = bands.Select((f, i) => new WhiteStackBand(f.Header.Band, f.Path, calib[i])).ToList();
@@ -225,9 +230,9 @@ public sealed class LoadInputsStage : IKeyedStage
         for (int b = 0; b < bands.Count; b++)
             if (stack.Signal[b].IsEmpty)
                 throw new Tract7dtException(ErrorCodes.BandWithoutSignal, stack.Signal[b].Finite == 0
-                    ? $"{bands[b].Path} (band {bands[b].Header.Band}) has no finite pixel{(cfg.Crop.Enabled ? " inside the crop box" : "")}: nothing can be measured in it. Remove it from the image list."
+                    ? $"{bands[b].Path} (band {bands[b].Header.Band}) has no finite pixel{(settings.Crop.Enabled ? " inside the crop box" : "")}: nothing can be measured in it. Remove it from the image list."
                     : string.Create(CultureInfo.InvariantCulture,
-                        $"{bands[b].Path} (band {bands[b].Header.Band}) holds the value {stack.Signal[b].Min:G6} in every finite pixel{(cfg.Crop.Enabled ? " of the crop box" : "")}: no signal to measure. Remove it from the image list."));
+                        $"{bands[b].Path} (band {bands[b].Header.Band}) holds the value {stack.Signal[b].Min:G6} in every finite pixel{(settings.Crop.Enabled ? " of the crop box" : "")}: no signal to measure. Remove it from the image list."));
         log.Info($"White made: ({H0}, {W0})");
         double tWhite = sw.Elapsed.TotalSeconds;
 
@@ -237,30 +242,30 @@ public sealed class LoadInputsStage : IKeyedStage
         var xFull = new double[n];
         var yFull = new double[n];
         refFrame.Wcs.SkyToPixel(catalog.Ra, catalog.Dec, xFull, yFull);
-        var excludedCrop = cfg.Crop.Enabled ? SourceFlagging.OutsideBox(xFull, yFull, crop) : new bool[n];
+        var excludedCrop = settings.Crop.Enabled ? SourceFlagging.OutsideBox(xFull, yFull, crop) : new bool[n];
         var offImage = SourceFlagging.OutsideBox(xFull, yFull, new PixelBox(0, W0, 0, H0));
         // before anything is written: a catalogue with nothing on the images is one error here
         RequireSourcesToMeasure(cfg, log, n, excludedCrop, offImage, excludedCrop, new bool[n], warn: false);
         var outputs = new List<string>();
-        if (cfg.Crop.Enabled)
+        if (settings.Crop.Enabled)
         {
             log.Info($"Crop box (x0, x1, y0, y1) = {crop}");
             log.Info($"input_catalog: flagged {excludedCrop.Count(b => b)}/{n} sources as excluded_crop");
             Directory.CreateDirectory(layout.CroppedImagesDir);
-            if (cfg.Crop.PlotPreCrop)
+            if (settings.Crop.PlotPreCrop)
                 TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_before_crop.png"),
-                    p => LoadInputsPlots.BeforeCrop(p, stack.White, W0, H0, crop, Math.Max(1, cfg.Crop.DisplayDownsample), cfg.Plotting.Dpi));
+                    p => LoadInputsPlots.BeforeCrop(p, stack.White, W0, H0, crop, Math.Max(1, settings.Crop.DisplayDownsample), settings.PlotDpi));
         }
         float[] white = stack.CropOf(stack.White);
         float[] sigmaWhite = stack.CropOf(stack.Sigma);
         int W = crop.Width, H = crop.Height;
-        if (cfg.Crop.Enabled)
+        if (settings.Crop.Enabled)
         {
             log.Info($"White after crop: ({H}, {W}); {bands[0].Header.Band} after crop: ({H}, {W})");
             TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_after_crop.png"),
-                p => LoadInputsPlots.AfterCrop(p, white, W, H, cfg.Crop.PostCropDisplayDownsample, cfg.Plotting.Dpi));
+                p => LoadInputsPlots.AfterCrop(p, white, W, H, settings.Crop.PostCropDisplayDownsample, settings.PlotDpi));
         }
-        double tCrop = cfg.Crop.Enabled ? sw.Elapsed.TotalSeconds : 0;
+        double tCrop = settings.Crop.Enabled ? sw.Elapsed.TotalSeconds : 0;
         stack = stack with { White = [], Sigma = [] }; // release the full-frame arrays
 
         // ---- 1.9 saturation flags (cropped frame) -------------------------------------------------
@@ -271,7 +276,7 @@ public sealed class LoadInputsStage : IKeyedStage
         whiteWcs.SkyToPixel(catalog.Ra, catalog.Dec, x, y);
         var excludedSat = new bool[n];
         var saturated = stack.Saturated.Select(s => new SaturatedPixels(W, H, s)).ToList();
-        var satCfg = cfg.SourceSaturationCut;
+        var satCfg = settings.SaturationCut;
         if (satCfg.Enabled)
         {
             var disk = SaturationFlags.DiskOffsets(satCfg.RadiusPix);
@@ -330,16 +335,16 @@ public sealed class LoadInputsStage : IKeyedStage
 
         // ---- 1.11 overlay ---------------------------------------------------------------------------------
         sw.Restart();
-        if (cfg.Crop.OverlayCatalog)
+        if (settings.Crop.OverlayCatalog)
         {
             // Our deviation: the folder is created even without the crop (the original fails here).
             string path = Path.Join(layout.CroppedImagesDir, "white_overlay.png");
             var classes = Enumerable.Range(0, n).Select(i => LoadInputsPlots.Classify(catalog.TypeText(i))).ToArray();
-            LoadInputsPlots.Overlay(path, white, W, H, cfg.Crop.OverlayDownsampleFull, cfg.Plotting.Dpi, x, y, classes,
-                excludedCrop, excludedSat, cfg.PatchRun.GalModel.ToString().ToUpperInvariant());
+            LoadInputsPlots.Overlay(path, white, W, H, settings.Crop.OverlayDownsampleFull, settings.PlotDpi, x, y, classes,
+                excludedCrop, excludedSat, settings.GalModel.ToString().ToUpperInvariant());
             outputs.Add(path);
         }
-        double tOverlay = cfg.Crop.OverlayCatalog ? sw.Elapsed.TotalSeconds : 0;
+        double tOverlay = settings.Crop.OverlayCatalog ? sw.Elapsed.TotalSeconds : 0;
 
         string F(double s) => s.ToString("F2", CultureInfo.InvariantCulture);
         log.Info($"load_inputs timing [s]: prep={F(tPrep)} white={F(tWhite)} crop={F(tCrop)} sat={F(tSat)} " +
@@ -366,6 +371,9 @@ public sealed class LoadInputsStage : IKeyedStage
             : $"none of the {n} rows of the input catalog {cat} is on the images and not excluded " +
               $"({offImage.Count(b => b)} fall outside the images, {excludedCrop.Count(b => b)} outside the crop box, " +
               $"{excludedSat.Count(b => b)} excluded by the saturation cut)";
+        // (zp.enabled and the GaiaXP file decide only between this error and a warning: no output
+        // depends on them, so they are not in the stage's key, and toggling the zero point does not
+        // rebuild the white stack)
         if (n > 0 && cfg.Zp.Enabled && cfg.Inputs.GaiaxpSynphotCsv is not null)
         {
             if (warn)

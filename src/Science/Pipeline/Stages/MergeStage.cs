@@ -36,6 +36,21 @@ public sealed class MergeStage : IKeyedStage
     public const string Algorithm = "Merge/2";
     public const string Component = "tract7dt.merge";
 
+    /// <summary>
+    /// What the stage does with the config, one record built once (its canonical form is the
+    /// stage's key, <see cref="StageKeyBuilder.Settings"/>; the stage reads its values from it).
+    /// <c>merge.wcs_fits</c> is a location: its path and its file's content are in the key besides.
+    /// </summary>
+    /// <param name="Pattern">Which fit tables are merged (<c>merge.pattern</c>, default <c>*_cat_fit.csv</c>).</param>
+    /// <param name="ZpEnabled">Who publishes the final catalogue: Merge without the zero point, ComputeZp with it.</param>
+    /// <param name="ModelErrors">Whether the PSF model error joins the flux errors (<c>patch_run.photon_noise_errors</c>).</param>
+    public sealed record Settings(string Pattern, bool ZpEnabled, bool ModelErrors, FinalCatalogProducts.Settings Products)
+    {
+        public static Settings From(Config.PipelineConfig c) =>
+            new(string.IsNullOrEmpty(c.Merge.Pattern) ? "*_cat_fit.csv" : c.Merge.Pattern, c.Zp.Enabled,
+                c.PatchRun.PhotonNoiseErrors, FinalCatalogProducts.Settings.From(c));
+    }
+
     private readonly Func<StageContext, IReadOnlyList<StageItem>?> _patchFitPlan;
 
     /// <param name="patchFitPlan">The RunPatches items (Id = patch tag) whose stamps say which
@@ -76,6 +91,7 @@ public sealed class MergeStage : IKeyedStage
         var inputs = _planned is { } p && ReferenceEquals(p.Context, context) ? p.Inputs : Inputs(context);
         RefuseStaleFits(layout, inputs);
         var key = BuildKey(context, inputs);
+        var settings = Settings.From(context.Config);
         var baseTable = SourceTableCsv.Read(inputs.BaseCatalog, "Merge base catalog");
         var mergeKey = MergeKey.For(baseTable, inputs.BaseCatalog);
         var fits = inputs.Current.Select(c => ReadFitTable(c.Tag, c.FitCsv, mergeKey)).ToList();
@@ -110,7 +126,7 @@ public sealed class MergeStage : IKeyedStage
         // The PSF model's flux error, measured over the catalogue, joins every flux error (docs/algorithms.md, "Flux errors").
         // (patch_run.photon_noise_errors: false keeps the original's sky-only errors, without it)
         var modelErrors = FluxModelErrors.Measure(table, b => EpsfModelError(layout, inputs.Patches, b));
-        if (context.Config.PatchRun.PhotonNoiseErrors) FluxModelErrors.Apply(table, modelErrors);
+        if (settings.ModelErrors) FluxModelErrors.Apply(table, modelErrors);
         else modelErrors = modelErrors.Select(e => e with { Error = 0, Source = "off" }).ToList();
         string modelErrorFile = ModelErrorPath(layout);
         FluxModelErrors.Write(modelErrorFile, modelErrors);
@@ -127,7 +143,7 @@ public sealed class MergeStage : IKeyedStage
 
         string merged = MergedCatalogPath(layout);
         SourceTableCsv.Write(table, merged);
-        if (context.Config.Zp.Enabled)
+        if (settings.ZpEnabled)
         {
             // The final catalogue appears only complete: with the zero point on, ComputeZp writes
             // it with its MAG columns. A run stopped before it leaves none, never one without
@@ -153,9 +169,9 @@ public sealed class MergeStage : IKeyedStage
             .Select(g => g.Key + "=" + g.Count().ToString(CultureInfo.InvariantCulture))));
         // Without the zero point the published catalogue is this stage's output (a deleted copy is
         // rebuilt); with it, ComputeZp publishes it with the MAG columns.
-        var published = context.Config.Zp.Enabled ? [] : FinalCatalogProducts.Write(context);
+        var published = settings.ZpEnabled ? [] : FinalCatalogProducts.Write(context);
         Stamp.Write(StampPath(layout), key,
-            context.Config.Zp.Enabled ? [merged, modelErrorFile] : [merged, modelErrorFile, layout.FinalCatalog, .. published], context.Hasher);
+            settings.ZpEnabled ? [merged, modelErrorFile] : [merged, modelErrorFile, layout.FinalCatalog, .. published], context.Hasher);
     }
 
     /// <summary>Where Merge records each band's PSF model flux error.</summary>
@@ -181,13 +197,14 @@ public sealed class MergeStage : IKeyedStage
     {
         var layout = context.Layout;
         var cfg = context.Config.Merge;
-        string baseCatalog = layout.CurrentCatalog(context.Config.Zp.Enabled);
+        var settings = Settings.From(context.Config);
+        string baseCatalog = layout.CurrentCatalog(settings.ZpEnabled);
         var patches = Patches.PatchList.Read(layout.PatchesJson);
         var plan = _patchFitPlan(context);
         var items = plan?.ToDictionary(i => i.Id, StringComparer.Ordinal);
         if (plan is null)
             context.Log(Component).Warn("RunPatches is not available in this build: fit tables are taken by existence, without checking their stamps.");
-        string pattern = string.IsNullOrEmpty(cfg.Pattern) ? "*_cat_fit.csv" : cfg.Pattern;
+        string pattern = settings.Pattern;
         var current = new List<(string, string)>();
         var notCurrent = new List<(string, string)>();
         foreach (var p in patches)
@@ -251,11 +268,8 @@ public sealed class MergeStage : IKeyedStage
     {
         var h = context.Hasher;
         var key = new StageKeyBuilder(Algorithm)
-            .Config("merge.pattern", context.Config.Canonical("merge.pattern"))
+            .Settings("merge", Settings.From(context.Config))
             .Config("merge.wcs_fits", context.Config.Canonical("merge.wcs_fits"))
-            .Config("zp.enabled", context.Config.Canonical("zp.enabled")) // who publishes the final catalogue
-            .Config("patch_run.photon_noise_errors", context.Config.Canonical("patch_run.photon_noise_errors")); // the model error's switch
-        FinalCatalogProducts.AddKeys(key, context)
             .Input("base_catalog", h.HashFile(inputs.BaseCatalog))
             .Input("patches.json", h.HashFile(context.Layout.PatchesJson));
         if (File.Exists(context.Layout.FramesManifest)) key.Input("frames.json", h.HashFile(context.Layout.FramesManifest));
