@@ -180,13 +180,13 @@ public static class EpsfPlots
 
     /// <summary><c>used_stars.png</c> / <c>extracted_stars.png</c>: montage of the first <paramref name="max"/> stamps,
     /// frame colour by origin (2.2 in per tile). Nothing is written for an empty list.</summary>
-    public static void Montage(string path, IReadOnlyList<EpsfStar> stamps, Func<string, StarOrigin?> originOf, int max,
-        string title, int dpi)
+    public static void Montage(string path, IReadOnlyList<EpsfStar> stamps, Func<string, StarOrigin?> originOf,
+        Func<string, string?> catalogueIdOf, int max, string title, int dpi)
     {
         int n = Math.Min(max, stamps.Count);
         if (n <= 0) return;
         int ncol = (int)Math.Ceiling(Math.Sqrt(n)), nrow = (n + ncol - 1) / ncol;
-        var fig = new PanelFigure(nrow, ncol, title);
+        var fig = new PanelFigure(nrow, ncol, title + " | frame: cyan gaia, orange sep, magenta both");
         for (int i = 0; i < n; i++)
         {
             var st = stamps[i];
@@ -198,8 +198,10 @@ public static class EpsfPlots
                 StarOrigin.Both => ("both", Colors.Magenta),
                 _ => ("unknown", Colors.White),
             };
+            // the catalogue's ID where the star is in the catalogue (what a user looks up), else the cell's star number
+            string label = catalogueIdOf(st.Id) ?? "star " + st.Id;
             var p = new ImagePlot(st.Data, st.Size, st.Size, limits: P5P99(st.Data)).NoTicks()
-                .Title($"{i} | id={st.Id} | {name}");
+                .Title(label.Length > 14 ? label[..(label.Length / 2)] + "\n" + label[(label.Length / 2)..] : $"{label} | {name}"); // a Gaia ID on two lines, not cut
             p.Box(0, st.Size, 0, st.Size, color, 4);
             fig.Set(i / ncol, i % ncol, p.Plot);
         }

@@ -59,15 +59,17 @@ public static class EpsfBandInputs
         var dec = table.Numeric(decCol);
         string? fluxCol = table.ColumnNames.FirstOrDefault(n => n == "FLUX_" + band);
         double[]? flux = fluxCol is null ? null : table.Numeric(fluxCol);
-        var xs = new List<float>(); var ys = new List<float>(); var fs = new List<float>();
+        string? idCol = table.ColumnNames.FirstOrDefault(n => n == "ID");
+        var xs = new List<float>(); var ys = new List<float>(); var fs = new List<float>(); var ids = new List<string>();
         for (int i = 0; i < table.RowCount; i++)
         {
             if (!double.IsFinite(ra[i]) || !double.IsFinite(dec[i])) continue;
             var (x, y) = wcs.SkyToPixel(ra[i], dec[i]);
             if (!double.IsFinite(x) || !double.IsFinite(y)) continue;
             xs.Add((float)x); ys.Add((float)y); fs.Add(flux is null ? float.NaN : (float)flux[i]);
+            ids.Add(idCol is null ? "" : table.Text(idCol, i));
         }
-        return new Neighbours(xs.ToArray(), ys.ToArray(), fs.ToArray());
+        return new Neighbours(xs.ToArray(), ys.ToArray(), fs.ToArray(), idCol is null ? null : ids.ToArray());
     }
 
     /// <summary>

@@ -122,6 +122,15 @@ public sealed class EpsfCellResult
 
     public bool IsOk => Status == "ok";
 
+    /// <summary>The catalogue ID of a stamp's star (for montage labels): the catalogue source within
+    /// 1.5 px of the star's position, or null (a star the catalogue lacks, or no catalogue at hand).</summary>
+    public string? CatalogueIdOf(string id) =>
+        Input.Neighbours is { } nb
+        && int.TryParse(id, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int i)
+        && i >= 0 && i < Stars.Count
+            ? nb.IdNear(Input.Box.X0 + Stars[i].X, Input.Box.Y0 + Stars[i].Y, 1.5)
+            : null;
+
     /// <summary>Origin of a stamp's star (for montage frames).</summary>
     public StarOrigin? OriginOf(string id) =>
         int.TryParse(id, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int i)

@@ -51,9 +51,9 @@ public static class EpsfCellWriter
             }
             if (c.SaveStarMontageMax > 0)
             {
-                EpsfPlots.Montage(P("used_stars.png"), r.Stamps, r.OriginOf, c.SaveStarMontageMax,
+                EpsfPlots.Montage(P("used_stars.png"), r.Stamps, r.OriginOf, r.CatalogueIdOf, c.SaveStarMontageMax,
                     $"{band} {tag} | fitted stars (first {c.SaveStarMontageMax})", dpi);
-                EpsfPlots.Montage(P("extracted_stars.png"), r.Stamps, r.OriginOf, c.SaveStarMontageMax,
+                EpsfPlots.Montage(P("extracted_stars.png"), r.Stamps, r.OriginOf, r.CatalogueIdOf, c.SaveStarMontageMax,
                     $"{band} {tag} | extracted stars (first {c.SaveStarMontageMax})", dpi);
             }
         }

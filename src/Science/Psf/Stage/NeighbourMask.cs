@@ -4,13 +4,28 @@ namespace Tract7dt.Science.Psf.Stage;
 
 /// <summary>
 /// Catalogue sources near the PSF stars, in white-frame pixels, with the band's flux where
-/// the catalogue gives one (NaN otherwise).
+/// the catalogue gives one (NaN otherwise) and, when given, their catalogue IDs (for the
+/// pictures' labels).
 /// </summary>
-public sealed record Neighbours(float[] X, float[] Y, float[] Flux)
+public sealed record Neighbours(float[] X, float[] Y, float[] Flux, string[]? Ids = null)
 {
     public static Neighbours None { get; } = new([], [], []);
 
     public int Count => X.Length;
+
+    /// <summary>The ID of the catalogue source nearest (x, y) within <paramref name="radius"/> pixels, or null.</summary>
+    public string? IdNear(double x, double y, double radius)
+    {
+        if (Ids is null) return null;
+        int best = -1;
+        double bestD2 = radius * radius;
+        for (int k = 0; k < X.Length; k++)
+        {
+            double dx = X[k] - x, dy = Y[k] - y, d2 = dx * dx + dy * dy;
+            if (d2 <= bestD2) { bestD2 = d2; best = k; }
+        }
+        return best < 0 || string.IsNullOrEmpty(Ids[best]) ? null : Ids[best];
+    }
 }
 
 /// <summary>
