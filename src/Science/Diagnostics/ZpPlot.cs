@@ -34,40 +34,35 @@ public static class ZpPlot
         var kept = Enumerable.Range(0, zp.Used.Count).Where(i => zp.Kept[i]).Select(i => zp.Used[i]).ToArray();
         var clipped = Enumerable.Range(0, zp.Used.Count).Where(i => !zp.Kept[i]).Select(i => zp.Used[i]).ToArray();
 
-        // The y range follows the used stars (kept and clipped), not the non-converged ones: a few
-        // badly fitted stars 5–10 mag off would otherwise squash the calibration into a line.
-        // Points outside are drawn at the edge as triangles and counted in the legend.
-        var usedZp = zp.Used.Select(s => s.Zp).Where(double.IsFinite).ToArray();
-        double half = Math.Max(0.15, 1.15 * (usedZp.Length > 0 ? usedZp.Max(z => Math.Abs(z - zp.ZpMedian)) : 0));
-        if (double.IsFinite(zp.ZpErrMad)) half = Math.Max(half, 6 * zp.ZpErrMad);
-        double yLo = zp.ZpMedian - half, yHi = zp.ZpMedian + half;
+        // The y range follows the kept stars, the calibration itself: clipped and non-converged
+        // stars 1–10 mag off (an unmatched neighbour, a bad fit) would otherwise squash the kept
+        // stars' 0.02-mag scatter into a flat line. Points outside are drawn at the edge as
+        // triangles and counted in the legend.
+        var (yLo, yHi) = YRange(zp);
+        double pad = 0.03 * (yHi - yLo);
+        // draws the points inside the range, and those outside at its edges; returns the inside layer and the count outside
+        (ScottPlot.Plottables.Markers Layer, int Outside) Draw(IReadOnlyList<ZpStar> stars, MarkerShape shape, float size, Color color)
+        {
+            var inside = stars.Where(s => s.Zp >= yLo && s.Zp <= yHi).ToArray();
+            var up = stars.Where(s => s.Zp > yHi).ToArray();
+            var down = stars.Where(s => s.Zp < yLo).ToArray();
+            var m = plot.Add.Markers(inside.Select(s => s.GaiaMag).ToArray(), inside.Select(s => s.Zp).ToArray(), shape, size, color);
+            if (up.Length > 0)
+                plot.Add.Markers(up.Select(s => s.GaiaMag).ToArray(), up.Select(_ => yHi - pad).ToArray(), MarkerShape.FilledTriangleUp, 7, color);
+            if (down.Length > 0)
+                plot.Add.Markers(down.Select(s => s.GaiaMag).ToArray(), down.Select(_ => yLo + pad).ToArray(), MarkerShape.FilledTriangleDown, 7, color);
+            return (m, up.Length + down.Length);
+        }
+        string Off(int n) => n == 0 ? "" : $", {n} off scale";
         if (zp.NonConverged.Count > 0)
         {
-            var inside = zp.NonConverged.Where(s => s.Zp >= yLo && s.Zp <= yHi).ToArray();
-            var outside = zp.NonConverged.Where(s => !(s.Zp >= yLo && s.Zp <= yHi)).ToArray();
-            var m = plot.Add.Markers(inside.Select(s => s.GaiaMag).ToArray(), inside.Select(s => s.Zp).ToArray(),
-                MarkerShape.FilledDiamond, 7, grey60.WithAlpha(0.6));
-            m.LegendText = outside.Length == 0
-                ? $"non-converged (N={zp.NonConverged.Count})"
-                : $"non-converged (N={zp.NonConverged.Count}, {outside.Length} off scale)";
-            if (outside.Length > 0)
-            {
-                var up = outside.Where(s => s.Zp > yHi).ToArray();
-                var down = outside.Where(s => !(s.Zp > yHi)).ToArray();
-                double pad = 0.03 * (yHi - yLo);
-                if (up.Length > 0)
-                    plot.Add.Markers(up.Select(s => s.GaiaMag).ToArray(), up.Select(_ => yHi - pad).ToArray(),
-                        MarkerShape.FilledTriangleUp, 7, grey60.WithAlpha(0.6));
-                if (down.Length > 0)
-                    plot.Add.Markers(down.Select(s => s.GaiaMag).ToArray(), down.Select(_ => yLo + pad).ToArray(),
-                        MarkerShape.FilledTriangleDown, 7, grey60.WithAlpha(0.6));
-            }
+            var (m, off) = Draw(zp.NonConverged, MarkerShape.FilledDiamond, 7, grey60.WithAlpha(0.6));
+            m.LegendText = $"non-converged (N={zp.NonConverged.Count}{Off(off)})";
         }
         if (clipped.Length > 0)
         {
-            var m = plot.Add.Markers(clipped.Select(s => s.GaiaMag).ToArray(), clipped.Select(s => s.Zp).ToArray(),
-                MarkerShape.Eks, 9, Colors.Red.WithAlpha(0.9));
-            m.LegendText = $"clipped (N={clipped.Length})";
+            var (m, off) = Draw(clipped, MarkerShape.Eks, 9, Colors.Red.WithAlpha(0.9));
+            m.LegendText = $"clipped (N={clipped.Length}{Off(off)})";
         }
         if (kept.Length > 0)
         {
@@ -104,6 +99,19 @@ public static class ZpPlot
         var all = zp.Used.Concat(zp.NonConverged).Select(s => (s.GaiaMag, Math.Clamp(s.Zp, yLo, yHi))).ToArray();
         plot.ShowLegend(EmptiestCorner(all, zp.ZpMedian));
         PlotFiles.SavePng(plot, path, WidthInches, HeightInches, dpi);
+    }
+
+    /// <summary>
+    /// The plot's y range: the zero point ± the larger of 1.3 × the farthest kept star, 6 × the
+    /// MAD error and 0.05 mag. Clipped and non-converged stars do not widen it (they are drawn
+    /// at its edges).
+    /// </summary>
+    public static (double Lo, double Hi) YRange(BandZeroPoint zp)
+    {
+        var keptZp = Enumerable.Range(0, zp.Used.Count).Where(i => zp.Kept[i]).Select(i => zp.Used[i].Zp).Where(double.IsFinite).ToArray();
+        double half = Math.Max(0.05, 1.3 * (keptZp.Length > 0 ? keptZp.Max(z => Math.Abs(z - zp.ZpMedian)) : 0.15));
+        if (double.IsFinite(zp.ZpErrMad)) half = Math.Max(half, 6 * zp.ZpErrMad);
+        return (zp.ZpMedian - half, zp.ZpMedian + half);
     }
 
     /// <summary>matplotlib's "best" legend location, simplified: the corner quadrant of the data

@@ -20,7 +20,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// </remarks>
 public sealed class ComputeZpStage : IKeyedStage
 {
-    public const string Algorithm = "ComputeZp/2";
+    public const string Algorithm = "ComputeZp/3";
     public const string Component = "tract7dt.zp";
     public const string SummaryFile = "zp_summary.csv", PerObjectFile = "zp_all_bands__per_object.csv";
 
