@@ -65,14 +65,16 @@ public static class LoadInputsPlots
     /// catalog's active rows by TYPE class (cyan circles STAR, magenta circles GAL/EXP/DEV/SERSIC,
     /// yellow squares UNKNOWN labelled with the fallback model), saturation-excluded rows as red
     /// ×, and legend-only entries for crop-excluded rows and active rows with NaN/out-of-frame
-    /// positions. Pixel axes "x [pix]" / "y [pix]" (the original's RA/Dec axes are not drawn).
+    /// positions. With <paramref name="wcs"/>, RA and Dec label the bottom and left axes (as the
+    /// original's overlay; <see cref="SkyAxes"/>); without it, pixel axes "x [pix]" / "y [pix]".
+    /// The figure takes the image's aspect, so the axes span the image.
     /// </summary>
     /// <param name="x">Row positions in the cropped frame (NaN allowed).</param>
     /// <param name="classes">Per row overlay class.</param>
     /// <param name="galModel">Upper-cased fallback model for the UNKNOWN label (e.g. EXP).</param>
     public static OverlayCounts Overlay(string path, float[] white, int width, int height, int stride, int dpi,
         ReadOnlySpan<double> x, ReadOnlySpan<double> y, IReadOnlyList<OverlayClass> classes,
-        ReadOnlySpan<bool> excludedCrop, ReadOnlySpan<bool> excludedSaturation, string galModel)
+        ReadOnlySpan<bool> excludedCrop, ReadOnlySpan<bool> excludedSaturation, string galModel, Wcs.TanWcs? wcs = null)
     {
         var xs = new[] { new List<double>(), new List<double>(), new List<double>() };
         var ys = new[] { new List<double>(), new List<double>(), new List<double>() };
@@ -111,7 +113,12 @@ public static class LoadInputsPlots
         p.Plot.HideGrid();
         p.Plot.Axes.Bottom.Label.Text = "x [pix]";
         p.Plot.Axes.Left.Label.Text = "y [pix]";
-        p.Save(path, WidthInches, HeightInches, dpi, Alignment.UpperRight);
+        if (wcs is not null) SkyAxes.Apply(p.Plot, wcs, width, height);
+        // the image's aspect (the plot area is the height less ~1.2 in of title and x label) plus
+        // ~1.5 in for the y label and ticks: with a fixed 10 × 7 in a square image got an x axis
+        // 40 % wider than itself
+        double widthInches = Math.Clamp((HeightInches - 1.2) * width / Math.Max(1, height) + 1.5, 4, 16);
+        p.Save(path, widthInches, HeightInches, dpi, Alignment.UpperRight);
         return new OverlayCounts(xs[0].Count, xs[1].Count, xs[2].Count, nSat, nCrop, oob);
     }
 }

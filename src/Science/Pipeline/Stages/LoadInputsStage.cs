@@ -29,7 +29,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class LoadInputsStage : IKeyedStage
 {
     /// <summary>Algorithm version: bump when any output's numbers or layout change.</summary>
-    public const string Algorithm = "LoadInputs/1";
+    public const string Algorithm = "LoadInputs/2";
 
     private const string Component = "tract7dt.pipeline";
 
@@ -341,7 +341,7 @@ public sealed class LoadInputsStage : IKeyedStage
             string path = Path.Join(layout.CroppedImagesDir, "white_overlay.png");
             var classes = Enumerable.Range(0, n).Select(i => LoadInputsPlots.Classify(catalog.TypeText(i))).ToArray();
             LoadInputsPlots.Overlay(path, white, W, H, settings.Crop.OverlayDownsampleFull, settings.PlotDpi, x, y, classes,
-                excludedCrop, excludedSat, settings.GalModel.ToString().ToUpperInvariant());
+                excludedCrop, excludedSat, settings.GalModel.ToString().ToUpperInvariant(), whiteWcs);
             outputs.Add(path);
         }
         double tOverlay = settings.Crop.OverlayCatalog ? sw.Elapsed.TotalSeconds : 0;
