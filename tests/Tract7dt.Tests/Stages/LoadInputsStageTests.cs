@@ -52,9 +52,11 @@ public sealed class LoadInputsStageTests(LoadInputsFixture data)
         for (int r = 0; r < input.RowCount; r++)          // every input cell kept as its exact text
             foreach (var c in input.ColumnNames) Assert.Equal(input.Text(c, r), flagged.Text(c, r));
 
-        var state = CatalogState.Read(L.CatalogStateFile);
-        Assert.Equal(Path.GetFullPath(L.FlaggedCatalog), state.Catalog);
-        Assert.False(state.Augmented);
+        // the current catalogue is the flagged one until AugmentGaia says otherwise; the pointer
+        // is AugmentGaia's alone (rewriting it here reran AugmentGaia after every LoadInputs rebuild)
+        Assert.False(File.Exists(L.CatalogStateFile));
+        Assert.Equal(Path.GetFullPath(L.FlaggedCatalog), Path.GetFullPath(L.CurrentCatalog(zpEnabled: true)));
+        Assert.Equal(Path.GetFullPath(L.FlaggedCatalog), Path.GetFullPath(L.CurrentCatalog(zpEnabled: false)));
 
         foreach (var png in new[] { "white_before_crop.png", "white_after_crop.png", "white_overlay.png" })
             Assert.True(File.Exists(Path.Combine(L.CroppedImagesDir, png)), png);

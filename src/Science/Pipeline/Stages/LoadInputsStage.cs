@@ -19,7 +19,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// straight from the FITS files, flags sources outside the crop box and near saturated
 /// pixels (never dropping a row), and writes the state later stages read:
 /// <c>state/frames.json</c>, <c>state/white.fits</c>, <c>state/catalog_flagged.csv</c>,
-/// <c>state/saturated_pixels.bin</c>, <c>state/catalog_state.json</c>, plus the PNGs of
+/// <c>state/saturated_pixels.bin</c>, plus the PNGs of
 /// <c>cropped_images_dir</c>. One keyed item (<c>all</c>).
 /// </summary>
 /// <remarks>
@@ -110,9 +110,6 @@ public sealed class LoadInputsStage : IKeyedStage
                     $"{cfg.ConfigDir}). Fix the path or remove the line.").At(cfg.Inputs.ImageListFile, line);
         return paths.Select(e => e.Path).ToList();
     }
-
-    private static CatalogState FlaggedCatalogState(WorkDirLayout layout) =>
-        new() { Catalog = Path.GetFullPath(layout.FlaggedCatalog), WrittenBy = "LoadInputs", Augmented = false };
 
     /// <summary>One validated image (before de-duplication by FILTER).</summary>
     private sealed record LoadedFrame(string Path, FrameHeaderValues Header, int Width, int Height, TanWcs Wcs);
@@ -329,9 +326,10 @@ public sealed class LoadInputsStage : IKeyedStage
         manifest.Write(layout.FramesManifest);
         outputs.Add(layout.FramesManifest);
 
-        // The pointer is not a stamped output: AugmentGaia rewrites it, and without zp.enabled
-        // nothing reads it (WorkDirLayout.CurrentCatalog).
-        FlaggedCatalogState(layout).Write(layout.CatalogStateFile);
+        // The current-catalogue pointer (state/catalog_state.json) is AugmentGaia's alone: it
+        // reruns whenever the flagged catalogue changes and rewrites it, and without zp.enabled
+        // nothing reads it (WorkDirLayout.CurrentCatalog). Resetting it here made every rebuild
+        // of this stage rerun AugmentGaia ("output changed: catalog_state.json").
 
         // ---- 1.11 overlay ---------------------------------------------------------------------------------
         sw.Restart();
