@@ -102,19 +102,21 @@ public static partial class BandPsfSelector
 
         if (use)
         {
-            var stamp = LoadStamp(npy, out int w, out int h);
+            var table = LoadStamp(npy, out int tw, out int th);
             int oversampling = ReadOversampling(epsfMeta, band, log);
-            stamp = AtImagePixels(stamp, w, h, oversampling, out w, out h);
+            var stamp = AtImagePixels(table, tw, th, oversampling, out int w, out int h);
             if (oversampling > 1)
                 log.Info(string.Create(CultureInfo.InvariantCulture,
                     $"[PSF] {band}: ePSF oversampled {oversampling}x; sampled at whole image pixels -> {w}x{h}"));
             string model = ConfigName(s.Model);
             var audit = new PsfAudit(npy, true, true, null, nstars, m, model);
             string cacheKey = string.Create(CultureInfo.InvariantCulture,
-                $"epsf|{model}|{s.Shift}|{s.HybridPsfN}|{s.GaussianMixtureN}|{w}x{h}|{IO.ContentHash.OfBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stamp.AsSpan()))}");
+                $"epsf|{model}|{s.Shift}|{s.HybridPsfN}|{s.GaussianMixtureN}|{tw}x{th}/{oversampling}|{IO.ContentHash.OfBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(table.AsSpan()))}");
             IPsf psf = Cached(cacheKey, () =>
             {
-                var pix = new PixelizedPsf(stamp, w, h, shift: s.Shift);
+                // oversampled: point sources are moved on the ePSF's own grid (no ringing on undersampled bands)
+                var pix = oversampling > 1 ? PixelizedPsf.FromOversampled(table, tw, th, oversampling, s.Shift)
+                                           : PixelizedPsf.ForFit(stamp, w, h, s.Shift);
                 return s.Model switch
                 {
                     PsfModel.GaussianMixtureFromStamp => GaussianMixturePsf.FromStamp(stamp, w, h, Math.Max(1, s.GaussianMixtureN)),
@@ -193,33 +195,6 @@ public static partial class BandPsfSelector
         }
     }
 
-    /// <summary>
-    /// An ePSF built with oversampling o, as the image-pixel PSF. The ePSF is the
-    /// pixel-integrated PSF tabulated every 1/o pixel, so a star centred on a pixel puts
-    /// E[c + k·o] into the pixel k away: every o-th value from the centre, not an o×o block
-    /// sum (that would integrate over the pixel a second time). Renormalised to unit sum.
-    /// The original hands the oversampled array to the fit as if it were image pixels (a PSF
-    /// o times too wide; README, differences).
-    /// </summary>
-    public static float[] Decimate(float[] stamp, int width, int height, int oversampling, out int outWidth, out int outHeight)
-    {
-        int cx = (width - 1) / 2, cy = (height - 1) / 2;
-        int rx = cx / oversampling, ry = cy / oversampling;
-        outWidth = 2 * rx + 1;
-        outHeight = 2 * ry + 1;
-        var d = new float[outWidth * outHeight];
-        double sum = 0;
-        for (int j = -ry; j <= ry; j++)
-            for (int i = -rx; i <= rx; i++)
-            {
-                float v = stamp[(cy + j * oversampling) * width + cx + i * oversampling];
-                d[(j + ry) * outWidth + i + rx] = v;
-                sum += v;
-            }
-        if (sum > 0) for (int k = 0; k < d.Length; k++) d[k] = (float)(d[k] / sum);
-        return d;
-    }
-
     [GeneratedRegex("\"oversamp\"\\s*:\\s*(\\d+)")]
     private static partial Regex OversampPattern();
 
@@ -241,7 +216,7 @@ public static partial class BandPsfSelector
     /// <summary>A unit-sum ePSF stamp as the image-pixel PSF: itself, or <see cref="Decimate"/>d when oversampled.</summary>
     private static float[] AtImagePixels(float[] stamp, int width, int height, int oversampling, out int outWidth, out int outHeight)
     {
-        if (oversampling > 1) return Decimate(stamp, width, height, oversampling, out outWidth, out outHeight);
+        if (oversampling > 1) return PixelizedPsf.Decimate(stamp, width, height, oversampling, out outWidth, out outHeight);
         (outWidth, outHeight) = (width, height);
         return stamp;
     }
@@ -279,13 +254,14 @@ public static partial class BandPsfSelector
             return choice;
         var (stamps, n) = Psf.Stage.PatchPsfGridFile.Read(gridNpy);
         int oversampling = ReadOversampling(epsfMeta, choice.Band, log);
-        int w = n, h = n;
-        for (int g = 0; g < stamps.Length; g++) stamps[g] = AtImagePixels(UnitSum(stamps[g]), n, n, oversampling, out w, out h);
+        for (int g = 0; g < stamps.Length; g++) stamps[g] = UnitSum(stamps[g]);
+        // the stamps stay at the ePSF's sampling: an oversampled grid moves its point sources on it
+        var grid = new PatchPsfGrid(stamps, n, n, centreX, centreY, halfWidth, halfHeight, s.Shift, oversampling);
+        int w = grid.Width, h = grid.Height;
         if (w != centre.Width || h != centre.Height)
             throw new Tract7dtException(ErrorCodes.EpsfUnreadable,
                 $"The patch PSF grid {gridNpy} holds {w}×{h} stamps but the patch's ePSF is {centre.Width}×{centre.Height}; " +
                 "the two files are from different ePSF runs. Rerun 'tract7dt run-epsf'.");
-        var grid = new PatchPsfGrid(stamps, w, h, centreX, centreY, halfWidth, halfHeight, s.Shift);
         log.Info(string.Create(CultureInfo.InvariantCulture,
             $"[PSF] {choice.Band}: each point source takes the band model at its place (3x3 grid of {w}x{h} stamps from {Path.GetFullPath(gridNpy)})"));
         return choice with { Psf = grid, Description = choice.Description + " + per-source grid" };

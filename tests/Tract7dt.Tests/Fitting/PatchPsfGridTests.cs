@@ -94,4 +94,33 @@ public sealed class PatchPsfGridTests
             Assert.True(Math.Abs(c[i] / flux - 1) > 0.03, $"star at x={xs[i]}: centre PSF flux off by only {c[i] / flux - 1:P2}");
         }
     }
+
+    [Fact]
+    public void Undersampled_places_move_their_stars_with_a_core_model_and_oversampled_grids_on_their_own_grid()
+    {
+        // FWHM 2.1 px: every place's PSF gets the pixel-integrated core model (a sampled 3.5-px
+        // one does not); the stamp it gives is still the interpolated ePSF.
+        var narrow = Enumerable.Range(0, 9).Select(_ => Gaussian(0.9)).ToList();
+        var grid = new PatchPsfGrid(narrow, Size, Size, Cx, Cy, Half, Half, SubpixelShift.Fourier);
+        var at = Assert.IsType<PixelizedPsf>(grid.At(Cx + 0.5 * Half, Cy - 0.25 * Half));
+        Assert.NotNull(at.CoreModel);
+        Assert.Equal(narrow[0], at.Values.ToArray());
+        var wide = Enumerable.Range(0, 9).Select(_ => Gaussian(1.5)).ToList();
+        Assert.Null(Assert.IsType<PixelizedPsf>(new PatchPsfGrid(wide, Size, Size, Cx, Cy, Half, Half, SubpixelShift.Fourier)
+            .At(Cx + 0.5 * Half, Cy)).CoreModel);
+        // Lanczos-3 (the original's choice) is left as it was.
+        Assert.Null(Assert.IsType<PixelizedPsf>(new PatchPsfGrid(narrow, Size, Size, Cx, Cy, Half, Half, SubpixelShift.Lanczos3)
+            .At(Cx + 0.5 * Half, Cy)).CoreModel);
+
+        // Stamps tabulated every half pixel (epsf.oversamp: 2): image-pixel PSFs of (n − 1)/2 + 1 pixels
+        // that move their point sources on the half-pixel table.
+        const int fine = 2 * (Size - 1) + 1;
+        var half = Enumerable.Range(0, 9).Select(_ => GaussianStamp.Make(fine, 1.8)).ToList();
+        var og = new PatchPsfGrid(half, fine, fine, Cx, Cy, Half, Half, SubpixelShift.Fourier, oversampling: 2);
+        Assert.Equal((Size, Size), (og.Width, og.Height));
+        var p = Assert.IsType<PixelizedPsf>(og.At(Cx - 0.75 * Half, Cy));
+        Assert.Equal(2, p.Oversampling);
+        Assert.Equal(1.0, p.Values.ToArray().Sum(v => (double)v), 5);
+        Assert.Equal(GaussianStamp.Make(Size, 0.9), p.Values.ToArray(), (a, b) => Math.Abs(a - b) < 1e-6f);
+    }
 }

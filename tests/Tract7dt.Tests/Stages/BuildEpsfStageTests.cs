@@ -6,6 +6,7 @@ using Tract7dt.Science.Pipeline.Stages;
 using Tract7dt.Science.State;
 using Tract7dt.Science.Psf.Epsf;
 using Tract7dt.Science.Psf.Stage;
+using Tract7dt.Science.Psf.Models;
 using Tract7dt.Science.Simulation;
 using Xunit;
 using Xunit.Abstractions;
@@ -79,7 +80,7 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
             Assert.Contains("(27x27)", choice.Description);
             Assert.Equal(2, BandPsfSelector.ReadOversampling(meta, band.Name, new Log(log, "tract7dt.test")));
             var raw = BandPsfSelector.LoadStamp(npyPath, out int w, out int h);
-            var native = BandPsfSelector.Decimate(raw, w, h, 2, out int nw, out int nh);
+            var native = PixelizedPsf.Decimate(raw, w, h, 2, out int nw, out int nh);
             Assert.Equal((27, 27), (nw, nh));
             Assert.Equal(1.0, native.Sum(v => (double)v), 5);
             // Each oversampled pixel gets a quarter of the samples of an image pixel, so with

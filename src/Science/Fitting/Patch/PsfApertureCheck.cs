@@ -68,11 +68,16 @@ internal static class PsfApertureCheck
         var model = new float[w * h];
         problem.RenderModel(0, model);
         var perParameter = DerivativePatch.Of(problem);
+        // One aperture for the patch's band, from its PSF stamp: the FWHM of each source's drawn
+        // model (its area above half maximum) jumps with the sub-pixel phase on an undersampled
+        // band (a 2.3-px PSF covers 4–6 pixels above half maximum), and the aperture with it.
+        double bandFwhm = (im.Psf as Psf.Models.IPsf)?.Stamp is { } stamp && stamp.Width == stamp.Height
+            ? Psf.Epsf.EpsfPostProcess.Fwhm(stamp.Values, stamp.Width, 1) : double.NaN;
         for (int j = 0; j < perParameter.Length; j++)
         {
             if (!PatchFitter.TryParseName(problem.ParameterName(j), out int src, out string leaf) || src < 0 || src >= ns
                 || !eligible[src] || !leaf.StartsWith("brightness.", StringComparison.Ordinal) || perParameter[j].Count != 1) continue;
-            var (r, s) = One(perParameter[j][0], im, model, flux[src], x[src].X, x[src].Y);
+            var (r, s) = One(perParameter[j][0], im, model, flux[src], x[src].X, x[src].Y, bandFwhm);
             ratio[src] = r;
             lnSigma[src] = s;
         }
@@ -80,11 +85,12 @@ internal static class PsfApertureCheck
     }
 
     /// <summary>The check of one source from its unit-flux model <paramref name="d"/>.</summary>
-    private static (double Ratio, double LnSigma) One(DerivativePatch d, PatchImage im, float[] model, double flux, double xc, double yc)
+    private static (double Ratio, double LnSigma) One(DerivativePatch d, PatchImage im, float[] model, double flux, double xc, double yc,
+        double bandFwhm)
     {
         int w = im.Width, h = im.Height;
         var (px0, px1, py0, py1) = d.InImage(w, h);
-        // the model's FWHM from its area above half maximum (a point source: the PSF's)
+        // without a PSF stamp: the model's FWHM from its area above half maximum (a point source: the PSF's)
         double peak = 0;
         for (int y = py0; y < py1; y++)
             for (int x = px0; x < px1; x++)
@@ -94,7 +100,7 @@ internal static class PsfApertureCheck
         for (int y = py0; y < py1; y++)
             for (int x = px0; x < px1; x++)
                 if (d.Values[y * d.Width + x] * d.Scale >= 0.5 * peak) half++;
-        double fwhm = Math.Max(1.0, 2 * Math.Sqrt(half / Math.PI));
+        double fwhm = double.IsFinite(bandFwhm) && bandFwhm > 0 ? bandFwhm : Math.Max(1.0, 2 * Math.Sqrt(half / Math.PI));
         double rAp = ApertureFwhm * fwhm;
         // the aperture must lie inside the image and the source's model patch
         if (xc - rAp < 0 || yc - rAp < 0 || xc + rAp > w - 1 || yc + rAp > h - 1) return (double.NaN, double.NaN);

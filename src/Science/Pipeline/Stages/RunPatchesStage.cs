@@ -34,8 +34,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// <remarks>History: 2 = per-source max-step cap with fallback to the reference rule, and
     /// the one-pass banded LSQR (different rounding); 3 = saturation-excluded stars in the ROI
     /// modelled as fixed-position nuisance point sources; 4 = per-source opt_converged and the
-    /// patch-wide opt_converged_patch; bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/8";
+    /// patch-wide opt_converged_patch; 9 = point sources of an undersampled band moved with the
+    /// ePSF's pixel-integrated core model (PixelCoreMixture), and of an oversampled ePSF on its own
+    /// grid; bump whenever a fit's numbers change.</remarks>
+    public const string Algorithm = "RunPatches/9";
 
     private const string Component = "tract7dt.run_patches";
 

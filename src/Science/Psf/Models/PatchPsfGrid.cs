@@ -59,8 +59,11 @@ public sealed class PatchPsfGrid : IPositionDependentPsf
     /// <param name="centreY">Patch pixel y of the grid's centre.</param>
     /// <param name="halfWidth">Distance from the centre to the x nodes [px], &gt; 0.</param>
     /// <param name="halfHeight">Distance from the centre to the y nodes [px], &gt; 0.</param>
+    /// <param name="oversampling">Samples per image pixel of the stamps (an ePSF built oversampled):
+    /// each place's PSF is then <see cref="PixelizedPsf.FromOversampled"/>, its point sources moved
+    /// on the oversampled table; 1: the stamps are image-pixel PSFs.</param>
     public PatchPsfGrid(IReadOnlyList<float[]> stamps, int width, int height, double centreX, double centreY,
-                        double halfWidth, double halfHeight, SubpixelShift shift)
+                        double halfWidth, double halfHeight, SubpixelShift shift, int oversampling = 1)
     {
         if (stamps.Count != 9 || stamps.Any(s => s.Length != width * height))
             throw new Tract7dtException(ErrorCodes.EpsfUnreadable,
@@ -68,13 +71,23 @@ public sealed class PatchPsfGrid : IPositionDependentPsf
         if (!(halfWidth > 0) || !(halfHeight > 0))
             throw new ArgumentOutOfRangeException(nameof(halfWidth), "the grid's half-sizes must be > 0");
         _stamps = stamps.Select(s => s.ToArray()).ToArray();
-        Width = width; Height = height;
+        _tableWidth = width; _tableHeight = height;
+        _oversampling = Math.Max(1, oversampling);
         _cx = centreX; _cy = centreY; _hx = halfWidth; _hy = halfHeight;
         _shift = shift;
-        _centre = new PixelizedPsf(_stamps[4], width, height, shift: shift);
+        _centre = Psf(_stamps[4], null);
+        Width = _centre.Width; Height = _centre.Height;
     }
 
+    private readonly int _tableWidth, _tableHeight, _oversampling;
+
+    private PixelizedPsf Psf(float[] table, PixelizedPsf? near) => _oversampling == 1
+        ? PixelizedPsf.ForFit(table, _tableWidth, _tableHeight, _shift, near)
+        : PixelizedPsf.FromOversampled(table, _tableWidth, _tableHeight, _oversampling, _shift);
+
+    /// <summary>Width of the image-pixel PSFs it gives.</summary>
     public int Width { get; }
+    /// <summary>Their height.</summary>
     public int Height { get; }
 
     /// <inheritdoc/>
@@ -96,7 +109,7 @@ public sealed class PatchPsfGrid : IPositionDependentPsf
         Span<double> wu = stackalloc double[3], wv = stackalloc double[3];
         Lagrange(u, wu);
         Lagrange(v, wv);
-        var acc = new double[Width * Height];
+        var acc = new double[_tableWidth * _tableHeight];
         for (int j = 0; j < 3; j++)
             for (int i = 0; i < 3; i++)
             {
@@ -107,7 +120,7 @@ public sealed class PatchPsfGrid : IPositionDependentPsf
             }
         var f = new float[acc.Length];
         for (int k = 0; k < f.Length; k++) f[k] = (float)acc[k];
-        return new PixelizedPsf(f, Width, Height, shift: _shift);
+        return Psf(f, _centre);
     }
 
     /// <summary>Quadratic Lagrange weights of nodes −1, 0, +1 at <paramref name="u"/>.</summary>
