@@ -19,6 +19,7 @@ public static class Commands
         new PipelineCommand("merge", "the merged catalog: fits stale patches first", new[] { ConfigOption, ExecutorOption }),
         new PipelineCommand("compute-zp", "zero points and magnitudes: builds anything stale first", new[] { ConfigOption, ExecutorOption }),
         new PipelineCommand("plot-patches", "draw each fitted patch's overview and source montages", new[] { ConfigOption, ExecutorOption }),
+        new InspectCommand(),
         new FitPatchCommand(),
         new DumpConfigCommand(),
         new SimulateCommand(),

@@ -176,3 +176,40 @@ internal sealed class VerifyCommand : ICommand
         return r.Clean ? 0 : 1;
     }
 }
+
+/// <summary>
+/// <c>tract7dt inspect --config C --id ID [--out PNG]</c>: one fitted source's data, model and
+/// residual in every band (docs/outputs.md §9.7), and its fluxes, from the files a run left.
+/// </summary>
+internal sealed class InspectCommand : ICommand
+{
+    public string Name => "inspect";
+
+    public string Summary => "draw one source's data / model / residual in every band and print its fit";
+
+    public IReadOnlyList<OptionSpec> Options { get; } = new OptionSpec[]
+    {
+        new("config", "PATH", "the YAML config file of the run", Required: true),
+        new("id", "ID", "the source's ID in the final catalogue", Required: true),
+        new("out", "PNG", "where to write the picture (default <work_dir>/inspect/src_<ID>.png)"),
+    };
+
+    public int Execute(ParsedArgs args, CliContext context)
+    {
+        string configPath = Path.GetFullPath(args.Get("config")!, context.CurrentDirectory);
+        if (!File.Exists(configPath))
+            throw new Tract7dtException(ErrorCodes.FileNotFound, $"Config file not found: {configPath}.");
+        var (config, _) = ConfigLoader.Load(configPath);
+        var layout = new WorkDirLayout(config);
+        string id = args.Get("id")!;
+        string picture = args.Get("out") is { } o ? Path.GetFullPath(o, context.CurrentDirectory)
+            : Path.Join(layout.WorkDir, "inspect", Science.Diagnostics.SourceMontage.FileName(id, 0));
+        var settings = Science.Patches.PatchDiagnosticsSettings.From(config);
+        var r = Science.Diagnostics.SourceInspector.Inspect(layout.FinalCatalog,
+            tag => new(Science.Patches.PatchPayload.FitsPath(layout.PatchInputsDir, tag), layout.PatchFitCsv(tag),
+                Science.Patches.PatchModelImages.PathIn(layout.PatchOutDir(tag))),
+            settings, id, picture);
+        foreach (string line in r.Lines) context.Out.WriteLine(line);
+        return 0;
+    }
+}

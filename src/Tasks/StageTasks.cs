@@ -191,5 +191,7 @@ public sealed class Summarize : Tract7dtTask
         using var runLog = RunLog.Open(config, "run");
         var context = CreateContext(config, runLog);
         foreach (var line in RunOutcome.Lines(context)) Say("Tract7dt: " + line, runLog);
+        if (RunReport.TryWrite(context, out string? error) is { } report) Say("Tract7dt: Report: " + report, runLog);
+        else log.Warn(error!);
     }
 }

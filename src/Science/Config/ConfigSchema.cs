@@ -193,6 +193,8 @@ internal static class ConfigSchema
         I("patch_run.cutout_resid_p_abs", 99, min: 0, max: 100);
         B("patch_run.no_cutouts", false);
         B("patch_run.no_patch_overview", false);
+        // Ours (docs/outputs.md): the per-band model and residual images of the field.
+        B("patch_run.no_mosaics", false);
         I("patch_run.flag_maxiter_margin", 0);
         // moffat_psf
         F("moffat_psf.fwhm_default_pix", 4.0);

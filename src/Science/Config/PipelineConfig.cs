@@ -424,6 +424,8 @@ public sealed record PatchRunConfig
     public bool NoCutouts { get; init; }
     /// <summary><c>no_patch_overview</c>: skip patch_overview.png.</summary>
     public bool NoPatchOverview { get; init; }
+    /// <summary><c>no_mosaics</c> (ours): skip the per-band model and residual mosaics of the field.</summary>
+    public bool NoMosaics { get; init; }
     /// <summary><c>flag_maxiter_margin</c>: margin of opt_hit_max_iters (values &lt; 0 act as 0).</summary>
     public int FlagMaxiterMargin { get; init; }
 }

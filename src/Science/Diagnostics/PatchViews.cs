@@ -41,6 +41,23 @@ public sealed class PatchViews
         : Enumerable.Range(0, payload.Bands.Count).OrderBy(k => payload.Bands[k].Band, StringComparer.Ordinal).ToArray();
 
     /// <summary>
+    /// The views of one fitted patch from its files: the payload (<c>&lt;tag&gt;.payload.fits</c>
+    /// with its sources CSV), the fit table and <c>model.fits</c>. Markers and montages cover the
+    /// rows the patch reports; the model also holds the nuisance sources it modelled.
+    /// </summary>
+    public static PatchViews Load(string payloadFits, string fitCsv, string modelFits)
+    {
+        var payload = PatchPayload.Read(payloadFits);
+        int owned = PatchRunner.OwnedRows(payload.Catalog, payloadFits);
+        var shown = owned == payload.Catalog.RowCount ? payload
+            : new PatchPayload(payload.Patch, payload.Bands, PatchSources.Head(payload.Catalog, owned));
+        var fit = SourceTableCsv.Read(fitCsv, "Patch fit table");
+        var models = PatchModelImages.Read(modelFits);
+        bool multiBand = fit.Contains("x_pix_patch_fit");
+        return From(shown, models, c => fit.Contains(c) ? fit.Numeric(c) : null, fit.RowCount, multiBand);
+    }
+
+    /// <summary>
     /// Builds the views from the payload (its catalogue: the reported rows), each band's fitted
     /// model with sky (<see cref="PatchModelImages"/>), and the fit table's columns by name
     /// (<paramref name="fitColumn"/> returns null for a column the table lacks).

@@ -23,9 +23,12 @@ public sealed record PatchDiagnosticsSettings
     public double ModelPHi { get; init; } = 99;
     public double ResidPAbs { get; init; } = 99;
     public int Dpi { get; init; } = 300;
+    /// <summary>No per-band model and residual mosaics of the field.</summary>
+    public bool NoMosaics { get; init; }
 
     public static PatchDiagnosticsSettings From(PipelineConfig c) => new()
     {
+        NoMosaics = c.PatchRun.NoMosaics,
         NoCutouts = c.PatchRun.NoCutouts,
         NoPatchOverview = c.PatchRun.NoPatchOverview,
         CutoutSize = c.PatchRun.CutoutSize,
@@ -178,16 +181,16 @@ public static class PatchRunner
 
     /// <summary>Each band's fitted model plus sky, rendered by the fit's own problems (the joint
     /// problem for a multi-band fit; one problem per band, in band-name order, otherwise).</summary>
-    private static List<(string Band, float[] ModelPlusSky)> RenderModels(PatchPayload payload, List<IFitProblem> problems, bool multiBand)
+    private static List<(string Band, float[] ModelPlusSky, double Sky)> RenderModels(PatchPayload payload, List<IFitProblem> problems, bool multiBand)
     {
         var order = Diagnostics.PatchViews.BandOrder(payload, multiBand);
-        var models = new List<(string, float[])>(order.Length);
+        var models = new List<(string, float[], double)>(order.Length);
         for (int j = 0; j < order.Length; j++)
         {
             var model = new float[payload.Width * payload.Height];
             var (problem, image) = multiBand ? (problems[0], order[j]) : (problems[j], 0);
             problem.RenderModel(image, model);
-            models.Add((payload.Bands[order[j]].Band, model));
+            models.Add((payload.Bands[order[j]].Band, model, problem is Fitting.PatchModel pm ? pm.Sky(image) : double.NaN));
         }
         return models;
     }

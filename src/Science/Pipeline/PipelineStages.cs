@@ -91,6 +91,8 @@ public static class PipelineStages
         {
             log.Info($"Pipeline finished in {Seconds(total)}s");
             foreach (var line in RunOutcome.Lines(context)) log.Info(line);
+            if (RunReport.TryWrite(context, out string? reportError) is { } report) log.Info("Report: " + report);
+            else log.Warn(reportError!);
         }
         if (stages.Any(s => s.Id == StageId.RunPatches) && Stages.RunPatchesStage.FailureOf(context) is { } failed) throw failed;
     }

@@ -80,7 +80,10 @@ public static class StageRunner
         LogReasons(log, plan, build);
         if (question || build.Count == 0) return plan;
         context.Cancellation.ThrowIfCancellationRequested();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         ((IKeyedStage)stage).RunItems(context, build);
+        StageTimes.Record(context.Layout, stage.Id, build.Count, plan.Items.Count, sw.Elapsed);
+        log.Info(string.Create(CultureInfo.InvariantCulture, $"{stage.Id}: built {build.Count} item(s) in {sw.Elapsed.TotalSeconds:F1} s"));
         return plan;
     }
 

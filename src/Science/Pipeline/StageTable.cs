@@ -72,8 +72,8 @@ public static class StageTable
             "the final catalogue with MAG columns, ZP/ tables and plots"),
         new(StageId.PatchDiagnostics, "plot-patches", "draw patch diagnostics", "tract7dt.run_patches", PatchDiagnosticsStage.Algorithm,
             [StageId.RunPatches], false,
-            "each patch payload, its fit table and model.fits; plotting.dpi, patch_run.no_cutouts, cutout_*",
-            "outputs/<patch>/patch_overview.png, outputs/<patch>/cutouts/*.png"),
+            "each patch payload, its fit table and model.fits; state/frames.json; plotting.dpi, patch_run.no_cutouts, cutout_*, no_mosaics",
+            "outputs/<patch>/patch_overview.png, outputs/<patch>/cutouts/*.png, outputs/mosaics/{model,residual}_<band>.fits"),
     ];
 
     /// <summary>The stages of <c>tract7dt run</c> and of the <c>Tract7dtRun</c> target.</summary>

@@ -120,6 +120,9 @@ public sealed class WorkDirLayout
 
     public string RunSummaryCsv => Path.Join(TractorOutDir, "run_summary.csv");
 
+    /// <summary>Per-band model and residual images of the whole field (<see cref="Diagnostics.FieldMosaic"/>).</summary>
+    public string MosaicsDir => Path.Join(TractorOutDir, "mosaics");
+
     /// <summary>The persistent content-hash cache of the build graph.</summary>
     public string HashCache => Path.Join(StateDir, "hashcache.tsv");
 }

@@ -382,6 +382,110 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
     }
 
     [Fact]
+    public void The_run_report_links_only_files_that_exist_and_says_what_the_run_did()
+    {
+        tile.Restore();
+        string page = Path.Join(tile.Layout.WorkDir, RunReport.FileName);
+        string html = File.ReadAllText(page);
+        foreach (string section in new[] { "id=\"summary\"", "id=\"stages\"", "id=\"zp\"", "id=\"epsf\"", "id=\"patches\"", "id=\"mosaics\"", "id=\"pictures\"" })
+            Assert.Contains(section, html);
+        // every stage of the first build has its time, the zero points their plots, each band its ePSF maps
+        foreach (string stage in new[] { "LoadInputs", "BuildEpsf", "RunPatches", "Merge", "ComputeZp", "PatchDiagnostics" })
+            Assert.Contains($"<td>{stage}</td>", html);
+        foreach (string band in new[] { "m400", "m550", "m700" })
+        {
+            Assert.Contains($"ZP/zp_vs_mag__{band}.png", html);
+            Assert.Contains($"<h3>{band}</h3>", html);
+            Assert.Contains($"outputs/mosaics/residual_{band}.fits", html);
+        }
+        Assert.Contains("No failed patch fit.", html);
+        // every link and picture is a file of the work dir
+        var refs = System.Text.RegularExpressions.Regex.Matches(html, "(?:href|src)=\"([^\"]+)\"").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        Assert.True(refs.Count > 20, $"only {refs.Count} links");
+        foreach (string r in refs) Assert.True(File.Exists(Path.Join(tile.Layout.WorkDir, r)), $"the report links {r}, which does not exist");
+        Assert.Equal(Directory.GetFiles(tile.Layout.WorkDir, "*.png", SearchOption.AllDirectories).Length,
+            refs.Where(r => r.EndsWith(".png", StringComparison.Ordinal)).Distinct().Count());
+    }
+
+    [Tract7dt.Tests.Diagnostics.ChromiumFact]
+    public void The_run_report_renders_in_a_browser_with_every_picture()
+    {
+        tile.Restore();
+        string page = Path.Join(tile.Layout.WorkDir, RunReport.FileName);
+        string dom = Tract7dt.Tests.Diagnostics.HeadlessChromium.Run(page, "--dump-dom");
+        var images = System.Text.RegularExpressions.Regex.Match(dom, "data-images=\"(\\d+)\"");
+        var broken = System.Text.RegularExpressions.Regex.Match(dom, "data-broken-images=\"(\\d+)\"");
+        Assert.True(images.Success && broken.Success, "the page's load script did not run");
+        Assert.True(int.Parse(images.Groups[1].Value) >= 4, $"{images.Groups[1].Value} pictures shown");
+        Assert.Equal("0", broken.Groups[1].Value);
+        string shot = Path.Join(tile.Layout.WorkDir, "report_screenshot.png");
+        Tract7dt.Tests.Diagnostics.HeadlessChromium.Run(page, $"--screenshot={shot}", "--window-size=1280,2400");
+        // a page with tables, maps and plots: a blank or unstyled page compresses to a few kB
+        Assert.True(new FileInfo(shot).Length > 60_000, $"screenshot of {new FileInfo(shot).Length} bytes");
+    }
+
+    [Fact]
+    public void The_field_mosaics_are_the_fits_and_no_mosaics_removes_them_without_refitting()
+    {
+        tile.Restore();
+        var frames = Science.State.FramesManifest.Read(tile.Layout.FramesManifest);
+        var white = frames.WhiteWcs();
+        var tags = PatchTags();
+        foreach (string band in frames.Bands)
+        {
+            string mp = Science.Diagnostics.FieldMosaic.ModelPath(tile.Layout.MosaicsDir, band);
+            string rp = Science.Diagnostics.FieldMosaic.ResidualPath(tile.Layout.MosaicsDir, band);
+            using var mf = Science.Fits.FitsFile.Open(mp);
+            using var rf = Science.Fits.FitsFile.Open(rp);
+            var h = mf.GetHdu(0).Header;
+            Assert.Equal((long)frames.Width, h.GetInt("NAXIS1"));
+            Assert.Equal((long)frames.Height, h.GetInt("NAXIS2"));
+            Assert.Equal((long)tags.Count, h.GetInt("NPATCHES"));
+            var wcs = Science.Wcs.TanWcs.FromHeader(h, mp);
+            Assert.Equal(white.PixelToSky(12.5, 200.25), wcs.PixelToSky(12.5, 200.25));
+            var model = mf.ReadImage(0);
+            var resid = rf.ReadImage(0);
+            // inside a patch's base box: payload image = model + sky + residual, pixel for pixel
+            foreach (string tag in tags)
+            {
+                string payload = Science.Patches.PatchPayload.FitsPath(tile.Layout.PatchInputsDir, tag);
+                var def = Science.Patches.PatchPayload.ReadDefinition(payload);
+                var p = Science.Patches.PatchPayload.Read(payload);
+                var img = p.Bands.Single(b => b.Band == band).Image;
+                string modelFits = Science.Patches.PatchModelImages.PathIn(tile.Layout.PatchOutDir(tag));
+                double sky = Science.Patches.PatchModelImages.ReadSky(modelFits)[band];
+                var fitted = Science.Patches.PatchModelImages.Read(modelFits)[band];
+                Assert.True(double.IsFinite(sky));
+                foreach (var (x, y) in new[] { (def.Base.X0, def.Base.Y0), (def.Base.X1 - 1, def.Base.Y1 - 1), ((def.Base.X0 + def.Base.X1) / 2, (def.Base.Y0 + def.Base.Y1) / 2) })
+                {
+                    int k = y * frames.Width + x, q = (y - def.Roi.Y0) * def.Roi.Width + (x - def.Roi.X0);
+                    Assert.Equal(fitted[q] - sky, model[k], 1e-3 * (1 + Math.Abs(fitted[q])));
+                    Assert.Equal(img[q] - fitted[q], resid[k], 1e-3 * (1 + Math.Abs(img[q])));
+                }
+            }
+            // each patch's χ² per pixel of the residual: noise (1) plus the tiny world's sources missing
+            // from its catalogue and its saturated star (measured 2–3); σ or units wrong would be far off
+            var stats = Science.Catalog.SourceTableCsv.Read(Science.Diagnostics.FieldMosaic.StatsPath(tile.Layout.MosaicsDir, band));
+            Assert.Equal(tags.Count, stats.RowCount);
+            var chi = stats.Numeric("chi2_per_pixel").Order().ToArray();
+            Assert.InRange(chi[chi.Length / 2], 0.8, 6.0);
+            // the fit is good: the residual is noise around 0 where the model is faint
+            var sky0 = resid.Where((v, k) => float.IsFinite(v) && Math.Abs(model[k]) < 0.01).Select(v => (double)v).Order().ToArray();
+            Assert.True(sky0.Length > 1000);
+            Assert.InRange(sky0[sky0.Length / 2], -1.0, 1.0);
+        }
+
+        GraphTile.SetConfig(tile.Config, "patch_run", "no_mosaics", "true");
+        var log = Build();
+        Assert.Equal(["PatchDiagnostics"], log.Rebuilt());
+        Assert.Equal(frames.Bands.Select(b => PatchDiagnosticsStage.MosaicPrefix + b).Order(StringComparer.Ordinal),
+            log.Stale["PatchDiagnostics"].Order(StringComparer.Ordinal));
+        Assert.Empty(Directory.GetFiles(tile.Layout.MosaicsDir, "*.fits"));
+        Assert.Empty(Directory.GetFiles(tile.Layout.MosaicsDir, "*.csv"));
+        Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
+    }
+
+    [Fact]
     public void A_picture_setting_refits_nothing_and_redraws_every_patchs_pictures_on_both_paths()
     {
         foreach (bool msbuild in new[] { true, false })

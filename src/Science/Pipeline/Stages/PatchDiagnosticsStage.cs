@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Tract7dt.Science.Catalog;
 using Tract7dt.Science.Diagnostics;
 using Tract7dt.Science.Patches;
+using Tract7dt.Science.State;
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
@@ -39,25 +40,54 @@ public sealed class PatchDiagnosticsStage : IKeyedStage
         var layout = context.Layout;
         var settings = PatchDiagnosticsSettings.From(context.Config);
         var items = new List<StageItem>();
+        var tiles = new List<(string Tag, string Payload, string PayloadHash, string Model, string ModelHash)>();
         foreach (string tag in RunPatchesStage.PatchTags(context))
         {
             string csv = layout.PatchFitCsv(tag), model = PatchModelImages.PathIn(layout.PatchOutDir(tag));
             string payload = PatchPayload.FitsPath(layout.PatchInputsDir, tag);
             if (!File.Exists(csv) || !File.Exists(model) || !File.Exists(payload)) continue;
-            var key = new StageKeyBuilder(Algorithm).Settings("pictures", settings)
-                .Input("payload", context.Hasher.HashFile(payload))
+            string payloadHash = context.Hasher.HashFile(payload), modelHash = context.Hasher.HashFile(model);
+            var key = new StageKeyBuilder(Algorithm).Settings("pictures", settings with { NoMosaics = false })
+                .Input("payload", payloadHash)
                 .Input("payload.sources", context.Hasher.HashFile(PatchPayload.CsvPathFor(payload)))
                 .Input("fit", context.Hasher.HashFile(csv))
-                .Input("model", context.Hasher.HashFile(model));
+                .Input("model", modelHash);
             items.Add(StageItem.From(tag, key, StampPath(layout, tag)));
+            tiles.Add((tag, payload, payloadHash, model, modelHash));
+        }
+        // the field mosaics: one item per band, keyed by every fitted patch's payload and model
+        if (File.Exists(layout.FramesManifest))
+        {
+            var frames = FramesManifest.Read(layout.FramesManifest);
+            string framesHash = context.Hasher.HashFile(layout.FramesManifest);
+            foreach (string band in frames.Bands)
+            {
+                var key = new StageKeyBuilder(MosaicAlgorithm).Settings("mosaics", new MosaicSettings(settings.NoMosaics, context.Config.Inputs.TileName))
+                    .Value("band", band).Input("frames", framesHash);
+                foreach (var t in tiles) key.Input("payload:" + t.Tag, t.PayloadHash).Input("model:" + t.Tag, t.ModelHash);
+                items.Add(StageItem.From(MosaicPrefix + band, key, MosaicStampPath(layout, band)));
+            }
         }
         return items;
     }
 
-    public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
+    /// <summary>Bump when a mosaic would change.</summary>
+    public const string MosaicAlgorithm = "FieldMosaic/1";
+
+    /// <summary>Item ids of the mosaics: this prefix and the band.</summary>
+    public const string MosaicPrefix = "mosaic_";
+
+    /// <summary>What a mosaic reads from the config.</summary>
+    private sealed record MosaicSettings(bool NoMosaics, string TileName);
+
+    internal static string MosaicStampPath(WorkDirLayout layout, string band) => Path.Join(layout.MosaicsDir, band + ".stamp.json");
+
+    public void RunItems(StageContext context, IReadOnlyList<StageItem> all)
     {
         var log = context.Log(Component);
         var settings = PatchDiagnosticsSettings.From(context.Config);
+        var items = all.Where(i => !i.Id.StartsWith(MosaicPrefix, StringComparison.Ordinal)).ToList();
+        var mosaics = all.Where(i => i.Id.StartsWith(MosaicPrefix, StringComparison.Ordinal)).ToList();
         int done = 0, total = items.Count;
         using var progress = context.Progress(Component, TimeSpan.FromSeconds(15));
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.CpuCount), CancellationToken = context.Cancellation };
@@ -69,7 +99,46 @@ public sealed class PatchDiagnosticsStage : IKeyedStage
             progress.Report(string.Create(CultureInfo.InvariantCulture,
                 $"Patch pictures [{Logging.ProgressText.Bar(d, total)}] {d}/{total}"), force: d == total);
         });
-        log.Info(string.Create(CultureInfo.InvariantCulture, $"Drew the pictures of {total} patch(es)"));
+        if (total > 0) log.Info(string.Create(CultureInfo.InvariantCulture, $"Drew the pictures of {total} patch(es)"));
+        if (mosaics.Count > 0) WriteMosaics(context, mosaics, settings, log);
+    }
+
+    /// <summary>
+    /// The per-band model and residual images of the field (<see cref="FieldMosaic"/>), one band at a
+    /// time per worker (each holds two float images of the white frame), after the pictures.
+    /// </summary>
+    private static void WriteMosaics(StageContext context, List<StageItem> items, PatchDiagnosticsSettings s, Logging.Log log)
+    {
+        var layout = context.Layout;
+        var frames = FramesManifest.Read(layout.FramesManifest);
+        var tiles = RunPatchesStage.PatchTags(context)
+            .Select(tag => new FieldMosaic.Tile(tag, PatchPayload.FitsPath(layout.PatchInputsDir, tag), PatchModelImages.PathIn(layout.PatchOutDir(tag))))
+            .Where(t => File.Exists(t.PayloadFits) && File.Exists(t.ModelFits) && File.Exists(layout.PatchFitCsv(t.Tag)))
+            .ToList();
+        var wcs = frames.WhiteWcs();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        int done = 0;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.CpuCount), CancellationToken = context.Cancellation };
+        Parallel.ForEach(items, options, item =>
+        {
+            string band = item.Id[MosaicPrefix.Length..];
+            foreach (string p in new[] { FieldMosaic.ModelPath(layout.MosaicsDir, band), FieldMosaic.ResidualPath(layout.MosaicsDir, band), FieldMosaic.StatsPath(layout.MosaicsDir, band) })
+                if (File.Exists(p)) File.Delete(p);
+            IReadOnlyList<string> outputs = [];
+            if (!s.NoMosaics)
+            {
+                var (paths, used) = FieldMosaic.Write(layout.MosaicsDir, band, frames.Width, frames.Height, wcs, tiles, context.Config.Inputs.TileName);
+                outputs = paths;
+                if (used < tiles.Count)
+                    log.Warn(string.Create(CultureInfo.InvariantCulture,
+                        $"{band} mosaics: {tiles.Count - used} of {tiles.Count} fitted patches have no image or no fitted sky of the band; their boxes are NaN"));
+            }
+            Directory.CreateDirectory(layout.MosaicsDir);
+            Stamp.Write(item, outputs, context.Hasher);
+            Interlocked.Increment(ref done);
+        });
+        log.Info(string.Create(CultureInfo.InvariantCulture,
+            $"{(s.NoMosaics ? "Removed" : "Wrote")} the model and residual mosaics of {done} band(s) in {layout.MosaicsDir} ({sw.Elapsed.TotalSeconds:F1} s)"));
     }
 
     /// <summary>Removes the patch's earlier pictures and draws the ones the settings ask for.</summary>
@@ -82,16 +151,7 @@ public sealed class PatchDiagnosticsStage : IKeyedStage
         var outputs = new List<string>();
         if (s.NoPatchOverview && s.NoCutouts) return outputs;
 
-        string fits = PatchPayload.FitsPath(layout.PatchInputsDir, tag);
-        var payload = PatchPayload.Read(fits);
-        int owned = PatchRunner.OwnedRows(payload.Catalog, fits);
-        // the model includes the neighbours modelled as nuisance; markers and montages show the reported rows only
-        var shown = owned == payload.Catalog.RowCount ? payload
-            : new PatchPayload(payload.Patch, payload.Bands, PatchSources.Head(payload.Catalog, owned));
-        var fit = SourceTableCsv.Read(layout.PatchFitCsv(tag), "Patch fit table");
-        var models = PatchModelImages.Read(PatchModelImages.PathIn(dir));
-        bool multiBand = fit.Contains("x_pix_patch_fit");
-        var views = PatchViews.From(shown, models, c => fit.Contains(c) ? fit.Numeric(c) : null, fit.RowCount, multiBand);
+        var views = PatchViews.Load(PatchPayload.FitsPath(layout.PatchInputsDir, tag), layout.PatchFitCsv(tag), PatchModelImages.PathIn(dir));
         if (!s.NoPatchOverview)
         {
             try
