@@ -7,7 +7,8 @@ namespace Tract7dt.Science.Diagnostics;
 /// <summary>
 /// <c>ZP/gaia_augmentation_overlay.png</c> (docs/pipeline.md §4.3): the post-crop white stack at full
 /// resolution with the catalog rows, the Gaia-matched rows, the injected Gaia stars, the Gaia
-/// stars removed by the saturation cut, the excluded rows and the selection box. 10×10 inches.
+/// stars removed by the saturation cut, the excluded rows and the selection box; RA and Dec on
+/// the axes when the white frame has a WCS. 10 inches high, as wide as the image's aspect asks.
 /// </summary>
 public static class GaiaAugmentationPlot
 {
@@ -19,7 +20,7 @@ public static class GaiaAugmentationPlot
         ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<bool> matched,
         ReadOnlySpan<bool> excludedCrop, ReadOnlySpan<bool> excludedSaturation,
         IReadOnlyList<double> injectedX, IReadOnlyList<double> injectedY,
-        IReadOnlyList<double> saturatedX, IReadOnlyList<double> saturatedY, PixelBox box)
+        IReadOnlyList<double> saturatedX, IReadOnlyList<double> saturatedY, PixelBox box, Wcs.TanWcs? wcs = null)
     {
         var orig = (X: new List<double>(), Y: new List<double>());
         var match = (X: new List<double>(), Y: new List<double>());
@@ -35,8 +36,11 @@ public static class GaiaAugmentationPlot
         }
         string N(int n) => n.ToString(CultureInfo.InvariantCulture);
         float S(double s) => LoadInputsPlots.MarkerSize(s);
-        var p = new ImagePlot(white, width, height).Title("Gaia augmentation overlay on white stack").NoTicks();
+        var p = new ImagePlot(white, width, height).Title("Gaia augmentation overlay on white stack");
         p.Plot.HideGrid();
+        p.Plot.Axes.Bottom.Label.Text = "x [pix]";
+        p.Plot.Axes.Left.Label.Text = "y [pix]";
+        if (wcs is not null) SkyAxes.Apply(p.Plot, wcs, width, height);
         if (orig.X.Count > 0) p.Markers(orig.X, orig.Y, MarkerShape.OpenCircle, Colors.Cyan.WithAlpha(0.8), S(20), $"original ({N(orig.X.Count)})");
         if (match.X.Count > 0) p.Markers(match.X, match.Y, MarkerShape.OpenSquare, Colors.Lime, S(30), $"Gaia matched ({N(match.X.Count)})");
         if (injectedX.Count > 0) p.Markers(injectedX, injectedY, MarkerShape.OpenCircle, Colors.Magenta, S(20), $"Gaia injected ({N(injectedX.Count)})");
@@ -44,6 +48,6 @@ public static class GaiaAugmentationPlot
         if (exSat.X.Count > 0) p.Markers(exSat.X, exSat.Y, MarkerShape.Eks, Colors.Red, S(60), $"excluded: saturation ({N(exSat.X.Count)})", 1.5f);
         if (exCrop.X.Count > 0) p.Markers(exCrop.X, exCrop.Y, MarkerShape.Eks, Colors.Orange, S(60), $"excluded: crop ({N(exCrop.X.Count)})", 1.5f);
         p.Box(box.X0, box.X1, box.Y0, box.Y1, Colors.Yellow, 1.5f, "selection box", LinePattern.Dashed);
-        p.Save(path, SizeInches, SizeInches, dpi, Alignment.UpperRight);
+        p.Save(path, LoadInputsPlots.OverlayWidthInches(SizeInches, width, height), SizeInches, dpi, Alignment.UpperRight);
     }
 }

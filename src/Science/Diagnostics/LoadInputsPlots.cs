@@ -25,6 +25,15 @@ public static class LoadInputsPlots
     /// <summary>Figure size of the three plots, inches.</summary>
     public const double WidthInches = 10, HeightInches = 7;
 
+    /// <summary>
+    /// The width of an overlay figure of height <paramref name="heightInches"/> on a
+    /// <paramref name="width"/> × <paramref name="height"/> image with sky axes: the image's aspect
+    /// (the plot area is the height less ~1.2 in of title and x label) plus ~1.5 in for the y label
+    /// and ticks. With a fixed figure a square image got an x axis 40 % wider than itself.
+    /// </summary>
+    public static double OverlayWidthInches(double heightInches, int width, int height) =>
+        Math.Clamp((heightInches - 1.2) * width / Math.Max(1, height) + 1.5, 4, 16);
+
     /// <summary>TYPE text (trimmed, upper-cased) → overlay class; null (no TYPE column) → unknown.</summary>
     public static OverlayClass Classify(string? type)
     {
@@ -114,11 +123,7 @@ public static class LoadInputsPlots
         p.Plot.Axes.Bottom.Label.Text = "x [pix]";
         p.Plot.Axes.Left.Label.Text = "y [pix]";
         if (wcs is not null) SkyAxes.Apply(p.Plot, wcs, width, height);
-        // the image's aspect (the plot area is the height less ~1.2 in of title and x label) plus
-        // ~1.5 in for the y label and ticks: with a fixed 10 × 7 in a square image got an x axis
-        // 40 % wider than itself
-        double widthInches = Math.Clamp((HeightInches - 1.2) * width / Math.Max(1, height) + 1.5, 4, 16);
-        p.Save(path, widthInches, HeightInches, dpi, Alignment.UpperRight);
+        p.Save(path, OverlayWidthInches(HeightInches, width, height), HeightInches, dpi, Alignment.UpperRight);
         return new OverlayCounts(xs[0].Count, xs[1].Count, xs[2].Count, nSat, nCrop, oob);
     }
 }

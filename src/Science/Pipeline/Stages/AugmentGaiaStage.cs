@@ -18,7 +18,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class AugmentGaiaStage : IKeyedStage
 {
     /// <summary>Algorithm version: bump when the augmented catalog's content or layout changes.</summary>
-    public const string Algorithm = "AugmentGaia/1";
+    public const string Algorithm = "AugmentGaia/2";
 
     private const string Component = "tract7dt.zp";
 
@@ -123,7 +123,7 @@ public sealed class AugmentGaiaStage : IKeyedStage
         using (var f = FitsFile.Open(L.WhiteFits)) white = f.ReadImage(0);
         GaiaAugmentationPlot.Save(OverlayPath(L), white, manifest.Width, manifest.Height, settings.PlotDpi,
             result.X, result.Y, result.Matched, CatalogState.Flag(catalog, "excluded_crop"), CatalogState.Flag(catalog, "excluded_saturation"),
-            result.InjectedX, result.InjectedY, result.SaturatedX, result.SaturatedY, result.Box);
+            result.InjectedX, result.InjectedY, result.SaturatedX, result.SaturatedY, result.Box, wcs);
         outputs.Add(OverlayPath(L));
         return Finish(state with { Catalog = Path.GetFullPath(L.AugmentedCatalog), Augmented = true }, L, outputs);
     }
