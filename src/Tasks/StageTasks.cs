@@ -25,6 +25,10 @@ public abstract class StageTask : Tract7dtTask, IIncrementalTask
     /// out-of-process task host, which MSBuild does not hand <see cref="FailIfNotIncremental"/>.</summary>
     public bool Question { get; set; }
 
+    /// <summary>The token of the build's work-dir lock (<c>$(Tract7dtLockToken)</c>), empty when the
+    /// build took none (the task then takes the lock for its own work).</summary>
+    public string? LockToken { get; set; }
+
     /// <summary>Items built by this invocation (0 when everything was up to date).</summary>
     [Output]
     public int BuiltCount { get; private set; }
@@ -42,7 +46,11 @@ public abstract class StageTask : Tract7dtTask, IIncrementalTask
                 Log.LogError($"{Stage}: not up to date: {p.Item.Id} ({p.Reason})");
             return;
         }
-        using var workDirLock = WorkDirLock.Acquire(new WorkDirLayout(config), $"an MSBuild build ({Stage})");
+        // the build's lock (taken once by Tract7dtBuildLock, held to the end of the build), or,
+        // when the task is run without it, one of its own
+        using var workDirLock = string.IsNullOrEmpty(LockToken)
+            ? WorkDirLock.Acquire(new WorkDirLayout(config), $"an MSBuild task ({Stage})")
+            : WorkDirLock.Join(new WorkDirLayout(config), LockToken);
         // the same records as the CLI's `run` in the same file, and the config it ran with
         // (once per change of the config: a build runs several tasks)
         using var runLog = RunLog.Open(config, "run");
@@ -179,6 +187,12 @@ public sealed class ComputeZp : StageTask
 public sealed class PatchDiagnostics : StageTask
 {
     public override StageId Stage => StageId.PatchDiagnostics;
+}
+
+/// <summary>Stage 9: the pictures of each ePSF cell, after the catalogue.</summary>
+public sealed class EpsfDiagnostics : StageTask
+{
+    public override StageId Stage => StageId.EpsfDiagnostics;
 }
 
 /// <summary>The closing summary of a build (<see cref="RunOutcome"/>): what the catalogue holds,

@@ -277,7 +277,7 @@ public sealed record EpsfConfig
     /// <summary><c>final_psf_size</c>: side of the final ePSF stamp (pixels).</summary>
     public int FinalPsfSize { get; init; }
     /// <summary><c>save_star_montage_max</c>: stars drawn in the montages (0: none).</summary>
-    public int SaveStarMontageMax { get; init; }
+    [NotInKeys] public int SaveStarMontageMax { get; init; }
     /// <summary><c>background_subtract_patch</c>: per-cell 2-D background subtraction.</summary>
     public bool BackgroundSubtractPatch { get; init; }
     /// <summary><c>background_boxsize</c>: background mesh size (pixels; effective max(8, n)).</summary>
@@ -310,13 +310,13 @@ public sealed record EpsfConfig
     /// <summary><c>star_local_bkg_minpix</c>: minimum valid annulus pixels.</summary>
     public int StarLocalBkgMinpix { get; init; }
     /// <summary><c>save_patch_background_diagnostics</c></summary>
-    public bool SavePatchBackgroundDiagnostics { get; init; }
+    [NotInKeys] public bool SavePatchBackgroundDiagnostics { get; init; }
     /// <summary><c>save_star_local_background_diagnostics</c></summary>
     public bool SaveStarLocalBackgroundDiagnostics { get; init; }
     /// <summary><c>diagnostics_show_colorbar</c></summary>
-    public bool DiagnosticsShowColorbar { get; init; }
+    [NotInKeys] public bool DiagnosticsShowColorbar { get; init; }
     /// <summary><c>save_growth_curve</c></summary>
-    public bool SaveGrowthCurve { get; init; }
+    [NotInKeys] public bool SaveGrowthCurve { get; init; }
     /// <summary><c>save_residual_diagnostics</c></summary>
     public bool SaveResidualDiagnostics { get; init; }
     /// <summary><c>residual_diag_max_stars</c>: stars used for residual diagnostics (≥ 0).</summary>

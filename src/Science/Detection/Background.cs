@@ -96,6 +96,22 @@ public sealed class Background
         return new Background(width, height, bw, bh, nx, ny, back, sigma, gb, gr);
     }
 
+    /// <summary>
+    /// The background of a <paramref name="width"/> × <paramref name="height"/> image from its
+    /// filtered mesh values (<see cref="MeshBack"/>, <see cref="MeshRms"/>), e.g. as saved by the
+    /// ePSF stage for its pictures: the maps it gives are those of the estimate the mesh came from.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mesh arrays do not match the image and mesh sizes.</exception>
+    public static Background FromMesh(int width, int height, int bw, int bh, float[] back, float[] rms)
+    {
+        if (width < 1 || height < 1 || bw < 1 || bh < 1)
+            throw new ArgumentException($"Background.FromMesh: image {width}×{height} and mesh {bw}×{bh} must be ≥ 1");
+        int nx = (width - 1) / bw + 1, ny = (height - 1) / bh + 1;
+        if (back.Length != nx * ny || rms.Length != nx * ny)
+            throw new ArgumentException($"Background.FromMesh: {nx}×{ny} meshes need {nx * ny} values (got {back.Length} and {rms.Length})");
+        return new Background(width, height, bw, bh, nx, ny, back, rms, Median(back), Median(rms));
+    }
+
     /// <summary>Writes the background map (image units) into <paramref name="destination"/> (length W × H).</summary>
     public void Back(Span<float> destination) => Map(_back, _dback, destination);
 

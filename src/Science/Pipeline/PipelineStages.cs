@@ -17,6 +17,8 @@ public enum StageId
     ComputeZp,
     /// <summary>The patch fits' pictures (overview, source montages): after the catalogue.</summary>
     PatchDiagnostics,
+    /// <summary>The ePSF cells' pictures: after the catalogue.</summary>
+    EpsfDiagnostics,
 }
 
 /// <summary>A stage: a function from its input files and config section to its output files.</summary>

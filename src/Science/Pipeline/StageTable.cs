@@ -36,7 +36,7 @@ public sealed record StageDefinition(
 public static class StageTable
 {
     /// <summary>The stages in the order a full run builds them. The catalogue comes first:
-    /// the patch diagnostics follow the zero point, so pictures never delay the numbers.</summary>
+    /// the patch and ePSF diagnostics follow the zero point, so pictures never delay the numbers.</summary>
     public static readonly IReadOnlyList<StageDefinition> All =
     [
         new(StageId.LoadInputs, null, "load inputs + validation", "tract7dt.pipeline", LoadInputsStage.Algorithm, [], false,
@@ -49,7 +49,7 @@ public static class StageTable
         new(StageId.BuildEpsf, "run-epsf", "build ePSF", "tract7dt.epsf", BuildEpsfStage.Algorithm,
             [StageId.LoadInputs, StageId.AugmentGaia], false,
             "the images (one window per ePSF cell), the current catalogue, GaiaXP seeds",
-            "EPSFs/<band>/<cell>/ (epsf.npy, meta.json, per-patch models, plots), EPSFs/epsf_summary.json"),
+            "EPSFs/<band>/<cell>/ (epsf.npy, epsf.fits, meta.json, per-patch models), EPSFs/epsf_summary.json, state/epsf_pictures/"),
         new(StageId.BuildPatches, "build-patches", "build patches", "tract7dt.patches", BuildPatchesStage.Algorithm,
             [StageId.LoadInputs, StageId.AugmentGaia], false,
             "state/frames.json, the current catalogue",
@@ -74,10 +74,14 @@ public static class StageTable
             [StageId.RunPatches], false,
             "each patch payload, its fit table and model.fits; state/frames.json; plotting.dpi, patch_run.no_cutouts, cutout_*, no_mosaics",
             "outputs/<patch>/patch_overview.png, outputs/<patch>/cutouts/*.png, outputs/mosaics/{model,residual}_<band>.fits"),
+        new(StageId.EpsfDiagnostics, "plot-epsf", "draw ePSF diagnostics", "tract7dt.epsf", EpsfDiagnosticsStage.Algorithm,
+            [StageId.BuildEpsf], false,
+            "state/epsf_pictures/<band>/<cell>.bin (saved by BuildEpsf), each cell's pixels; plotting.dpi, epsf.save_* picture switches",
+            "EPSFs/<band>/<cell>/*.png (psfstars, background, epsf, growth curve, residuals, star montages)"),
     ];
 
     /// <summary>The stages of <c>tract7dt run</c> and of the <c>Tract7dtRun</c> target.</summary>
-    public static readonly IReadOnlyList<StageId> RunTargets = [StageId.ComputeZp, StageId.PatchDiagnostics];
+    public static readonly IReadOnlyList<StageId> RunTargets = [StageId.ComputeZp, StageId.PatchDiagnostics, StageId.EpsfDiagnostics];
 
     public static StageDefinition Get(StageId id) => All.First(d => d.Id == id);
 

@@ -49,6 +49,19 @@ public sealed class WorkDirLayout
 
     private string InputCatalogStem { get; }
 
+    // --- Stamps ---------------------------------------------------------------------------
+
+    /// <summary>Every stamp of the work dir lives under this folder (docs/pipeline.md §1.5).</summary>
+    public string StampsDir => Path.Join(StateDir, "stamps");
+
+    /// <summary>
+    /// The stamp of one item: <c>state/stamps/&lt;stage&gt;/&lt;item id&gt;.json</c> (an id with a
+    /// <c>/</c>, as <c>m400/r00_c00</c>, makes a subfolder). One scheme for every stage, away from
+    /// the products, so a product folder holds only what a user opens and a stamp is found by
+    /// the item it belongs to.
+    /// </summary>
+    public string StampPath(Pipeline.StageId stage, string itemId) => Path.Join(StampsDir, stage.ToString(), itemId + ".json");
+
     // --- LoadInputs -----------------------------------------------------------------------
 
     /// <summary>Per-band header values, scales, content hashes and the crop (see <c>FramesManifest</c>).</summary>
@@ -103,6 +116,9 @@ public sealed class WorkDirLayout
     }
 
     public string EpsfMeta(string band, string cellTag) => Path.Join(EpsfCellDir(band, cellTag), "meta.json");
+
+    /// <summary>What one cell's pictures draw (<c>Psf.Stage.EpsfCellPictureData</c>), saved by BuildEpsf for EpsfDiagnostics.</summary>
+    public string EpsfPictureData(string band, string cellTag) => Path.Join(StateDir, "epsf_pictures", band, cellTag + ".bin");
 
     // --- Patches --------------------------------------------------------------------------
 

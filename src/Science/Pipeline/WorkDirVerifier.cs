@@ -54,16 +54,12 @@ public static class WorkDirVerifier
         return new VerifyReport(stamps, outputs, damaged, changed);
     }
 
-    /// <summary>Every stamp of the work dir: <c>stamp.json</c> and <c>*.stamp.json</c> beside their
-    /// outputs, and the per-item stamps under <c>state/stamps/</c> (the ePSF cells').</summary>
-    private static IEnumerable<string> StampFiles(WorkDirLayout layout)
-    {
-        var beside = Directory.EnumerateFiles(layout.WorkDir, "*stamp.json", SearchOption.AllDirectories)
-            .Where(p => Path.GetFileName(p) is "stamp.json" || p.EndsWith(".stamp.json", StringComparison.Ordinal));
-        string underState = Path.Join(layout.StateDir, "stamps");
-        var state = Directory.Exists(underState)
-            ? Directory.EnumerateFiles(underState, "*.json", SearchOption.AllDirectories)
-            : [];
-        return beside.Concat(state).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-    }
+    /// <summary>Every stamp of the work dir: all live under <c>state/stamps/&lt;stage&gt;/</c>
+    /// (<see cref="WorkDirLayout.StampPath"/>); files of older layouts elsewhere are not read.</summary>
+    private static IEnumerable<string> StampFiles(WorkDirLayout layout) =>
+        Enum.GetValues<StageId>()
+            .Select(stage => Path.Join(layout.StampsDir, stage.ToString()))
+            .Where(Directory.Exists)
+            .SelectMany(dir => Directory.EnumerateFiles(dir, "*.json", SearchOption.AllDirectories))
+            .Select(Path.GetFullPath).Order(StringComparer.Ordinal);
 }

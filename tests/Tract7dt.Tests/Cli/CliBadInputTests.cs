@@ -84,7 +84,7 @@ public sealed class CliBadInputTests : IDisposable
 
         // One the builder got wrong (its stamp vouches for the bad bytes) fails its fit alone.
         File.WriteAllText(payloads[0], "garbage");
-        string stamp = Path.Combine(sim, "work", "patch_payloads", tag + ".stamp.json");
+        string stamp = Path.Combine(sim, "work", "state", "stamps", "BuildPatchInputs", tag + ".json");
         File.WriteAllText(stamp, File.ReadAllText(stamp).Replace(good, Science.Pipeline.ContentHasher.HashStream(payloads[0])));
         var (rc, err) = Run("run-patches", "--config", cfg);
         Assert.Equal(1, rc);

@@ -122,7 +122,7 @@ public sealed class SlurmEndToEndTests(TinyTile tile)
         // that vouches for it (else run-patches would rebuild the damaged payload first).
         string good = Science.Pipeline.ContentHasher.HashStream(bad);
         using (var f = new FileStream(bad, FileMode.Open, FileAccess.Write)) f.Write("NOT A FITS FILE "u8);
-        Cli.Vouch(Path.Join(work, "patch_payloads", badTag + ".stamp.json"), bad, good);
+        Cli.Vouch(Path.Join(work, "state", "stamps", "BuildPatchInputs", badTag + ".json"), bad, good);
 
         var r = Cli.Run("run-patches", "--config", config, "--executor", "slurm");
         Assert.Equal(1, r.Rc);
@@ -141,7 +141,7 @@ public sealed class SlurmEndToEndTests(TinyTile tile)
         foreach (string tag in summary.Select(s => s[0]))
         {
             string outDir = Path.Join(work, "outputs", tag);
-            Assert.Equal(tag != badTag, File.Exists(Path.Join(outDir, "stamp.json")));
+            Assert.Equal(tag != badTag, File.Exists(Path.Join(work, "state", "stamps", "RunPatches", tag + ".json")));
             Assert.Equal(tag != badTag, File.Exists(Path.Join(outDir, tag + "_cat_fit.csv")));
         }
     }

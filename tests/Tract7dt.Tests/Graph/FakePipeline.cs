@@ -6,7 +6,7 @@ namespace Tract7dt.Tests.Graph;
 
 /// <summary>
 /// Stand-in stages with the real pipeline's shape, for testing the build graph without the
-/// science: the same nine stages, the same item granularity (one item per ePSF cell × band,
+/// science: the same ten stages, the same item granularity (one item per ePSF cell × band,
 /// per patch payload, per patch fit; <c>all</c> for the rest), keys that read exactly what
 /// the real stages read (one band's image for that band's ePSF cells, the payload and the
 /// cell's ePSFs for a patch fit, <c>zp.clip_sigma</c> only in ComputeZp), and outputs that
@@ -42,7 +42,7 @@ public static class FakePipeline
         }
     }
 
-    /// <summary>The nine stand-in stages in pipeline order.</summary>
+    /// <summary>The ten stand-in stages in pipeline order.</summary>
     public static IReadOnlyList<IKeyedStage> All() =>
     [
         new Stage(StageId.LoadInputs, LoadInputsItems),
@@ -54,6 +54,7 @@ public static class FakePipeline
         new Stage(StageId.Merge, MergeItems),
         new Stage(StageId.ComputeZp, ZpItems),
         new Stage(StageId.PatchDiagnostics, PictureItems),
+        new Stage(StageId.EpsfDiagnostics, EpsfPictureItems),
     ];
 
     public static string RunLog(WorkDirLayout layout) => Path.Join(layout.StateDir, "fake_runs.log");
@@ -202,6 +203,21 @@ public static class FakePipeline
                 .Input("fit", c.Hasher.HashFile(fit));
             yield return new FakeItem(tag, k, [Path.Join(c.Layout.PatchOutDir(tag), "fake_overview.png")], p => KeyText(k, p));
         }
+    }
+
+    private static IEnumerable<FakeItem> EpsfPictureItems(StageContext c)
+    {
+        // An ePSF cell's pictures read its ePSF and a picture setting; a cell without an ePSF has none.
+        foreach (var (band, _) in Bands(c))
+            foreach (var cell in Cells)
+            {
+                string epsf = Epsf(c, band, cell);
+                if (!File.Exists(epsf)) continue;
+                var k = new StageKeyBuilder("FakeEpsfDiagnostics/1")
+                    .Config("plotting.dpi", c.Config.Canonical("plotting.dpi"))
+                    .Input("epsf", c.Hasher.HashFile(epsf));
+                yield return new FakeItem($"{band}/{cell}", k, [Path.Join(Path.GetDirectoryName(epsf)!, "fake_epsf.png")], p => KeyText(k, p));
+            }
     }
 
     // --- the one stage class ------------------------------------------------------------------

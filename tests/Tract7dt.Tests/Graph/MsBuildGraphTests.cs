@@ -67,6 +67,7 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         expected.Add("Merge all");
         expected.Add("ComputeZp all");
         expected.AddRange(Lines("PatchDiagnostics", Patches)); // the pictures after the catalogue
+        expected.AddRange(bands.SelectMany(b => FakePipeline.Cells.Select(c => $"EpsfDiagnostics {b}/{c}")));
         Assert.Equal(expected, ran);
         Assert.NotEmpty(built.FinalCatalog);
     }
@@ -131,8 +132,10 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         var layout = GraphTile.Context(config).Layout;
         var ran = Build(config, layout);
         Assert.DoesNotContain(ran, l => l.StartsWith("AugmentGaia", StringComparison.Ordinal) || l.StartsWith("ComputeZp", StringComparison.Ordinal));
-        Assert.Equal("Merge all", ran[^(Patches.Length + 1)]);
-        Assert.Equal(Lines("PatchDiagnostics", Patches), ran.TakeLast(Patches.Length));
+        int epsfPictures = GraphTile.BandNames.Length * FakePipeline.Cells.Length;
+        Assert.Equal("Merge all", ran[^(Patches.Length + epsfPictures + 1)]);
+        Assert.Equal(Lines("PatchDiagnostics", Patches), ran.SkipLast(epsfPictures).TakeLast(Patches.Length));
+        Assert.All(ran.TakeLast(epsfPictures), l => Assert.StartsWith("EpsfDiagnostics ", l));
     }
 
     [Fact]
@@ -161,7 +164,9 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
     {
         string config = GraphTile.CreateIn(_dir.FullName);
         var layout = GraphTile.Context(config).Layout;
-        var psi = MsBuildRunner.StartInfo(config, [], new Dictionary<string, string> { [FakePipeline.PatchSleepVariable] = "300" });
+        // patches slow enough that the first build is still in RunPatches after a CLI run and a
+        // second build have tried the work dir (each takes a few seconds to start)
+        var psi = MsBuildRunner.StartInfo(config, [], new Dictionary<string, string> { [FakePipeline.PatchSleepVariable] = "2500" });
         using var build = Process.Start(psi)!;
         build.OutputDataReceived += (_, _) => { };
         build.ErrorDataReceived += (_, _) => { };
@@ -179,13 +184,42 @@ public sealed class MsBuildGraphTests(BuiltTile built) : IClassFixture<BuiltTile
         var (code, _, err) = Tract7dt.Tests.Cli.CliHarness.Run("run", "--config", config);
         Assert.NotEqual(0, code);
         Assert.Contains(Tract7dt.Science.Errors.ErrorCodes.WorkDirLocked, err);
-        Assert.Contains("an MSBuild build (RunPatches)", err); // the holder: what it is, with pid and host
+        Assert.Contains("an MSBuild build of Run.proj", err); // the holder: what it is, with pid and host
         Assert.Contains(Environment.MachineName, err);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the CLI took {clock.Elapsed} to give up");
+
+        // a second build stops as soon as it would start its first stage, naming the first
+        clock.Restart();
+        var second = MsBuildRunner.Run(config);
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains("error T7D705", second.Output);
+        Assert.Contains("is in use by an MSBuild build of Run.proj (pid " + build.Id, second.Output);
+        Assert.False(build.HasExited, "the first build ended before the second was tried; lengthen its patches");
 
         Assert.True(build.WaitForExit(MsBuildRunner.Timeout));
         Assert.Equal(0, build.ExitCode);
         Assert.Equal(built.First.ExitCode == 0 ? FakePipeline.ReadRunLog(built.Layout).Count : -1, FakePipeline.ReadRunLog(layout).Count);
+        // the build released its lock when it ended
+        Assert.False(File.Exists(Path.Join(layout.StateDir, "run.lock.holder")));
+        using (WorkDirLock.Acquire(layout, "a test")) { }
+    }
+
+    [Fact]
+    public void A_build_while_a_cli_run_holds_the_work_dir_stops_before_its_first_stage_naming_the_run()
+    {
+        string config = GraphTile.CreateIn(_dir.FullName);
+        var layout = GraphTile.Context(config).Layout;
+        // the lock the CLI's commands take (an exclusive open of state/run.lock), held by this process
+        using (WorkDirLock.Acquire(layout, "tract7dt run (the test's stand-in)"))
+        {
+            var r = MsBuildRunner.Run(config);
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("error T7D705", r.Output);
+            Assert.Contains("is in use by tract7dt run (the test's stand-in) (pid " + Environment.ProcessId, r.Output);
+            Assert.Empty(FakePipeline.ReadRunLog(layout)); // no stage ran
+        }
+        var after = MsBuildRunner.Run(config);
+        Assert.True(after.ExitCode == 0, after.Output);
     }
 
     [Fact]

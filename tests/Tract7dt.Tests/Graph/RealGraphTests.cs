@@ -231,13 +231,15 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         var log = Build();
         // LoadInputs (white stack, frames.json) and AugmentGaia (reads the white stack) must
         // rerun; BuildPatches must not: patch geometry comes from the catalog and the crop.
-        Assert.Equal(["LoadInputs", "AugmentGaia", "BuildEpsf", "BuildPatchInputs", "RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"],
-            log.Rebuilt());
+        Assert.Equal(["LoadInputs", "AugmentGaia", "BuildEpsf", "BuildPatchInputs", "RunPatches", "Merge", "ComputeZp", "PatchDiagnostics",
+            "EpsfDiagnostics"], log.Rebuilt());
 
         // Only m550's four cells; the other bands' ePSFs are kept.
         Assert.Equal(With(tile.FirstBuild.Stale["BuildEpsf"].Where(i => i.StartsWith("m550/", StringComparison.Ordinal)).ToList(),
             BuildEpsfStage.SummaryItemId), log.Stale["BuildEpsf"]);
         Assert.Equal(4 + 1, log.ToBuild("BuildEpsf"));
+        // and only their pictures are drawn again
+        Assert.Equal(log.Stale["BuildEpsf"].Where(i => i != BuildEpsfStage.SummaryItemId), log.Stale["EpsfDiagnostics"]);
         // Every payload holds a window of every band, so every patch reads m550.
         Assert.Equal(With(PatchTags(), BuildPatchInputsStage.ListItemId), log.Stale["BuildPatchInputs"]);
         Assert.Equal(With(PatchTags(), RunPatchesStage.SummaryItem), log.Stale["RunPatches"]);
@@ -305,6 +307,7 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         // Drop every fit and what follows from them, as if the build had never got past
         // BuildPatchInputs; upstream stays built.
         foreach (var t in tags) Directory.Delete(tile.Layout.PatchOutDir(t), true);
+        Directory.Delete(Path.Join(tile.Layout.StampsDir, nameof(StageId.RunPatches)), true);
         File.Delete(MergeStage.MergedCatalogPath(tile.Layout));
         File.Delete(tile.Layout.FinalCatalog);
 
@@ -390,7 +393,7 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         foreach (string section in new[] { "id=\"summary\"", "id=\"stages\"", "id=\"zp\"", "id=\"epsf\"", "id=\"patches\"", "id=\"mosaics\"", "id=\"pictures\"" })
             Assert.Contains(section, html);
         // every stage of the first build has its time, the zero points their plots, each band its ePSF maps
-        foreach (string stage in new[] { "LoadInputs", "BuildEpsf", "RunPatches", "Merge", "ComputeZp", "PatchDiagnostics" })
+        foreach (string stage in new[] { "LoadInputs", "BuildEpsf", "RunPatches", "Merge", "ComputeZp", "PatchDiagnostics", "EpsfDiagnostics" })
             Assert.Contains($"<td>{stage}</td>", html);
         foreach (string band in new[] { "m400", "m550", "m700" })
         {
@@ -498,12 +501,13 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
             var epsf = Directory.GetFiles(tile.Layout.EpsfDir, "*.npy", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
                 .Select(File.ReadAllBytes).ToList();
             var log = msbuild ? Build() : Cli("run").Log;
-            // No fit reruns, and every patch's pictures are drawn again from the fits' files. The
-            // stages that draw their pictures in the same pass as their numbers (the crop and
-            // Gaia overlays, the ePSF cells' figures, the zero-point plots) still run again, and
-            // give the same numbers byte for byte.
-            Assert.Equal(["LoadInputs", "AugmentGaia", "BuildEpsf", "ComputeZp", "PatchDiagnostics"], log.Rebuilt());
+            // No fit and no ePSF reruns; every patch's and every ePSF cell's pictures are drawn again
+            // from the files their stages saved. The stages that still draw their pictures in the
+            // same pass as their numbers (the crop and Gaia overlays, the zero-point plots) run
+            // again, and give the same numbers byte for byte.
+            Assert.Equal(["LoadInputs", "AugmentGaia", "ComputeZp", "PatchDiagnostics", "EpsfDiagnostics"], log.Rebuilt());
             Assert.Equal(PatchTags(), log.Stale["PatchDiagnostics"]);
+            Assert.Equal(tile.FirstBuild.Stale["BuildEpsf"].Where(i => i != BuildEpsfStage.SummaryItemId), log.Stale["EpsfDiagnostics"]);
             Assert.Equal(epsf, Directory.GetFiles(tile.Layout.EpsfDir, "*.npy", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
                 .Select(File.ReadAllBytes).ToList());
             Assert.NotEqual(before, new FileInfo(png).Length);

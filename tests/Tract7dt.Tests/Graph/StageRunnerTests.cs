@@ -102,7 +102,8 @@ public sealed class StageRunnerTests : IDisposable
         GraphTile.SetConfig(_config, "plotting", "dpi", "80");
         RunAll();
         var ran = FakePipeline.ReadRunLog(ctx.Layout).Skip(before).ToList();
-        Assert.Equal(FakePipeline.PatchTags().Select(t => "PatchDiagnostics " + t), ran);
+        Assert.Equal(FakePipeline.PatchTags().Select(t => "PatchDiagnostics " + t)
+            .Concat(GraphTile.BandNames.SelectMany(b => FakePipeline.Cells.Select(c => $"EpsfDiagnostics {b}/{c}"))), ran);
     }
 
     [Fact]
@@ -142,7 +143,9 @@ public sealed class StageRunnerTests : IDisposable
     public void Commands_build_their_stage_and_what_it_needs_in_table_order()
     {
         Assert.Equal([StageId.LoadInputs, StageId.AugmentGaia, StageId.BuildEpsf, StageId.BuildPatches, StageId.BuildPatchInputs,
-            StageId.RunPatches, StageId.Merge, StageId.ComputeZp, StageId.PatchDiagnostics], StageTable.ForCommand("run"));
+            StageId.RunPatches, StageId.Merge, StageId.ComputeZp, StageId.PatchDiagnostics, StageId.EpsfDiagnostics], StageTable.ForCommand("run"));
+        // the ePSF's pictures need the ePSF only; the ePSF command builds no pictures
+        Assert.Equal(StageTable.ForCommand("run-epsf").Append(StageId.EpsfDiagnostics), StageTable.ForCommand("plot-epsf"));
         // merge never reads a stale fit: it builds the fits first, as run does
         Assert.Equal(StageTable.ForCommand("run-patches").Append(StageId.Merge), StageTable.ForCommand("merge"));
         Assert.Equal([StageId.LoadInputs, StageId.AugmentGaia, StageId.BuildPatches], StageTable.ForCommand("build-patches"));

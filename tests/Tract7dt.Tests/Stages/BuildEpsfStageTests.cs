@@ -165,10 +165,11 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
     {
         var (ctx, log) = DefaultRun();
         string dir = ctx.Layout.EpsfCellDir("m550", "r00_c00");
-        foreach (var f in new[] { "epsf.npy", "epsf.fits", "meta.json", "psfstars.png", "psfstars_bgsub.png", "background_diagnostics.png",
-                     "epsf.png", "epsf_growth_curve.png", "epsf_residual_diagnostics.png", "star_local_background_diagnostics.png",
-                     "used_stars.png", "extracted_stars.png" })
+        foreach (var f in new[] { "epsf.npy", "epsf.fits", "meta.json" })
             Assert.True(File.Exists(Path.Join(dir, f)), f);
+        Assert.True(File.Exists(ctx.Layout.EpsfPictureData("m550", "r00_c00")), "the pictures' data");
+        // the pictures are EpsfDiagnostics' (EpsfDiagnosticsStageTests), not drawn with the numbers
+        Assert.Empty(Directory.EnumerateFiles(dir, "*.png"));
 
         // epsf.fits holds the same array as epsf.npy
         var npy = Npy.ReadFloat(Path.Join(dir, "epsf.npy"));
@@ -190,6 +191,10 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         Assert.Contains("\"patch_bkg_status\": \"ok\"", meta);
         Assert.Contains("\"local_bkg_diag_status\": \"ok\"", meta);
         Assert.Contains("\"q_range\": [\n      0.7,\n      1.3\n    ]", meta);
+        // the picture-only switches are not echoed (they no longer rebuild the ePSF, so an echo would go stale)
+        Assert.DoesNotContain("save_growth_curve", meta);
+        Assert.DoesNotContain("save_star_montage_max", meta);
+        Assert.Contains("\"save_residual_diagnostics\": true", meta);
         var usage = EpsfCellMeta.ReadUsage(Path.Join(dir, "meta.json"))!.Value;
         Assert.Equal("ok", usage.Status);
         Assert.True(usage.NStarsUsed >= 5);
@@ -245,6 +250,10 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
             KeyedStages.Stale(ctx2, stage.Plan(ctx2), out _).Select(i => i.Id));
         var ctx3 = fx.Reconfigure(ctx, log, ("epsf.maxiters", "3"), ("epsf.max_workers", "1"), ("zp.clip_sigma", "2.5"));
         Assert.Empty(KeyedStages.Stale(ctx3, stage.Plan(ctx3), out _));
+        // nor do the picture settings: the pictures are EpsfDiagnostics' items
+        var pictures = fx.Reconfigure(ctx, log, ("epsf.maxiters", "3"), ("plotting.dpi", "50"), ("epsf.save_growth_curve", "false"),
+            ("epsf.save_star_montage_max", "7"), ("epsf.save_patch_background_diagnostics", "false"), ("epsf.diagnostics_show_colorbar", "false"));
+        Assert.Empty(KeyedStages.Stale(pictures, stage.Plan(pictures), out _));
 
         // new pixels in one band (LoadInputs records a new content hash) rebuild that band only
         var frames = manifest.Frames.ToList();
@@ -323,6 +332,8 @@ public class BuildEpsfStageTests(BuildEpsfFixture fx, ITestOutputHelper output) 
         Assert.Contains("\"status\": \"ok\"", meta);
         Assert.Contains("\"patch_bkg_status\": \"disabled\"", meta);
         Assert.Contains("\"patch_bkg_rms_median\": NaN", meta);
+        new EpsfDiagnosticsStage().Run(ctx);
+        Assert.True(File.Exists(Path.Join(dir, "psfstars.png")));
         Assert.False(File.Exists(Path.Join(dir, "psfstars_bgsub.png")));
         Assert.False(File.Exists(Path.Join(dir, "background_diagnostics.png")));
         Assert.True(EpsfCellMeta.ReadUsage(Path.Join(dir, "meta.json"))!.Value.NStarsUsed >= 5);

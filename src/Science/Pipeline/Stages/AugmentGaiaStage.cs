@@ -48,8 +48,8 @@ public sealed class AugmentGaiaStage : IKeyedStage
 
     public StageId Id => StageId.AugmentGaia;
 
-    /// <summary><c>state/augment_gaia.stamp.json</c>.</summary>
-    public static string StampPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "augment_gaia.stamp.json");
+    /// <summary>The stage's one stamp.</summary>
+    public static string StampPath(WorkDirLayout layout) => layout.StampPath(StageId.AugmentGaia, "all");
 
     /// <summary><c>ZP/gaia_augmentation_overlay.png</c>.</summary>
     public static string OverlayPath(WorkDirLayout layout) => Path.Join(layout.ZpDir, "gaia_augmentation_overlay.png");

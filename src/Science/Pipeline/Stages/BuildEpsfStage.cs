@@ -10,7 +10,6 @@ using Tract7dt.Science.Imaging;
 using Tract7dt.Science.Patches;
 using Tract7dt.Science.State;
 using Tract7dt.Science.Psf.Stage;
-using PyJson = Tract7dt.Science.Psf.Stage.PyJson; // merge of wip/epsfstage + wip/patchstage: both define PyJson
 
 namespace Tract7dt.Science.Pipeline.Stages;
 
@@ -18,7 +17,9 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// Stage 2, BuildEpsf (docs/pipeline.md §5, docs/epsf.md §4): one content-keyed item per active ePSF cell × band.
 /// An item's key covers the band's FITS content hash and the frames-manifest values the cell
 /// uses (scale, SKYSIG, EGAIN, SATURATE, PEEING/SEEING, crop), the cell box, the GaiaXP CSV
-/// hash when seeds are used, every <c>epsf.*</c> key the cell reads and <c>plotting.dpi</c>.
+/// hash when seeds are used and every <c>epsf.*</c> key that shapes the cell's numbers. The
+/// cell's pictures are not drawn here but by <see cref="EpsfDiagnosticsStage"/>, from the
+/// data each cell saves for them.
 /// Stale items are rebuilt band by band (bands in parallel when <c>epsf.parallel_bands</c>),
 /// each cell's files written atomically with its stamp last; then <c>epsf_summary.json</c>
 /// is rewritten from the meta.json of every planned cell.
@@ -29,7 +30,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class BuildEpsfStage : IKeyedStage
 {
     /// <summary>Bump when any number or file this stage writes would change.</summary>
-    public const string Algorithm = "BuildEpsf/6";
+    public const string Algorithm = "BuildEpsf/7";
 
     private const string Component = "tract7dt.epsf";
 
@@ -57,7 +58,7 @@ public sealed class BuildEpsfStage : IKeyedStage
     {
         var key = new StageKeyBuilder(Algorithm + "+summary");
         foreach (var c in cells) key.Value("cell " + c.Id, c.Key);
-        return StageItem.From(SummaryItemId, key, Path.Join(layout.StateDir, "stamps", "epsf_summary.json"), followsItems: true);
+        return StageItem.From(SummaryItemId, key, layout.StampPath(StageId.BuildEpsf, SummaryItemId), followsItems: true);
     }
 
     private sealed record CellItem(StageItem Item, StageKeyBuilder Key, string Band, int Row, int Col, string Tag, PixelBox Box);
@@ -66,7 +67,6 @@ public sealed class BuildEpsfStage : IKeyedStage
     {
         var manifest = FramesManifest.Read(ctx.Layout.FramesManifest);
         var settings = EpsfCellSettings.From(ctx.Config.Epsf);
-        string dpiText = ctx.Config.Canonical("plotting.dpi");
         var grid = new EpsfGrid(manifest.Width, manifest.Height, ctx.Config.Epsf.EpsfNgrid);
         var active = ctx.Config.Epsf.SkipEmptyEpsfPatches ? ActiveCells(ctx, manifest, grid) : null;
         string? gaiaPath = GaiaPathIfUsed(ctx.Config);
@@ -84,9 +84,9 @@ public sealed class BuildEpsfStage : IKeyedStage
             foreach (var (row, col, tag, box) in grid.Cells())
             {
                 if (active is not null && !active.Contains(tag)) continue;
-                // the cell settings record is what the cell code reads (the epsf section, scheduling
-                // keys left out: NotInKeys); its pictures read plotting.dpi
-                var key = new StageKeyBuilder(Algorithm).Settings("epsf", settings).Config("plotting.dpi", dpiText);
+                // the cell settings record is what the cell code reads (the epsf section; scheduling
+                // and picture-only keys left out: NotInKeys). The pictures are EpsfDiagnostics' items.
+                var key = new StageKeyBuilder(Algorithm).Settings("epsf", settings);
                 key.Input("image." + f.Band, f.ContentHash)
                    .Value("frame", FrameValues(f))
                    .Value("crop", $"{manifest.CropX0},{manifest.CropX1},{manifest.CropY0},{manifest.CropY1}")
@@ -94,8 +94,8 @@ public sealed class BuildEpsfStage : IKeyedStage
                 if (gaiaHash is not null) key.Input("gaiaxp", gaiaHash);
                 if (catalogHash is not null) key.Input("catalog", catalogHash);
                 if (bandCells is not null) key.Value("band_cells", bandCells);
-                string stamp = Path.Join(ctx.Layout.StateDir, "stamps", "epsf", f.Band, tag + ".json");
-                items.Add(new CellItem(StageItem.From($"{f.Band}/{tag}", key, stamp), key, f.Band, row, col, tag, box));
+                string id = $"{f.Band}/{tag}";
+                items.Add(new CellItem(StageItem.From(id, key, ctx.Layout.StampPath(StageId.BuildEpsf, id)), key, f.Band, row, col, tag, box));
             }
         return items;
     }
@@ -230,7 +230,6 @@ public sealed class BuildEpsfStage : IKeyedStage
         var neighbours = s.Config.MaskNeighbours ? EpsfBandInputs.Neighbours(CatalogState.Load(ctx.Layout.CurrentCatalog(ctx.Config.Zp.Enabled)), band, wcs) : null;
 
         // Every cell first: with the band model, each cell's ePSF depends on every star of the band.
-        int dpi = ctx.Config.Plotting.Dpi;
         var results = new List<EpsfCellResult>(cells.Count);
         IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, Psf.Epsf.EpsfProduct[] Grid)>>? patchModels = null;
         foreach (var cell in cells)
@@ -266,7 +265,9 @@ public sealed class BuildEpsfStage : IKeyedStage
                 log.Warn($"[epsf {band}] {cell.Tag}: no ePSF ({result.Error}); stars selected={result.Stars.Count}, " +
                          $"extracted={result.NStarsExtract}. The patch fitter will use the fallback PSF here.");
             string dir = ctx.Layout.EpsfCellDir(band, cell.Tag);
-            var written = EpsfCellWriter.Write(dir, result, s, dpi, Algorithm, log.Warn);
+            // the cell's pictures describe the ePSF being replaced: EpsfDiagnostics draws them anew
+            Diagnostics.EpsfCellPictures.Remove(dir);
+            var written = EpsfCellWriter.Write(dir, result, s, Algorithm, ctx.Layout.EpsfPictureData(band, cell.Tag));
             var outputs = new List<string>();
             // The band model at each patch's centre, which the patch fits read instead of the cell's,
             // and on the patch's 3×3 grid of places, from which each source gets the model at its place.

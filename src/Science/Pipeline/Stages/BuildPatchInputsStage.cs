@@ -91,7 +91,7 @@ public sealed class BuildPatchInputsStage : IKeyedStage
 
     private static StageItem ListItem(WorkDirLayout layout, IReadOnlyList<string> tags) =>
         StageItem.From(ListItemId, new StageKeyBuilder(Algorithm + "+list").Value("patches", string.Join(",", tags)),
-            Path.Join(layout.StateDir, "patch_payloads.stamp.json"), followsItems: true);
+            layout.StampPath(StageId.BuildPatchInputs, ListItemId), followsItems: true);
 
     public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
     {
@@ -156,5 +156,5 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         Stamp.Write(stamp, key, [fits, PatchPayload.CsvPathFor(fits)], hasher);
     }
 
-    internal static string StampPath(WorkDirLayout layout, string tag) => Path.Join(layout.PatchInputsDir, tag + ".stamp.json");
+    internal static string StampPath(WorkDirLayout layout, string tag) => layout.StampPath(StageId.BuildPatchInputs, tag);
 }

@@ -83,7 +83,7 @@ public sealed class BuildPatchesStage : IKeyedStage
         return key;
     }
 
-    internal static string StampPath(WorkDirLayout layout) => Path.Join(layout.PatchesDir, "patches.stamp.json");
+    internal static string StampPath(WorkDirLayout layout) => layout.StampPath(StageId.BuildPatches, "all");
 
     /// <summary>The white WCS as header text: what the active-cell projection depends on.</summary>
     internal static string WcsText(FramesManifest manifest)

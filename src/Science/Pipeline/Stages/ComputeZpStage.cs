@@ -41,7 +41,7 @@ public sealed class ComputeZpStage : IKeyedStage
 
     public StageId Id => StageId.ComputeZp;
 
-    public static string StampPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "compute_zp.stamp.json");
+    public static string StampPath(WorkDirLayout layout) => layout.StampPath(StageId.ComputeZp, "all");
 
     public static string PlotPath(WorkDirLayout layout, string band) => Path.Join(layout.ZpDir, $"zp_vs_mag__{band}.png");
 

@@ -57,8 +57,8 @@ public sealed class LoadInputsStage : IKeyedStage
 
     public StageId Id => StageId.LoadInputs;
 
-    /// <summary><c>state/load_inputs.stamp.json</c>.</summary>
-    public static string StampPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "load_inputs.stamp.json");
+    /// <summary>The stage's one stamp.</summary>
+    public static string StampPath(WorkDirLayout layout) => layout.StampPath(StageId.LoadInputs, "all");
 
     public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 

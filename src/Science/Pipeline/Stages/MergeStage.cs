@@ -69,7 +69,7 @@ public sealed class MergeStage : IKeyedStage
     /// <summary><c>state/merged_catalog.csv</c>: the merged catalog exactly as Merge wrote it.</summary>
     public static string MergedCatalogPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "merged_catalog.csv");
 
-    public static string StampPath(WorkDirLayout layout) => Path.Join(layout.StateDir, "merge.stamp.json");
+    public static string StampPath(WorkDirLayout layout) => layout.StampPath(StageId.Merge, "all");
 
     public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 

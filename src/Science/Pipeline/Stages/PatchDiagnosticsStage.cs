@@ -31,7 +31,7 @@ public sealed class PatchDiagnosticsStage : IKeyedStage
 
     public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 
-    internal static string StampPath(WorkDirLayout layout, string tag) => Path.Join(layout.PatchOutDir(tag), "plots.stamp.json");
+    internal static string StampPath(WorkDirLayout layout, string tag) => layout.StampPath(StageId.PatchDiagnostics, tag);
 
     /// <summary>One item per patch of the current list whose fit finished (a failed or missing
     /// fit has nothing to draw; its item appears once the fit exists).</summary>
@@ -80,7 +80,7 @@ public sealed class PatchDiagnosticsStage : IKeyedStage
     /// <summary>What a mosaic reads from the config.</summary>
     private sealed record MosaicSettings(bool NoMosaics, string TileName);
 
-    internal static string MosaicStampPath(WorkDirLayout layout, string band) => Path.Join(layout.MosaicsDir, band + ".stamp.json");
+    internal static string MosaicStampPath(WorkDirLayout layout, string band) => layout.StampPath(StageId.PatchDiagnostics, MosaicPrefix + band);
 
     public void RunItems(StageContext context, IReadOnlyList<StageItem> all)
     {

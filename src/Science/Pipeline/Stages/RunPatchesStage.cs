@@ -81,7 +81,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
         return key;
     }
 
-    private static string SummaryStampPath(WorkDirLayout layout) => Path.Join(layout.TractorOutDir, "run_summary.stamp.json");
+    private static string SummaryStampPath(WorkDirLayout layout) => layout.StampPath(StageId.RunPatches, SummaryItem);
 
     /// <summary>The content key of one patch fit.</summary>
     public static (StageItem Item, StageKeyBuilder Key) PlanOne(StageContext context, string tag)
@@ -340,7 +340,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
     [GeneratedRegex("\"nstars_used\"\\s*:\\s*(null|-?[0-9.eE+-]+)")]
     private static partial Regex NstarsPattern();
 
-    internal static string StampPath(WorkDirLayout layout, string tag) => Path.Join(layout.PatchOutDir(tag), "stamp.json");
+    internal static string StampPath(WorkDirLayout layout, string tag) => layout.StampPath(StageId.RunPatches, tag);
 
     internal static string RunnerLogPath(WorkDirLayout layout, string tag) => Path.Join(layout.PatchOutDir(tag), tag + ".runner.log");
 

@@ -46,9 +46,12 @@ public static class CellBackground
     /// <param name="subtracted">Receives <c>image − background</c> (NaN stays NaN); length W·H.</param>
     /// <param name="background">Receives the background map (0 on failure).</param>
     /// <param name="rms">Receives the background-rms map (0 on failure).</param>
+    /// <param name="model">The mesh the maps come from (null on failure), which the pictures redraw the maps from.</param>
     public static CellBackgroundRecord Subtract(ReadOnlySpan<float> image, ReadOnlySpan<float> sigma, ReadOnlySpan<byte> bad,
-        int width, int height, EpsfCellSettings settings, Span<float> subtracted, Span<float> background, Span<float> rms)
+        int width, int height, EpsfCellSettings settings, Span<float> subtracted, Span<float> background, Span<float> rms,
+        out Background? model)
     {
+        model = null;
         var mask = new byte[image.Length];
         try
         {
@@ -58,6 +61,7 @@ public static class CellBackground
                 settings.BackgroundFilter, settings.BackgroundFilter);
             bkg.Back(background);
             bkg.Rms(rms);
+            model = bkg;
             for (int k = 0; k < image.Length; k++) subtracted[k] = image[k] - background[k];
             return new CellBackgroundRecord(NanMedian(background), NanMean(background), NanMedian(rms), NanMean(rms),
                 CellBackgroundRecord.Fraction(mask), "ok");

@@ -91,7 +91,7 @@ public static partial class EpsfCellMeta
         : new PyJson().Add("resid_nstars", q.NStars).Add("resid_bias", q.Bias).Add("resid_rms", q.Rms)
             .Add("resid_norm_bias", q.NormBias).Add("resid_norm_rms", q.NormRms);
 
-    /// <summary>The <c>cfg</c> echo: every cell setting in the original's order.</summary>
+    /// <summary>The <c>cfg</c> echo: every setting that shapes the cell's numbers, in the original's order.</summary>
     public static PyJson Cfg(EpsfCellSettings s)
     {
         var c = s.Config;
@@ -105,16 +105,17 @@ public static partial class EpsfCellMeta
             .Add("gaia_match_r_pix", c.GaiaMatchRPix).Add("gaia_seed_sat_r", c.GaiaSeedSatR).Add("gaia_seed_sat_div", c.GaiaSeedSatDiv)
             .Add("oversamp", c.Oversamp).Add("maxiters", c.Maxiters).Add("do_clip", c.DoClip)
             .Add("recenter_boxsize", c.RecenterBoxsize).Add("final_psf_size", c.FinalPsfSize)
-            .Add("save_star_montage_max", c.SaveStarMontageMax).Add("background_subtract_patch", c.BackgroundSubtractPatch)
+            .Add("background_subtract_patch", c.BackgroundSubtractPatch)
             .Add("background_boxsize", c.BackgroundBoxsize).Add("background_filtersize", c.BackgroundFiltersize)
             .Add("background_source_mask_sigma", c.BackgroundSourceMaskSigma).Add("background_mask_dilate", c.BackgroundMaskDilate)
             .Add("star_local_bkg_subtract", c.StarLocalBkgSubtract)
             .Add("star_local_bkg_annulus_rin_pix", c.StarLocalBkgAnnulusRinPix)
             .Add("star_local_bkg_annulus_rout_pix", c.StarLocalBkgAnnulusRoutPix)
             .Add("star_local_bkg_sigma", c.StarLocalBkgSigma).Add("star_local_bkg_minpix", c.StarLocalBkgMinpix)
-            .Add("save_patch_background_diagnostics", c.SavePatchBackgroundDiagnostics)
+            // the picture-only switches (save_star_montage_max, save_patch_background_diagnostics,
+            // diagnostics_show_colorbar, save_growth_curve) are not echoed: the pictures are drawn by
+            // their own stage, so the ePSF is not rebuilt when they change and an echo would go stale
             .Add("save_star_local_background_diagnostics", c.SaveStarLocalBackgroundDiagnostics)
-            .Add("diagnostics_show_colorbar", c.DiagnosticsShowColorbar).Add("save_growth_curve", c.SaveGrowthCurve)
             .Add("save_residual_diagnostics", c.SaveResidualDiagnostics).Add("residual_diag_max_stars", c.ResidualDiagMaxStars)
             // ours, after the original's keys: the kernel actually used (auto resolved)
             .Add("reject_extended", c.RejectExtended)

@@ -78,6 +78,9 @@ public sealed class EpsfCellResult
     /// <summary>Background map (variant A), else null.</summary>
     public float[]? BackgroundMap { get; init; }
 
+    /// <summary>The mesh <see cref="BackgroundMap"/> comes from (null when none was subtracted or it failed).</summary>
+    public Detection.Background? BackgroundModel { get; init; }
+
     public required int NStarsSeed { get; init; }
 
     /// <summary>SEP candidates kept out of the fill pass as extended (<see cref="ExtendedSourceFilter"/>).</summary>
@@ -115,7 +118,7 @@ public sealed class EpsfCellResult
     public EpsfCellResult WithField(EpsfProduct product, BandFieldRecord field) => new()
     {
         Input = Input, Status = "ok", Error = null, BuilderFailed = false, Background = Background, Selected = Selected,
-        BackgroundMap = BackgroundMap, NStarsSeed = NStarsSeed, NCandidatesExtended = NCandidatesExtended, Stars = Stars,
+        BackgroundMap = BackgroundMap, BackgroundModel = BackgroundModel, NStarsSeed = NStarsSeed, NCandidatesExtended = NCandidatesExtended, Stars = Stars,
         RawStamps = RawStamps, Stamps = Stamps, LocalRecords = LocalRecords, Build = Build, Product = product,
         Residual = Residual, LocalDiag = LocalDiag, Field = field,
     };
@@ -157,6 +160,7 @@ public static class EpsfCellProcessor
         // 1–3. background (variant A) or the raw cell
         float[] selected;
         float[]? bkgMap = null;
+        Detection.Background? bkgModel = null;
         CellBackgroundRecord bkg;
         StarCandidates candidates;
         int extended = 0; // variant B has no background-subtracted cell to measure concentration on
@@ -164,7 +168,7 @@ public static class EpsfCellProcessor
         {
             selected = new float[n];
             bkgMap = new float[n];
-            bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, new float[n]);
+            bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, new float[n], out bkgModel);
             candidates = PsfStarSelector.CandidatesVariantA(selected, input.Sigma, input.Bad, w, h, s, input.SaturationScaled);
             if (cfg.RejectExtended)
             {
@@ -201,7 +205,7 @@ public static class EpsfCellProcessor
             IReadOnlyList<LocalBackgroundRecord>? rec = null, EpsfBuildResult? build = null) => new()
         {
             Input = input, Status = "fail", Error = error, BuilderFailed = builderFailed, Background = bkg, Selected = selected,
-            BackgroundMap = bkgMap, NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
+            BackgroundMap = bkgMap, BackgroundModel = bkgModel, NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
             LocalRecords = rec ?? [], Build = build,
         };
 
@@ -246,7 +250,7 @@ public static class EpsfCellProcessor
             var starless = WithoutStars(input.Image, w, h, build, raw);
             var selected2 = new float[n];
             var map2 = new float[n];
-            var bkg2 = CellBackground.Subtract(starless, input.Sigma, input.Bad, w, h, s, new float[n], map2, new float[n]);
+            var bkg2 = CellBackground.Subtract(starless, input.Sigma, input.Bad, w, h, s, new float[n], map2, new float[n], out var model2);
             if (bkg2.Status == "ok")
             {
                 for (int k = 0; k < n; k++) selected2[k] = input.Image[k] - map2[k];
@@ -254,7 +258,7 @@ public static class EpsfCellProcessor
                 var build2 = raw2.Count == raw.Count ? EpsfBuilder.Build(stamps2, s.Builder) : null;
                 if (build2 is { IsOk: true, Data: not null } && build2.Stars.Count > 0)
                 {
-                    (selected, bkgMap, bkg, raw, stamps, records, build) = (selected2, map2, bkg2, raw2, stamps2, records2, build2);
+                    (selected, bkgMap, bkgModel, bkg, raw, stamps, records, build) = (selected2, map2, model2, bkg2, raw2, stamps2, records2, build2);
                 }
             }
         }
@@ -267,7 +271,7 @@ public static class EpsfCellProcessor
 
         return new EpsfCellResult
         {
-            Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap,
+            Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap, BackgroundModel = bkgModel,
             NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw, Stamps = stamps, LocalRecords = records,
             Build = build, Product = product, Residual = residual, LocalDiag = diag,
         };
