@@ -124,21 +124,21 @@ public sealed record CropConfig
     /// <summary><c>margin</c>: crop margin (pixels, ≥ 0) on every side.</summary>
     public int Margin { get; init; }
     /// <summary><c>plot_pre_crop</c>: save white_before_crop.png.</summary>
-    public bool PlotPreCrop { get; init; }
+    [NotInKeys] public bool PlotPreCrop { get; init; }
     /// <summary><c>display_downsample</c>: pixel stride of the pre-crop plot (≥ 1).</summary>
-    public int DisplayDownsample { get; init; }
+    [NotInKeys] public int DisplayDownsample { get; init; }
     /// <summary><c>post_crop_display_downsample</c>: stride of the post-crop plot (values &lt; 1 act as 1).</summary>
-    public int PostCropDisplayDownsample { get; init; }
+    [NotInKeys] public int PostCropDisplayDownsample { get; init; }
     /// <summary><c>overlay_catalog</c>: save white_overlay.png.</summary>
-    public bool OverlayCatalog { get; init; }
+    [NotInKeys] public bool OverlayCatalog { get; init; }
     /// <summary><c>overlay_downsample_full</c>: stride of the overlay plot (≥ 1).</summary>
-    public int OverlayDownsampleFull { get; init; }
+    [NotInKeys] public int OverlayDownsampleFull { get; init; }
     /// <summary><c>overlay_downsample_crop</c>: reserved, no effect.</summary>
-    public int OverlayDownsampleCrop { get; init; }
+    [NotInKeys] public int OverlayDownsampleCrop { get; init; }
     /// <summary><c>overlay_crop_box</c>: reserved, no effect (any list).</summary>
-    public IReadOnlyList<object?> OverlayCropBox { get; init; } = [];
+    [NotInKeys] public IReadOnlyList<object?> OverlayCropBox { get; init; } = [];
     /// <summary><c>overlay_crop_enabled</c>: reserved, no effect.</summary>
-    public bool OverlayCropEnabled { get; init; }
+    [NotInKeys] public bool OverlayCropEnabled { get; init; }
 }
 
 /// <summary>YAML section <c>checks</c>: consistency checks across the input frames.</summary>

@@ -73,7 +73,7 @@ public class SlurmClusterTests
     {
         using var w = new KeyedWork(3);
         for (int i = 0; i < w.Items.Count; i++)                   // slow enough to be caught running
-            w.Items[i] = w.Items[i] with { Command = ["bash", "-c", "sleep 3; " + w.Items[i].Command[2]] };
+            w.Items[i] = w.Items[i] with { Command = ["bash", "-c", "sleep 8; " + w.Items[i].Command[2]] }; // 3 s was caught finished under load
         var exec = new SlurmArrayExecutor(_client, w.Options(pollSec: 0.2) with { Memory = "100M" }, Log.Null);
         var run = exec.RunAsync(w.Items, w.IsComplete, Timeout());
 

@@ -220,7 +220,7 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         GraphTile.SetConfig(tile.Config, "zp", "clip_sigma", "2.5");
         var log = Build("-t:ComputeZp");
         Assert.Equal(["ComputeZp"], log.Rebuilt());
-        Assert.Equal(["all"], log.Stale["ComputeZp"]);
+        Assert.Equal(["all", ComputeZpStage.PicturesItemId], log.Stale["ComputeZp"]); // the plots show the new zero points
     }
 
     [Fact]
@@ -501,11 +501,13 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
             var epsf = Directory.GetFiles(tile.Layout.EpsfDir, "*.npy", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
                 .Select(File.ReadAllBytes).ToList();
             var log = msbuild ? Build() : Cli("run").Log;
-            // No fit and no ePSF reruns; every patch's and every ePSF cell's pictures are drawn again
-            // from the files their stages saved. The stages that still draw their pictures in the
-            // same pass as their numbers (the crop and Gaia overlays, the zero-point plots) run
-            // again, and give the same numbers byte for byte.
+            // Nothing that computes numbers reruns: every patch's and every ePSF cell's pictures are
+            // drawn again from the files their stages saved, and the crop plots, the Gaia overlay and
+            // the zero-point plots are their stages' picture items.
             Assert.Equal(["LoadInputs", "AugmentGaia", "ComputeZp", "PatchDiagnostics", "EpsfDiagnostics"], log.Rebuilt());
+            Assert.Equal([LoadInputsStage.PicturesItemId], log.Stale["LoadInputs"]);
+            Assert.Equal([AugmentGaiaStage.PicturesItemId], log.Stale["AugmentGaia"]);
+            Assert.Equal([ComputeZpStage.PicturesItemId], log.Stale["ComputeZp"]);
             Assert.Equal(PatchTags(), log.Stale["PatchDiagnostics"]);
             Assert.Equal(tile.FirstBuild.Stale["BuildEpsf"].Where(i => i != BuildEpsfStage.SummaryItemId), log.Stale["EpsfDiagnostics"]);
             Assert.Equal(epsf, Directory.GetFiles(tile.Layout.EpsfDir, "*.npy", SearchOption.AllDirectories).Order(StringComparer.Ordinal)

@@ -108,7 +108,19 @@ public sealed class AugmentGaiaStageTests(LoadInputsFixture data)
         Assert.Empty(KeyedStages.Stale(ctx2, new LoadInputsStage().Plan(ctx2), out _));
         File.AppendAllText(Path.Combine(dir, "config.yaml"), "zp:\n  match_radius_arcsec: 1.0\n");
         var ctx3 = LoadInputsFixture.Context(dir, new MemoryLogSink());
-        Assert.Single(KeyedStages.Stale(ctx3, stage.Plan(ctx3), out _));
+        Assert.Equal(["all", AugmentGaiaStage.PicturesItemId], KeyedStages.Stale(ctx3, stage.Plan(ctx3), out _).Select(i => i.Id));
         Assert.Empty(KeyedStages.Stale(ctx3, new LoadInputsStage().Plan(ctx3), out _));
+        // a picture setting: the overlay alone, the catalogue untouched
+        stage.Run(ctx3);
+        byte[] augmented = File.ReadAllBytes(ctx3.Layout.AugmentedCatalog);
+        string config = File.ReadAllText(Path.Combine(dir, "config.yaml")).Replace("plotting:\n  dpi: 30\n", "plotting:\n  dpi: 25\n");
+        File.WriteAllText(Path.Combine(dir, "config.yaml"), config);
+        var ctx4 = LoadInputsFixture.Context(dir, new MemoryLogSink());
+        Assert.Equal([AugmentGaiaStage.PicturesItemId], KeyedStages.Stale(ctx4, stage.Plan(ctx4), out _).Select(i => i.Id));
+        long before = new FileInfo(AugmentGaiaStage.OverlayPath(ctx4.Layout)).Length;
+        stage.Run(ctx4);
+        Assert.NotEqual(before, new FileInfo(AugmentGaiaStage.OverlayPath(ctx4.Layout)).Length);
+        Assert.Equal(augmented, File.ReadAllBytes(ctx4.Layout.AugmentedCatalog));
+        Assert.Empty(KeyedStages.Stale(ctx4, stage.Plan(ctx4), out _));
     }
 }

@@ -162,7 +162,7 @@ public sealed class LoadInputsStageTests(LoadInputsFixture data)
         var t0 = File.GetLastWriteTimeUtc(ctx.Layout.WhiteFits);
         var stage = new LoadInputsStage();
         Assert.Empty(KeyedStages.Stale(ctx, stage.Plan(ctx), out int upToDate));
-        Assert.Equal(1, upToDate);
+        Assert.Equal(2, upToDate); // the numbers and the crop plots
         stage.Run(ctx);
         Assert.Equal(t0, File.GetLastWriteTimeUtc(ctx.Layout.WhiteFits));
 
@@ -172,7 +172,18 @@ public sealed class LoadInputsStageTests(LoadInputsFixture data)
         Assert.Empty(KeyedStages.Stale(ctx2, stage.Plan(ctx2), out _));
         File.AppendAllText(Path.Combine(dir, "config.yaml"), "image_scaling:\n  zp_ref: 24.0\n");
         var ctx3 = LoadInputsFixture.Context(dir, new MemoryLogSink());
-        Assert.Single(KeyedStages.Stale(ctx3, stage.Plan(ctx3), out _));
+        Assert.Equal(["all", LoadInputsStage.PicturesItemId], KeyedStages.Stale(ctx3, stage.Plan(ctx3), out _).Select(i => i.Id));
         Assert.True(File.Exists(stamp));
+
+        // a display setting: the plots alone; the files the later stages read keep their bytes and dates
+        stage.Run(ctx3);
+        var white = File.GetLastWriteTimeUtc(ctx3.Layout.WhiteFits);
+        string config = Path.Combine(dir, "config.yaml");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("crop:\n  enabled: true\n", "crop:\n  enabled: true\n  post_crop_display_downsample: 3\n"));
+        var ctx4 = LoadInputsFixture.Context(dir, new MemoryLogSink());
+        Assert.Equal([LoadInputsStage.PicturesItemId], KeyedStages.Stale(ctx4, stage.Plan(ctx4), out _).Select(i => i.Id));
+        stage.Run(ctx4);
+        Assert.Equal(white, File.GetLastWriteTimeUtc(ctx4.Layout.WhiteFits));
+        Assert.Empty(KeyedStages.Stale(ctx4, stage.Plan(ctx4), out _));
     }
 }

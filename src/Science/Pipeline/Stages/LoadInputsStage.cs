@@ -29,7 +29,10 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class LoadInputsStage : IKeyedStage
 {
     /// <summary>Algorithm version: bump when any output's numbers or layout change.</summary>
-    public const string Algorithm = "LoadInputs/2";
+    public const string Algorithm = "LoadInputs/3";
+
+    /// <summary>Id of the crop plots' item (<c>white_before_crop.png</c>, <c>white_after_crop.png</c>, <c>white_overlay.png</c>).</summary>
+    public const string PicturesItemId = "pictures";
 
     private const string Component = "tract7dt.pipeline";
 
@@ -39,10 +42,18 @@ public sealed class LoadInputsStage : IKeyedStage
     /// Worker counts are not in it: they never change results.
     /// </summary>
     public sealed record Settings(Config.ImageScalingConfig ImageScaling, Config.ChecksConfig Checks, Config.CropConfig Crop,
-        Config.SourceSaturationCutConfig SaturationCut, Config.GalModel GalModel, int PlotDpi)
+        Config.SourceSaturationCutConfig SaturationCut)
     {
-        public static Settings From(PipelineConfig c) =>
-            new(c.ImageScaling, c.Checks, c.Crop, c.SourceSaturationCut, c.PatchRun.GalModel, c.Plotting.Dpi);
+        public static Settings From(PipelineConfig c) => new(c.ImageScaling, c.Checks, c.Crop, c.SourceSaturationCut);
+    }
+
+    /// <summary>What the crop plots read from the config besides the numbers' settings (the crop
+    /// section's display keys, which carry <c>[NotInKeys]</c> for the numbers, and the overlay's label).</summary>
+    private sealed record PictureSettings(int PlotDpi, bool PlotPreCrop, int DisplayDownsample, int PostCropDisplayDownsample,
+        bool OverlayCatalog, int OverlayDownsampleFull, Config.GalModel GalModel)
+    {
+        public static PictureSettings From(PipelineConfig c) => new(c.Plotting.Dpi, c.Crop.PlotPreCrop, c.Crop.DisplayDownsample,
+            c.Crop.PostCropDisplayDownsample, c.Crop.OverlayCatalog, c.Crop.OverlayDownsampleFull, c.PatchRun.GalModel);
     }
 
     /// <summary>The config's locations the stage reads or writes (the files read are hashed as inputs too).</summary>
@@ -62,20 +73,90 @@ public sealed class LoadInputsStage : IKeyedStage
 
     public void Run(StageContext context) => KeyedStages.RunStale(this, context, Component);
 
-    /// <summary>One item keyed by the image list, every image's content, the catalog's content and its <see cref="Settings"/>.</summary>
+    /// <summary>Two items: the numbers (<c>all</c>), keyed by the image list, every image's content, the
+    /// catalog's content and its <see cref="Settings"/>; and the crop plots (<c>pictures</c>), keyed by
+    /// <see cref="PictureSettings"/> and the numbers' key (the numbers are a function of their key), so a
+    /// picture setting redraws the plots and rewrites none of the files the later stages read.</summary>
     public IReadOnlyList<StageItem> Plan(StageContext context)
     {
         var key = Key(context, ListImages(context.Config));
-        return [StageItem.From("all", key, StampPath(context.Layout))];
+        var pictures = new StageKeyBuilder(Algorithm + "+pictures").Settings("pictures", PictureSettings.From(context.Config))
+            .Value("numbers", key.Key);
+        return [StageItem.From("all", key, StampPath(context.Layout)),
+            StageItem.From(PicturesItemId, pictures, context.Layout.StampPath(StageId.LoadInputs, PicturesItemId))];
     }
 
     public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
     {
-        if (items.Count == 0) return;
-        var images = ListImages(context.Config);
-        var key = Key(context, images);
-        var outputs = Execute(context, images);
-        Stamp.Write(StampPath(context.Layout), key, outputs, context.Hasher);
+        if (items.Any(i => i.Id == "all"))
+        {
+            var images = ListImages(context.Config);
+            var key = Key(context, images);
+            var outputs = Execute(context, images);
+            Stamp.Write(StampPath(context.Layout), key, outputs, context.Hasher);
+        }
+        if (items.FirstOrDefault(i => i.Id == PicturesItemId) is { } pictures)
+            Stamp.Write(pictures, DrawPictures(context), context.Hasher);
+    }
+
+    /// <summary>
+    /// The crop plots, from the files the numbers wrote (the white stack, the frames manifest, the
+    /// flagged catalogue) and the input catalogue's positions and types; the pre-crop white, which
+    /// no file keeps (a full frame per tile), is stacked again from the images when it is asked for.
+    /// </summary>
+    private static List<string> DrawPictures(StageContext context)
+    {
+        var cfg = context.Config;
+        var s = PictureSettings.From(cfg);
+        var layout = context.Layout;
+        var log = context.Log(Component);
+        var outputs = new List<string>();
+        foreach (string name in new[] { "white_before_crop.png", "white_after_crop.png", "white_overlay.png" })
+        {
+            string old = Path.Join(layout.CroppedImagesDir, name);
+            if (File.Exists(old)) File.Delete(old);
+        }
+        var manifest = FramesManifest.Read(layout.FramesManifest);
+        var crop = new PixelBox(manifest.CropX0, manifest.CropX1, manifest.CropY0, manifest.CropY1);
+        int W = manifest.Width, H = manifest.Height;
+        float[]? white = null;
+        float[] White()
+        {
+            if (white is null)
+                using (var f = FitsFile.Open(layout.WhiteFits)) white = f.ReadImage(0);
+            return white;
+        }
+        Directory.CreateDirectory(layout.CroppedImagesDir);
+        if (cfg.Crop.Enabled)
+        {
+            if (s.PlotPreCrop)
+            {
+                var bands = manifest.Frames.Select(f => new WhiteStackBand(f.Band, f.Path, f.Calibration)).ToList();
+                int workers = WorkerCounts.ResolveWhiteStackWorkers(cfg.Performance.WhiteStackWorkers, manifest.FullHeight, context.CpuCount);
+                var stack = WhiteStackBuilder.Build(bands, manifest.FullWidth, manifest.FullHeight, crop, workers, context.Cancellation, (_, _) => { });
+                TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_before_crop.png"),
+                    p => LoadInputsPlots.BeforeCrop(p, stack.White, manifest.FullWidth, manifest.FullHeight, crop, Math.Max(1, s.DisplayDownsample), s.PlotDpi));
+            }
+            TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_after_crop.png"),
+                p => LoadInputsPlots.AfterCrop(p, White(), W, H, s.PostCropDisplayDownsample, s.PlotDpi));
+        }
+        if (s.OverlayCatalog)
+        {
+            var catalog = InputCatalog.Read(cfg.Inputs.InputCatalog, []);
+            var flagged = SourceTableCsv.Read(layout.FlaggedCatalog, "Flagged catalog");
+            int n = catalog.Count;
+            var x = new double[n];
+            var y = new double[n];
+            var whiteWcs = manifest.WhiteWcs();
+            whiteWcs.SkyToPixel(catalog.Ra, catalog.Dec, x, y);
+            var classes = Enumerable.Range(0, n).Select(i => LoadInputsPlots.Classify(catalog.TypeText(i))).ToArray();
+            string path = Path.Join(layout.CroppedImagesDir, "white_overlay.png");
+            LoadInputsPlots.Overlay(path, White(), W, H, s.OverlayDownsampleFull, s.PlotDpi, x, y, classes,
+                CatalogState.Flag(flagged, "excluded_crop"), CatalogState.Flag(flagged, "excluded_saturation"),
+                s.GalModel.ToString().ToUpperInvariant(), whiteWcs);
+            outputs.Add(path);
+        }
+        return outputs;
     }
 
     private static StageKeyBuilder Key(StageContext context, IReadOnlyList<string> images)
@@ -248,10 +329,6 @@ public sealed class LoadInputsStage : IKeyedStage
         {
             log.Info($"Crop box (x0, x1, y0, y1) = {crop}");
             log.Info($"input_catalog: flagged {excludedCrop.Count(b => b)}/{n} sources as excluded_crop");
-            Directory.CreateDirectory(layout.CroppedImagesDir);
-            if (settings.Crop.PlotPreCrop)
-                TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_before_crop.png"),
-                    p => LoadInputsPlots.BeforeCrop(p, stack.White, W0, H0, crop, Math.Max(1, settings.Crop.DisplayDownsample), settings.PlotDpi));
         }
         float[] white = stack.CropOf(stack.White);
         float[] sigmaWhite = stack.CropOf(stack.Sigma);
@@ -259,8 +336,6 @@ public sealed class LoadInputsStage : IKeyedStage
         if (settings.Crop.Enabled)
         {
             log.Info($"White after crop: ({H}, {W}); {bands[0].Header.Band} after crop: ({H}, {W})");
-            TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_after_crop.png"),
-                p => LoadInputsPlots.AfterCrop(p, white, W, H, settings.Crop.PostCropDisplayDownsample, settings.PlotDpi));
         }
         double tCrop = settings.Crop.Enabled ? sw.Elapsed.TotalSeconds : 0;
         stack = stack with { White = [], Sigma = [] }; // release the full-frame arrays
@@ -331,22 +406,11 @@ public sealed class LoadInputsStage : IKeyedStage
         // nothing reads it (WorkDirLayout.CurrentCatalog). Resetting it here made every rebuild
         // of this stage rerun AugmentGaia ("output changed: catalog_state.json").
 
-        // ---- 1.11 overlay ---------------------------------------------------------------------------------
-        sw.Restart();
-        if (settings.Crop.OverlayCatalog)
-        {
-            // Our deviation: the folder is created even without the crop (the original fails here).
-            string path = Path.Join(layout.CroppedImagesDir, "white_overlay.png");
-            var classes = Enumerable.Range(0, n).Select(i => LoadInputsPlots.Classify(catalog.TypeText(i))).ToArray();
-            LoadInputsPlots.Overlay(path, white, W, H, settings.Crop.OverlayDownsampleFull, settings.PlotDpi, x, y, classes,
-                excludedCrop, excludedSat, settings.GalModel.ToString().ToUpperInvariant(), whiteWcs);
-            outputs.Add(path);
-        }
-        double tOverlay = settings.Crop.OverlayCatalog ? sw.Elapsed.TotalSeconds : 0;
+        // ---- 1.11 overlay: the stage's picture item (DrawPictures) ----------------------------------------
 
         string F(double s) => s.ToString("F2", CultureInfo.InvariantCulture);
         log.Info($"load_inputs timing [s]: prep={F(tPrep)} white={F(tWhite)} crop={F(tCrop)} sat={F(tSat)} " +
-                 $"overlay={F(tOverlay)} total={F(total.Elapsed.TotalSeconds)}");
+                 $"total={F(total.Elapsed.TotalSeconds)}");
         return outputs;
     }
 
