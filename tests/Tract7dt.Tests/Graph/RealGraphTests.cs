@@ -519,6 +519,33 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
     }
 
     [Fact]
+    public void Msbuild_errors_point_at_the_image_lists_line_and_at_the_fits_file()
+    {
+        tile.Restore();
+        string list = Path.Join(tile.TileDir, "image_list.txt");
+        var lines = File.ReadAllLines(list).ToList();
+        int at = lines.FindIndex(l => l.Contains("m550", StringComparison.Ordinal));
+        string good = lines[at];
+        lines[at] = "images/no_such_image.fits";
+        File.WriteAllLines(list, lines);
+        var missing = MsBuildRunner.RunReal(tile.Config);
+        Assert.NotEqual(0, missing.ExitCode);
+        // "<list>(<line>): error T7D…": the list's own line, not the targets file or the config
+        Assert.Matches(Regex.Escape(Path.GetFullPath(list)) + "\\(" + (at + 1).ToString(CultureInfo.InvariantCulture) + "\\): error T7D", missing.Output);
+        Assert.DoesNotContain("Tract7dt.targets(", missing.Output.Split('\n').Where(l => l.Contains(": error T7D", StringComparison.Ordinal)).FirstOrDefault() ?? "");
+
+        // a damaged FITS header: the error is at the image file
+        lines[at] = good;
+        File.WriteAllLines(list, lines);
+        string fits = Path.GetFullPath(Path.Join(tile.TileDir, good.Trim()));
+        using (var f = new FileStream(fits, FileMode.Open, FileAccess.Write)) f.Write("NOT A FITS FILE "u8);
+        var damaged = MsBuildRunner.RunReal(tile.Config);
+        Assert.NotEqual(0, damaged.ExitCode);
+        Assert.Matches(Regex.Escape(fits) + "(\\([0-9,]+\\))? ?: error T7D010", damaged.Output); // MSBuild writes "file : error" without a line
+        tile.Restore();
+    }
+
+    [Fact]
     public void Merge_after_a_fit_setting_changed_refits_first_and_never_writes_patch_failed()
     {
         tile.Restore();
