@@ -24,8 +24,8 @@ public static class Commands
         new FitPatchCommand(),
         new DumpConfigCommand(),
         new SimulateCommand(),
-        new ScoreCommand(),
-        new ScoreRealCommand(),
+        ScoreCommand.Simulated(),
+        ScoreCommand.Real(),
         new VerifyCommand(),
     };
 }

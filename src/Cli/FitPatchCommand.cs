@@ -27,10 +27,7 @@ internal sealed class FitPatchCommand : ICommand
 
     public int Execute(ParsedArgs args, CliContext context)
     {
-        string configPath = Path.GetFullPath(args.Get("config")!, context.CurrentDirectory);
-        if (!File.Exists(configPath))
-            throw new Tract7dtException(ErrorCodes.FileNotFound, $"Config file not found: {configPath}.");
-        var (config, _) = ConfigLoader.Load(configPath);
+        var (configPath, config, _) = ConfigArgument.Load(args, context);
         var sink = new TextLogSink(context.Err, null, Log.ParseLevel(config.Logging.Level), config.Logging.Format);
         context.ConfiguredSink = sink;
         // A private hash cache: many tasks on many nodes must not race on the run's shared one.

@@ -20,12 +20,7 @@ internal sealed class PipelineCommand(string name, string summary, IReadOnlyList
 
     public int Execute(ParsedArgs args, CliContext context)
     {
-        string configPath = Path.GetFullPath(args.Get("config")!, context.CurrentDirectory);
-        if (!File.Exists(configPath))
-            throw new Tract7dtException(ErrorCodes.FileNotFound,
-                $"Config file not found: {configPath}. Write a template with 'tract7dt dump-config --out {Path.GetFileName(configPath)}' and edit it.");
-
-        var (config, warnings) = ConfigLoader.Load(configPath);
+        var (configPath, config, warnings) = ConfigArgument.Load(args, context);
         config = FitPatchCommand.WithExecutor(config, args.Get("executor"));
         var startup = context.Logger("tract7dt.cli");
         foreach (var w in warnings) startup.Warn(w);

@@ -90,50 +90,44 @@ internal sealed class SimulateCommand : ICommand
             : throw new UsageException($"--{option} expects positive integers, got '{text}'");
 }
 
-/// <summary><c>tract7dt score</c>: matches a final catalog to simulation truth.</summary>
-internal sealed class ScoreCommand : ICommand
+/// <summary>
+/// <c>tract7dt score</c> (a final catalog against simulation truth) and <c>tract7dt score-real</c>
+/// (a final catalog of a real image set against its aperture truth): one command shape, two scorers.
+/// </summary>
+internal sealed class ScoreCommand(string name, string summary, string truthHelp, Func<string, string, bool, string> score) : ICommand
 {
-    public string Name => "score";
+    /// <summary><c>score</c>: matches a final catalog to simulation truth.</summary>
+    public static ScoreCommand Simulated() => new("score", "match a final catalog to simulation truth and print the scores",
+        "simulation folder with truth.csv", (truth, catalog, json) =>
+        {
+            var r = Scorer.Score(truth, catalog);
+            return json ? r.ToJson() + "\n" : r.ToText();
+        });
 
-    public string Summary => "match a final catalog to simulation truth and print the scores";
+    /// <summary><c>score-real</c>: compares a final catalog of a real image set with its aperture truth.</summary>
+    public static ScoreCommand Real() => new("score-real",
+        "compare a final catalog of a real image set with its aperture truth (truth_stars.csv)",
+        "folder with truth_stars.csv", (truth, catalog, json) =>
+        {
+            var r = RealSetScorer.Score(truth, catalog);
+            return json ? r.ToJson() + "\n" : r.ToText();
+        });
+
+    public string Name => name;
+
+    public string Summary => summary;
 
     public IReadOnlyList<OptionSpec> Options { get; } = new OptionSpec[]
     {
-        new("truth", "DIR", "simulation folder with truth.csv", Required: true),
+        new("truth", "DIR", truthHelp, Required: true),
         new("catalog", "PATH", "final catalog (output_catalog.csv)", Required: true),
         new("json", null, "print JSON instead of text"),
     };
 
     public int Execute(ParsedArgs args, CliContext context)
     {
-        var report = Scorer.Score(
-            Path.GetFullPath(args.Get("truth")!, context.CurrentDirectory),
-            Path.GetFullPath(args.Get("catalog")!, context.CurrentDirectory));
-        context.Out.Write(args.Has("json") ? report.ToJson() + "\n" : report.ToText());
-        return 0;
-    }
-}
-
-/// <summary><c>tract7dt score-real</c>: compares a final catalog of a real image set with its aperture truth.</summary>
-internal sealed class ScoreRealCommand : ICommand
-{
-    public string Name => "score-real";
-
-    public string Summary => "compare a final catalog of a real image set with its aperture truth (truth_stars.csv)";
-
-    public IReadOnlyList<OptionSpec> Options { get; } = new OptionSpec[]
-    {
-        new("truth", "DIR", "folder with truth_stars.csv", Required: true),
-        new("catalog", "PATH", "final catalog (output_catalog.csv)", Required: true),
-        new("json", null, "print JSON instead of text"),
-    };
-
-    public int Execute(ParsedArgs args, CliContext context)
-    {
-        var report = RealSetScorer.Score(
-            Path.GetFullPath(args.Get("truth")!, context.CurrentDirectory),
-            Path.GetFullPath(args.Get("catalog")!, context.CurrentDirectory));
-        context.Out.Write(args.Has("json") ? report.ToJson() + "\n" : report.ToText());
+        context.Out.Write(score(Path.GetFullPath(args.Get("truth")!, context.CurrentDirectory),
+            Path.GetFullPath(args.Get("catalog")!, context.CurrentDirectory), args.Has("json")));
         return 0;
     }
 }
@@ -156,10 +150,7 @@ internal sealed class VerifyCommand : ICommand
 
     public int Execute(ParsedArgs args, CliContext context)
     {
-        string configPath = Path.GetFullPath(args.Get("config")!, context.CurrentDirectory);
-        if (!File.Exists(configPath))
-            throw new Tract7dtException(ErrorCodes.FileNotFound, $"Config file not found: {configPath}.");
-        var (config, _) = ConfigLoader.Load(configPath);
+        var (configPath, config, _) = ConfigArgument.Load(args, context);
         var layout = new WorkDirLayout(config);
         var log = context.Logger("tract7dt.verify");
         if (!Directory.Exists(layout.WorkDir))
@@ -196,10 +187,7 @@ internal sealed class InspectCommand : ICommand
 
     public int Execute(ParsedArgs args, CliContext context)
     {
-        string configPath = Path.GetFullPath(args.Get("config")!, context.CurrentDirectory);
-        if (!File.Exists(configPath))
-            throw new Tract7dtException(ErrorCodes.FileNotFound, $"Config file not found: {configPath}.");
-        var (config, _) = ConfigLoader.Load(configPath);
+        var (configPath, config, _) = ConfigArgument.Load(args, context);
         var layout = new WorkDirLayout(config);
         string id = args.Get("id")!;
         string picture = args.Get("out") is { } o ? Path.GetFullPath(o, context.CurrentDirectory)
