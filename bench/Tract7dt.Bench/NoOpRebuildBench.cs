@@ -67,7 +67,8 @@ public sealed class NoOpRebuildBench : IBenchmark
         return (sw.Elapsed.TotalSeconds, p.ExitCode == 0);
     }
 
-    private static string FindRepoRoot()
+    /// <summary>The repository's root (the folder holding <c>examples/Run.proj</c>), above the benchmark or the current folder.</summary>
+    internal static string FindRepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "examples", "Run.proj"))) return d.FullName;

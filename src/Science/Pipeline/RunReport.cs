@@ -82,10 +82,12 @@ public static partial class RunReport
         var times = StageTimes.Last(layout);
         if (times.Count == 0) { h.Append("<p>No stage has been built in this work dir yet (").Append(E(StageTimes.PathIn(layout))).Append(").</p>\n"); return; }
         h.Append("<p>Each stage's last build (a stage with nothing stale is not built and keeps its time).</p>\n")
-         .Append("<table><tr><th>stage</th><th>items built / planned</th><th>seconds</th><th>when (UTC)</th></tr>\n");
+         .Append("<table><tr><th>stage</th><th>items built / planned</th><th>planning s</th><th>build s</th><th>CPU s</th><th>peak memory MiB</th><th>when (UTC)</th></tr>\n");
+        static string N(double v, string f) => double.IsFinite(v) ? v.ToString(f, Inv) : "–";
         foreach (var t in times)
-            h.Append(Inv, $"<tr><td>{E(t.Stage)}</td><td class=\"num\">{t.Built} / {t.Planned}</td><td class=\"num\">{t.Seconds:F1}</td><td>{t.Utc:yyyy-MM-dd HH:mm:ss}</td></tr>\n");
-        h.Append(Inv, $"<tr><th>total</th><td></td><td class=\"num\">{times.Sum(t => t.Seconds):F1}</td><td></td></tr>\n</table>\n");
+            h.Append(Inv, $"<tr><td>{E(t.Stage)}</td><td class=\"num\">{t.Built} / {t.Planned}</td><td class=\"num\">{N(t.PlanSeconds, "F2")}</td><td class=\"num\">{t.Seconds:F1}</td><td class=\"num\">{N(t.CpuSeconds, "F1")}</td><td class=\"num\">{N(t.PeakRssMiB, "F0")}</td><td>{t.Utc:yyyy-MM-dd HH:mm:ss}</td></tr>\n");
+        h.Append(Inv, $"<tr><th>total</th><td></td><td></td><td class=\"num\">{times.Sum(t => t.Seconds):F1}</td><td></td><td></td><td></td></tr>\n</table>\n")
+         .Append("<p>Peak memory is the building process's high-water mark: a stage's own under MSBuild (each stage task runs in a process of its own), the run's so far on the command line.</p>\n");
     }
 
     private static void ZeroPointSection(StringBuilder h, WorkDirLayout layout, bool enabled)

@@ -67,7 +67,9 @@ public static class StageRunner
     {
         var def = StageTable.Get(stage.Id);
         var log = context.Log(def.Component);
+        var planClock = System.Diagnostics.Stopwatch.StartNew();
         var plan = Plan(stage, context);
+        var planTime = planClock.Elapsed;
         if (plan.Skipped is not null)
         {
             log.Info($"{stage.Id}: skipped ({plan.Skipped})");
@@ -81,8 +83,9 @@ public static class StageRunner
         if (question || build.Count == 0) return plan;
         context.Cancellation.ThrowIfCancellationRequested();
         var sw = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = StageTimes.ProcessCpu();
         ((IKeyedStage)stage).RunItems(context, build);
-        StageTimes.Record(context.Layout, stage.Id, build.Count, plan.Items.Count, sw.Elapsed);
+        StageTimes.Record(context.Layout, stage.Id, build.Count, plan.Items.Count, sw.Elapsed, StageTimes.ProcessCpu() - cpu, planTime);
         log.Info(string.Create(CultureInfo.InvariantCulture, $"{stage.Id}: built {build.Count} item(s) in {sw.Elapsed.TotalSeconds:F1} s"));
         return plan;
     }
