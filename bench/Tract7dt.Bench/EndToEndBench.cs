@@ -130,22 +130,8 @@ public sealed class EndToEndBench : IBenchmark
         long peakKb = 0;
         string status = $"/proc/{p.Id}/status";
         while (!p.WaitForExit(200))
-            peakKb = Math.Max(peakKb, ReadHwmKb(status));
+            peakKb = Math.Max(peakKb, StageTimes.HighWaterKb(status));
         return new CliRun(p.ExitCode, clock.Elapsed, peakKb / 1024.0, start);
-    }
-
-    private static long ReadHwmKb(string status)
-    {
-        try
-        {
-            foreach (string line in File.ReadLines(status))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
-                    && long.TryParse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture, out long kb))
-                    return kb;
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return 0;
     }
 
     /// <summary><c>--original Stage=s,…</c> (our stage names; <c>total</c>, <c>catalogue</c> for the whole run).</summary>

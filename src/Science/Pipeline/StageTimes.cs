@@ -50,17 +50,27 @@ public static class StageTimes
     /// where there is one, else the runtime's peak working set.</summary>
     public static long PeakRssBytes()
     {
-        try
-        {
-            if (File.Exists("/proc/self/status"))
-                foreach (string line in File.ReadLines("/proc/self/status"))
-                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
-                        && long.TryParse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture, out long kb))
-                        return kb * 1024;
-        }
-        catch (IOException) { }
+        long kb = HighWaterKb("/proc/self/status");
+        if (kb > 0) return kb * 1024;
         using var p = System.Diagnostics.Process.GetCurrentProcess();
         return p.PeakWorkingSet64;
+    }
+
+    /// <summary>The <c>VmHWM</c> (peak resident memory, KiB) of a Linux <c>/proc/&lt;pid&gt;/status</c> file; 0 when
+    /// there is none or it cannot be read (another OS, a process that just ended).</summary>
+    public static long HighWaterKb(string procStatusPath)
+    {
+        try
+        {
+            if (!File.Exists(procStatusPath)) return 0;
+            foreach (string line in File.ReadLines(procStatusPath))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
+                    && long.TryParse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture, out long kb))
+                    return kb;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return 0;
     }
 
     /// <summary>Each stage's last recorded build, in the order they were last built; none when the file is missing.</summary>
