@@ -56,9 +56,7 @@ public sealed class PanelFigure
                 var p = _panels[r * Cols + c];
                 if (p is null || pw < 16 || ph < 16) continue;
                 p.ScaleFactor = scale;
-                byte[] png = p.GetImageBytes(pw, ph, ImageFormat.Png);
-                using var bmp = SKBitmap.Decode(png);
-                canvas.DrawBitmap(bmp, c * pw, titleH + r * ph);
+                PanelRender.Draw(canvas, p, c * pw, titleH + r * ph, pw, ph);
             }
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);

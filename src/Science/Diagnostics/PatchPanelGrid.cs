@@ -53,9 +53,7 @@ public sealed class PatchPanelGrid
                 var plot = _panels[r, c];
                 if (plot is null) continue;
                 plot.ScaleFactor = scale;
-                byte[] png = plot.GetImageBytes(cellW, cellH, ImageFormat.Png);
-                using var panel = SKBitmap.Decode(png);
-                canvas.DrawBitmap(panel, c * cellW, titleH + r * cellH);
+                PanelRender.Draw(canvas, plot, c * cellW, titleH + r * cellH, cellW, cellH);
             }
         canvas.Flush();
         using var image = SKImage.FromBitmap(bitmap);
