@@ -50,20 +50,14 @@ public static class SourceMontage
             if (!double.IsFinite(cx) || !double.IsFinite(cy)) { cx = v.CatX[i]; cy = v.CatY[i]; }
             int ix = Math.Clamp(double.IsFinite(cx) ? (int)Math.Round(cx, MidpointRounding.ToEven) : 0, 0, v.Width - 1);
             int iy = Math.Clamp(double.IsFinite(cy) ? (int)Math.Round(cy, MidpointRounding.ToEven) : 0, 0, v.Height - 1);
-            int hx = Math.Min(half, Math.Min(ix, v.Width - 1 - ix));
-            int hy = Math.Min(half, Math.Min(iy, v.Height - 1 - iy));
-            int x0 = ix - hx, y0 = iy - hy, ww = 2 * hx + 1, hh = 2 * hy + 1;
-            var data = new float[ww * hh];
-            var model = new float[ww * hh];
+            // Every cutout has the full size, centred on the source: where it reaches beyond the
+            // patch's pixels (a source near the ROI's edge) it is blank (NaN, drawn black like a
+            // masked pixel) rather than cut, so the source stays in the middle of its panel.
+            int x0 = ix - half, y0 = iy - half, ww = 2 * half + 1, hh = ww;
+            var data = Window(b.Data, v.Width, v.Height, ix, iy, half);
+            var model = Window(b.ModelPlusSky, v.Width, v.Height, ix, iy, half);
             var resid = new float[ww * hh];
-            for (int y = 0; y < hh; y++)
-                for (int x = 0; x < ww; x++)
-                {
-                    int src = (y0 + y) * v.Width + x0 + x, dst = y * ww + x;
-                    data[dst] = b.Data[src];
-                    model[dst] = b.ModelPlusSky[src];
-                    resid[dst] = data[dst] - model[dst];
-                }
+            for (int k = 0; k < resid.Length; k++) resid[k] = data[k] - model[k];
             fig[0, c] = Panel(data, ww, hh, DisplayLimits.Robust(data, s.DataPLo, s.DataPHi), b.Band, "Data", v, b, i, x0, y0, c == 0 ? "Data" : null);
             fig[1, c] = Panel(model, ww, hh, DisplayLimits.Robust(model, s.ModelPLo, s.ModelPHi), null, "Model+Sky", v, b, i, x0, y0, c == 0 ? "Model+Sky" : null);
             fig[2, c] = Panel(resid, ww, hh, DisplayLimits.Symmetric(resid, s.ResidPAbs), null, "Residual", v, b, i, x0, y0, c == 0 ? "Residual" : null);
@@ -74,6 +68,24 @@ public static class SourceMontage
         if (!string.IsNullOrEmpty(type) && !type.Equals("nan", StringComparison.OrdinalIgnoreCase)) title += $" | TYPE={type}";
         title += "\nfit=center crosshair=magenta, orig=crosshair=lime(--), fit/others=x deepskyblue, orig/others=x orange";
         fig.Save(path, title, 3.0 * Math.Max(1, nb), 9, s.Dpi);
+    }
+
+    /// <summary>The (2·<paramref name="half"/> + 1)² window of <paramref name="image"/> centred on
+    /// (<paramref name="cx"/>, <paramref name="cy"/>), NaN where it reaches beyond the image.</summary>
+    internal static float[] Window(float[] image, int width, int height, int cx, int cy, int half)
+    {
+        int n = 2 * half + 1;
+        var w = new float[n * n];
+        for (int y = 0; y < n; y++)
+        {
+            int sy = cy - half + y;
+            for (int x = 0; x < n; x++)
+            {
+                int sx = cx - half + x;
+                w[y * n + x] = sx < 0 || sy < 0 || sx >= width || sy >= height ? float.NaN : image[sy * width + sx];
+            }
+        }
+        return w;
     }
 
     private static Plot Panel(float[] img, int w, int h, (double, double)? limits, string? title, string label,

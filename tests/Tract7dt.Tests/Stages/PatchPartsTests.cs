@@ -95,4 +95,17 @@ public sealed class PatchPartsTests : IDisposable
         Assert.Equal("src_a_b_c.png", SourceMontage.FileName("a/b c", 3));
         Assert.Equal("src_000007.png", SourceMontage.FileName(null, 7));
     }
+
+    [Fact]
+    public void A_cutout_near_the_patch_edge_keeps_its_size_and_centre()
+    {
+        // a 10 × 8 image whose value is its index; a source at the corner pixel (1, 0)
+        var img = Enumerable.Range(0, 80).Select(i => (float)i).ToArray();
+        var w = SourceMontage.Window(img, 10, 8, 1, 0, 3);
+        Assert.Equal(49, w.Length);
+        Assert.Equal(1f, w[3 * 7 + 3]);                  // the source in the middle
+        Assert.Equal(1f + 2 * 10 + 2, w[5 * 7 + 5]);      // (3, 2) of the image
+        Assert.True(float.IsNaN(w[0]) && float.IsNaN(w[2 * 7 + 6])); // beyond the edge: blank, not cut away
+        Assert.Equal(5 * 4, w.Count(float.IsFinite));      // x 0…4 (5 columns) × y 0…3 (4 rows) lie inside
+    }
 }
