@@ -137,7 +137,7 @@ internal sealed class BuildLog
 /// items were rebuilt, and that both paths give the same bytes (tests of one class run one
 /// after another, so sharing the tile's folder is safe).
 /// </summary>
-public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuiltTile>
+public sealed class RealGraphTests(RealBuiltTile tile, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<RealBuiltTile>
 {
     private static readonly string[] AllStages = Enum.GetNames<StageId>();
 
@@ -543,6 +543,36 @@ public sealed class RealGraphTests(RealBuiltTile tile) : IClassFixture<RealBuilt
         Assert.NotEqual(0, damaged.ExitCode);
         Assert.Matches(Regex.Escape(fits) + "(\\([0-9,]+\\))? ?: error T7D010", damaged.Output); // MSBuild writes "file : error" without a line
         tile.Restore();
+    }
+
+    /// <summary>Every FITS file a run writes (final catalogue table, white stack, ePSFs, payloads,
+    /// patch models, mosaics) passes HEASARC's <c>fitsverify</c> (Debian's package, which <c>.ci/run</c>
+    /// installs) with no error and no warning.</summary>
+    [Fact]
+    public void Every_fits_file_of_a_run_passes_fitsverify()
+    {
+        tile.Restore();
+        string? fitsverify = Environment.GetEnvironmentVariable("PATH")?.Split(':')
+            .Select(d => Path.Join(d, "fitsverify")).FirstOrDefault(File.Exists);
+        if (fitsverify is null)
+        {
+            output.WriteLine("skipped: fitsverify is not installed (apt-get install fitsverify; .ci/run does)");
+            return;
+        }
+        var files = Directory.GetFiles(tile.Layout.WorkDir, "*.fits", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        foreach (string kind in new[] { "output_catalog.fits", "white.fits", "epsf.fits", ".payload.fits", "model.fits", "residual_" })
+            Assert.Contains(files, f => f.Contains(kind, StringComparison.Ordinal));
+        var failed = new List<string>();
+        foreach (var chunk in files.Chunk(40))
+        {
+            var psi = new ProcessStartInfo(fitsverify, ["-q", .. chunk]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            string text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            failed.AddRange(text.Split('\n').Where(l => l.Trim().Length > 0 && !l.Contains("verification OK", StringComparison.Ordinal)));
+        }
+        output.WriteLine($"fitsverify: {files.Count} files");
+        Assert.True(failed.Count == 0, string.Join("\n", failed));
     }
 
     [Fact]
