@@ -105,7 +105,8 @@ public sealed partial class FitsWriter
                     case BinaryColumnKind.Float64: BinaryPrimitives.WriteDoubleBigEndian(cell, c.Doubles![i]); break;
                     case BinaryColumnKind.Logical: cell[0] = c.Logicals![i] switch { true => (byte)'T', false => (byte)'F', null => 0 }; break;
                     default:
-                        cell.Fill((byte)' ');
+                        // padded with ASCII NUL (the row is cleared), which ends a string (FITS 4.0
+                        // §7.3.3.1): astropy's Table reads "8", where blank padding read "8  "
                         Encoding.UTF8.GetBytes(c.Texts![i] ?? "", cell);
                         break;
                 }

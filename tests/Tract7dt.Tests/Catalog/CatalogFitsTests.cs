@@ -56,6 +56,30 @@ public sealed class CatalogFitsTests : IDisposable
         Assert.Null(Col(cols, "FLUX_m400_fit").Unit);
     }
 
+    /// <summary>
+    /// astropy reads every column of the file the writer makes today with its type, unit and value
+    /// (the 19-digit Gaia ID exactly) and fitsverify finds no warning and no error: the fixture
+    /// script (tools/fixtures/catalog/verify_catalog_fits.py) checked this file and recorded its
+    /// SHA-256. Set T7D_FITS_SAMPLES_OUT to a folder to get the file for re-verification.
+    /// </summary>
+    [Fact]
+    public void The_table_is_the_one_astropy_and_fitsverify_checked()
+    {
+        string dir = Environment.GetEnvironmentVariable("T7D_FITS_SAMPLES_OUT") is { Length: > 0 } outDir ? outDir : _dir.FullName;
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "catalog_table.fits");
+        CatalogFits.Write(Table(), path, "test");
+        using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "Catalog", "catalog_verified.json")));
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        Assert.True(golden.RootElement.GetProperty("sha256").GetString() == hash,
+            $"the catalogue table's bytes changed since astropy and fitsverify checked them (sha256 {hash}): re-run tools/fixtures/catalog/verify_catalog_fits.py");
+        // what astropy read, as recorded: the exact 64-bit ID and the masked empty cell
+        var gaia = golden.RootElement.GetProperty("astropy").GetProperty("gaia_source_id");
+        Assert.EndsWith("i8", gaia.GetProperty("dtype").GetString()); // int64 (big-endian as stored)
+        Assert.Equal("4295806720123456789", gaia.GetProperty("values")[1].GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, gaia.GetProperty("values")[0].ValueKind);
+    }
+
     [Fact]
     public void Region_files_place_fitted_excluded_and_gaia_sources_in_fk5()
     {
@@ -131,7 +155,7 @@ public sealed class CatalogFitsTests : IDisposable
                            && v == long.Parse(tn, CultureInfo.InvariantCulture) ? null : BinaryPrimitives.ReadInt64BigEndian(cell),
                     "D" => BinaryPrimitives.ReadDoubleBigEndian(cell),
                     "L" => cell[0] switch { (byte)'T' => true, (byte)'F' => false, _ => (bool?)null },
-                    _ => Encoding.ASCII.GetString(cell).TrimEnd(),
+                    _ => Encoding.ASCII.GetString(cell).Split((char)0)[0].TrimEnd(), // a NUL ends the string (FITS 4.0 §7.3.3.1)
                 });
             }
             cols.Add(new ReadColumn(name, form, h.GetValueOrDefault("TUNIT" + j), values));

@@ -23,7 +23,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// </remarks>
 public sealed class ComputeZpStage : IKeyedStage
 {
-    public const string Algorithm = "ComputeZp/4";
+    public const string Algorithm = "ComputeZp/5";
 
     /// <summary>Id of the plots' item.</summary>
     public const string PicturesItemId = "pictures";

@@ -33,7 +33,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class MergeStage : IKeyedStage
 {
     /// <summary>Bump when the merged catalog's content would change for the same inputs.</summary>
-    public const string Algorithm = "Merge/2";
+    public const string Algorithm = "Merge/3";
     public const string Component = "tract7dt.merge";
 
     /// <summary>
