@@ -58,9 +58,18 @@ public sealed class CliApp
 
     public CliApp(IReadOnlyList<ICommand>? commands = null) => _commands = commands ?? Commands.All();
 
-    public static string Version =>
-        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? typeof(CliApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    /// <summary>The version and the commit it was built from (<c>0.1.0+1a2b3c4d5e6f</c>, the SDK's source
+    /// revision shortened to 12 hex digits), so a log or a bug report names the exact build.</summary>
+    public static string Version
+    {
+        get
+        {
+            string? info = typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+            if (info is null) return typeof(CliApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+            int plus = info.IndexOf('+');
+            return plus < 0 || info.Length - plus - 1 <= 12 ? info : info[..(plus + 13)];
+        }
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {

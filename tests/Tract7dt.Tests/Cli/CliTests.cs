@@ -78,6 +78,8 @@ public class CliTests
         var (code, o, e) = Run("--version");
         Assert.Equal(0, code);
         Assert.StartsWith("tract7dt ", o);
+        // the version and, built from a git checkout, the commit (12 hex digits)
+        Assert.Matches(@"^tract7dt \d+\.\d+\.\d+(\+[0-9a-f]{12})?\n$", o.Replace("\r", ""));
         Assert.Equal("", e);
     }
 
