@@ -181,6 +181,14 @@ public sealed class Merge : StageTask
 public sealed class ComputeZp : StageTask
 {
     public override StageId Stage => StageId.ComputeZp;
+
+    /// <summary>A build that computed new zero points says them (<c>-t:ComputeZp</c> has no closing summary).</summary>
+    protected override void AfterRun(StageContext context)
+    {
+        if (BuiltCount == 0) return;
+        foreach (var line in RunOutcome.Lines(context).Where(l => l.StartsWith("Zero points:", StringComparison.Ordinal)))
+            Log.LogMessage(MessageImportance.High, "Tract7dt: " + line);
+    }
 }
 
 /// <summary>Stage 8: the pictures of each fitted patch, after the catalogue.</summary>

@@ -221,6 +221,7 @@ public sealed class RealGraphTests(RealBuiltTile tile, Xunit.Abstractions.ITestO
         var log = Build("-t:ComputeZp");
         Assert.Equal(["ComputeZp"], log.Rebuilt());
         Assert.Equal(["all", ComputeZpStage.PicturesItemId], log.Stale["ComputeZp"]); // the plots show the new zero points
+        Assert.Contains("Tract7dt: Zero points: m400 ", log.Output); // -t:ComputeZp says the new zero points
     }
 
     [Fact]
