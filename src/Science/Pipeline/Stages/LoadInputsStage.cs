@@ -88,30 +88,55 @@ public sealed class LoadInputsStage : IKeyedStage
 
     public void RunItems(StageContext context, IReadOnlyList<StageItem> items)
     {
+        var pictures = items.FirstOrDefault(i => i.Id == PicturesItemId);
+        List<string>? preCrop = null; // the pre-crop plot, when drawn from the numbers' own full-frame white
         if (items.Any(i => i.Id == "all"))
         {
-            var images = ListImages(context.Config);
+            var cfg = context.Config;
+            var images = ListImages(cfg);
             var key = Key(context, images);
-            var outputs = Execute(context, images);
+            // both items stale (a first run): the pre-crop plot is drawn while the full-frame white is
+            // in memory, rather than stacked again from the images by the picture item
+            Action<float[], int, int, PixelBox>? drawPreCrop = pictures is not null && cfg.Crop.Enabled && cfg.Crop.PlotPreCrop
+                ? (full, w0, h0, crop) => preCrop = DrawBeforeCrop(context, full, w0, h0, crop)
+                : null;
+            var outputs = Execute(context, images, drawPreCrop);
             Stamp.Write(StampPath(context.Layout), key, outputs, context.Hasher);
         }
-        if (items.FirstOrDefault(i => i.Id == PicturesItemId) is { } pictures)
-            Stamp.Write(pictures, DrawPictures(context), context.Hasher);
+        if (pictures is not null)
+            Stamp.Write(pictures, DrawPictures(context, preCrop), context.Hasher);
+    }
+
+    /// <summary><c>white_before_crop.png</c> from the full-frame white; returns what was written (nothing on a failure, which is a warning).</summary>
+    private static List<string> DrawBeforeCrop(StageContext context, float[] full, int width, int height, PixelBox crop)
+    {
+        var s = PictureSettings.From(context.Config);
+        var layout = context.Layout;
+        string path = Path.Join(layout.CroppedImagesDir, "white_before_crop.png");
+        if (File.Exists(path)) File.Delete(path);
+        Directory.CreateDirectory(layout.CroppedImagesDir);
+        var outputs = new List<string>();
+        TryPlot(context.Log(Component), outputs, path,
+            p => LoadInputsPlots.BeforeCrop(p, full, width, height, crop, Math.Max(1, s.DisplayDownsample), s.PlotDpi));
+        return outputs;
     }
 
     /// <summary>
     /// The crop plots, from the files the numbers wrote (the white stack, the frames manifest, the
     /// flagged catalogue) and the input catalogue's positions and types; the pre-crop white, which
-    /// no file keeps (a full frame per tile), is stacked again from the images when it is asked for.
+    /// no file keeps (a full frame per tile), is stacked again from the images when it is asked for,
+    /// unless <paramref name="preCropDrawn"/> says it was drawn in this run from the numbers' own.
     /// </summary>
-    private static List<string> DrawPictures(StageContext context)
+    private static List<string> DrawPictures(StageContext context, List<string>? preCropDrawn)
     {
         var cfg = context.Config;
         var s = PictureSettings.From(cfg);
         var layout = context.Layout;
         var log = context.Log(Component);
-        var outputs = new List<string>();
-        foreach (string name in new[] { "white_before_crop.png", "white_after_crop.png", "white_overlay.png" })
+        var outputs = new List<string>(preCropDrawn ?? []);
+        foreach (string name in preCropDrawn is null
+                     ? new[] { "white_before_crop.png", "white_after_crop.png", "white_overlay.png" }
+                     : new[] { "white_after_crop.png", "white_overlay.png" })
         {
             string old = Path.Join(layout.CroppedImagesDir, name);
             if (File.Exists(old)) File.Delete(old);
@@ -129,13 +154,12 @@ public sealed class LoadInputsStage : IKeyedStage
         Directory.CreateDirectory(layout.CroppedImagesDir);
         if (cfg.Crop.Enabled)
         {
-            if (s.PlotPreCrop)
+            if (s.PlotPreCrop && preCropDrawn is null)
             {
                 var bands = manifest.Frames.Select(f => new WhiteStackBand(f.Band, f.Path, f.Calibration)).ToList();
                 int workers = WorkerCounts.ResolveWhiteStackWorkers(cfg.Performance.WhiteStackWorkers, manifest.FullHeight, context.CpuCount);
                 var stack = WhiteStackBuilder.Build(bands, manifest.FullWidth, manifest.FullHeight, crop, workers, context.Cancellation, (_, _) => { });
-                TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_before_crop.png"),
-                    p => LoadInputsPlots.BeforeCrop(p, stack.White, manifest.FullWidth, manifest.FullHeight, crop, Math.Max(1, s.DisplayDownsample), s.PlotDpi));
+                outputs.AddRange(DrawBeforeCrop(context, stack.White, manifest.FullWidth, manifest.FullHeight, crop));
             }
             TryPlot(log, outputs, Path.Join(layout.CroppedImagesDir, "white_after_crop.png"),
                 p => LoadInputsPlots.AfterCrop(p, White(), W, H, s.PostCropDisplayDownsample, s.PlotDpi));
@@ -196,7 +220,8 @@ public sealed class LoadInputsStage : IKeyedStage
     private sealed record LoadedFrame(string Path, FrameHeaderValues Header, int Width, int Height, TanWcs Wcs);
 
     /// <summary>Runs the stage; returns the output files (for the stamp).</summary>
-    private static List<string> Execute(StageContext context, IReadOnlyList<string> images)
+    /// <param name="preCropWhite">Handed the full-frame white stack before it is released (with the crop on).</param>
+    private static List<string> Execute(StageContext context, IReadOnlyList<string> images, Action<float[], int, int, PixelBox>? preCropWhite)
     {
         var cfg = context.Config;
         var settings = Settings.From(cfg);
@@ -329,6 +354,7 @@ public sealed class LoadInputsStage : IKeyedStage
         {
             log.Info($"Crop box (x0, x1, y0, y1) = {crop}");
             log.Info($"input_catalog: flagged {excludedCrop.Count(b => b)}/{n} sources as excluded_crop");
+            preCropWhite?.Invoke(stack.White, W0, H0, crop);
         }
         float[] white = stack.CropOf(stack.White);
         float[] sigmaWhite = stack.CropOf(stack.Sigma);
