@@ -39,7 +39,7 @@ public static class SceneBuilder
             radeSys: "ICRS", equinox: 2000.0);
     }
 
-    private static BandSetup[] BuildBands(ResolvedSimulation s)
+    internal static BandSetup[] BuildBands(ResolvedSimulation s)
     {
         var result = new BandSetup[s.Bands.Length];
         for (int b = 0; b < s.Bands.Length; b++)

@@ -39,7 +39,14 @@ public sealed record BandScore(string Band, int Expected, int Fitted, double Com
 /// <param name="PullStd">1.4826·MAD of (F_fit − F_exp)/FLUXERR_fit over isolated stars with S/N &gt; 10.</param>
 /// <param name="PositionErrorPix">Median position error of isolated S/N &gt; 50 stars, pixels.</param>
 public sealed record IsolatedScore(int NBright, double BrightBias, int NFaint, double FaintBias, int NCells,
-    double CellBiasMin, double CellBiasMax, int NGalaxies, double GalaxyBias, double PullStd, double PositionErrorPix);
+    double CellBiasMin, double CellBiasMax, int NGalaxies, double GalaxyBias, double PullStd, double PositionErrorPix)
+{
+    /// <summary>Standard error of <see cref="BrightBias"/> from the stars' own scatter: how far the median moves by their noise alone.</summary>
+    public double BrightBiasError { get; init; } = double.NaN;
+
+    /// <summary>Standard error of <see cref="FaintBias"/>.</summary>
+    public double FaintBiasError { get; init; } = double.NaN;
+}
 
 /// <summary>The result of <see cref="Scorer.Score"/>.</summary>
 /// <param name="Matched">Catalogue rows matched to a truth source (by ID, or by Gaia source id).</param>
@@ -50,6 +57,9 @@ public sealed record ScoreReport(int TruthSources, int Matched, double Completen
     double FlagAgreement, int CropMismatches, int SaturationMismatches,
     IReadOnlyList<BandScore> Bands)
 {
+    /// <summary>Each band's ePSF cells against the true PSF (<see cref="EpsfTruthCheck"/>); null when the truth or the run lacks what it needs.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<EpsfCellTruth>>? EpsfCells { get; init; }
+
     /// <summary>A human-readable summary, one block per band.</summary>
     public string ToText()
     {
@@ -65,10 +75,12 @@ public sealed record ScoreReport(int TruthSources, int Matched, double Completen
             foreach (var f in b.FluxBins)
                 sb.AppendLine(string.Format(c, "    {0,-6} S/N [{1,5:F0},{2,5:F0}) n={3,5} median bias {4:+0.0000;-0.0000}", f.Class, f.SnrLow, f.SnrHigh, f.N, f.MedianBias));
             if (b.Isolated is { } q)
-                sb.AppendLine(string.Format(c, "    isolated stars: S/N>50 n={0} bias {1:+0.0000;-0.0000;0.0000}; S/N 10-50 n={2} bias {3:+0.0000;-0.0000;0.0000}; " +
+                sb.AppendLine(string.Format(c, "    isolated stars: S/N>50 n={0} bias {1:+0.0000;-0.0000;0.0000} ± {11:0.0000}; S/N 10-50 n={2} bias {3:+0.0000;-0.0000;0.0000} ± {12:0.0000}; " +
                     "per cell {4:+0.0000;-0.0000} .. {5:+0.0000;-0.0000} ({6} cells); pull std {7:F2}; position {8:F4} px; typed galaxies S/N>10 n={9} bias {10:+0.0000;-0.0000}",
-                    q.NBright, q.BrightBias, q.NFaint, q.FaintBias, q.CellBiasMin, q.CellBiasMax, q.NCells, q.PullStd, q.PositionErrorPix, q.NGalaxies, q.GalaxyBias));
+                    q.NBright, q.BrightBias, q.NFaint, q.FaintBias, q.CellBiasMin, q.CellBiasMax, q.NCells, q.PullStd, q.PositionErrorPix, q.NGalaxies, q.GalaxyBias,
+                    q.BrightBiasError, q.FaintBiasError));
         }
+        if (EpsfCells is not null) sb.Append(EpsfTruthCheck.ToText(EpsfCells));
         return sb.ToString();
     }
 
@@ -203,7 +215,8 @@ public static class Scorer
         }
 
         return new ScoreReport(truth.Rows.Count, matched, expected == 0 ? double.NaN : (double)fittedAny.Count / expected,
-            Median(sep), Quantile(sep, 0.9), flagRows == 0 ? double.NaN : (double)flagOk / flagRows, cropBad, satBad, bands);
+            Median(sep), Quantile(sep, 0.9), flagRows == 0 ? double.NaN : (double)flagOk / flagRows, cropBad, satBad, bands)
+        { EpsfCells = EpsfTruthCheck.Check(truthDir, Path.GetDirectoryName(Path.GetFullPath(catalogPath))!) };
     }
 
     /// <summary>Pixel scale of the simulated images, arcsec (positions are compared on the sky).</summary>
@@ -281,8 +294,13 @@ public static class Scorer
         var cellMed = cells.Where(kv => kv.Value.Count >= 2).Select(kv => Median(kv.Value)).ToList();
         return new IsolatedScore(bright.Count, Median(bright), faint.Count, Median(faint), cellMed.Count,
             cellMed.Count == 0 ? double.NaN : cellMed.Min(), cellMed.Count == 0 ? double.NaN : cellMed.Max(),
-            gal.Count, Median(gal), RobustStats.ScatterOf(pulls), Median(pos));
+            gal.Count, Median(gal), RobustStats.ScatterOf(pulls), Median(pos))
+        { BrightBiasError = MedianError(bright), FaintBiasError = MedianError(faint) };
     }
+
+    /// <summary>Standard error of a median: √(π/2)·σ/√n, σ the robust scatter (1.4826·MAD).</summary>
+    private static double MedianError(List<double> v) =>
+        v.Count < 3 ? double.NaN : Math.Sqrt(Math.PI / 2) * RobustStats.ScatterOf(v) / Math.Sqrt(v.Count);
 
     /// <summary>
     /// Writes the catalogue a perfect pipeline would produce for this truth (fits equal to the

@@ -9,7 +9,8 @@ namespace Tract7dt.Science.Simulation;
 /// <summary>
 /// Writes a complete, self-consistent pipeline input set with its truth:
 /// <c>images/7DT_SIM_&lt;band&gt;.fits</c>, <c>image_list.txt</c>, <c>input_catalog.csv</c>,
-/// <c>gaiaxp_synphot.csv</c>, <c>config.yaml</c>, <c>truth.csv</c> and <c>truth_zp.csv</c>.
+/// <c>gaiaxp_synphot.csv</c>, <c>config.yaml</c>, <c>truth.csv</c>, <c>truth_zp.csv</c> and
+/// <c>simulation.json</c> (the settings, from which the scorer rebuilds the true PSFs).
 /// </summary>
 /// <remarks>
 /// Bands are rendered one at a time and each in row strips of <see cref="StripRows"/> rows,
@@ -50,6 +51,7 @@ public static class Simulator
             string.Concat(scene.Bands.Select(x => $"images/{ImagePrefix}_{x.Name}.fits\n")));
         CatalogWriter.Write(scene, catalog, dir);
         ConfigWriter.Write(scene, Path.Combine(dir, "config.yaml"));
+        EpsfTruthCheck.WriteSettings(options, settings, dir);
         progress?.Report($"done: {dir}");
         return scene;
     }

@@ -147,6 +147,22 @@ public static partial class EpsfCellMeta
         return (int.Parse(used.Groups[1].Value, CultureInfo.InvariantCulture), status.Success ? status.Groups[1].Value : "");
     }
 
+    /// <summary>
+    /// The cell's box in cropped-image pixels, [X0, X1) × [Y0, Y1), as written by <see cref="Build"/>;
+    /// null when the file is missing or lacks a field.
+    /// </summary>
+    public static (int X0, int X1, int Y0, int Y1)? ReadBox(string path)
+    {
+        if (!File.Exists(path)) return null;
+        string text = File.ReadAllText(path);
+        int? Field(string name)
+        {
+            var m = Regex.Match(text, "^  \"" + name + "\": (-?\\d+)", RegexOptions.Multiline);
+            return m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        }
+        return Field("x0") is int x0 && Field("x1") is int x1 && Field("y0") is int y0 && Field("y1") is int y1 ? (x0, x1, y0, y1) : null;
+    }
+
     [GeneratedRegex("^  \"nstars_used\": (-?\\d+)", RegexOptions.Multiline)]
     private static partial Regex NStarsUsedRegex();
 
