@@ -30,7 +30,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class BuildEpsfStage : IKeyedStage
 {
     /// <summary>Bump when any number or file this stage writes would change.</summary>
-    public const string Algorithm = "BuildEpsf/7";
+    public const string Algorithm = "BuildEpsf/8";
 
     private const string Component = "tract7dt.epsf";
 

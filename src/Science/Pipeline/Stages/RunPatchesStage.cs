@@ -36,8 +36,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// modelled as fixed-position nuisance point sources; 4 = per-source opt_converged and the
     /// patch-wide opt_converged_patch; 9 = point sources of an undersampled band moved with the
     /// ePSF's pixel-integrated core model (PixelCoreMixture), and of an oversampled ePSF on its own
-    /// grid; bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/9";
+    /// grid; 10 = the PSF-over-aperture check takes the aperture's sky from an annulus around it;
+    /// bump whenever a fit's numbers change.</remarks>
+    public const string Algorithm = "RunPatches/10";
 
     private const string Component = "tract7dt.run_patches";
 
