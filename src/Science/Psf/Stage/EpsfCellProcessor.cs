@@ -31,6 +31,9 @@ public sealed record EpsfCellInput(
     public int Width => Box.Width;
 
     public int Height => Box.Height;
+
+    /// <summary>This input with its pixel arrays empty (<see cref="EpsfCellResult.WithoutPixels"/>).</summary>
+    public EpsfCellInput WithoutPixels() => this with { Image = [], Sigma = [], Bad = [], SigmaTotal = null };
 }
 
 /// <summary>The <c>residual_qa</c> record and the stacks the residual plot shows.</summary>
@@ -57,7 +60,7 @@ public sealed record LocalBackgroundDiagRecord(bool Attempted, int NStars, strin
 }
 
 /// <summary>Everything one cell produced: the meta.json values, the ePSF and the arrays its plots show.</summary>
-public sealed class EpsfCellResult
+public sealed record EpsfCellResult
 {
     public required EpsfCellInput Input { get; init; }
 
@@ -72,11 +75,20 @@ public sealed class EpsfCellResult
 
     public required CellBackgroundRecord Background { get; init; }
 
-    /// <summary>Image the stars were selected and cut on (background-subtracted in variant A).</summary>
-    public required float[] Selected { get; init; }
+    /// <summary>Image the stars were selected and cut on (background-subtracted in variant A); null
+    /// once the pixels are released (<see cref="WithoutPixels"/>).</summary>
+    public float[]? Selected { get; init; }
 
-    /// <summary>Background map (variant A), else null.</summary>
+    /// <summary>Background map (variant A), else null; null too once the pixels are released.</summary>
     public float[]? BackgroundMap { get; init; }
+
+    /// <summary>True when the cell background was estimated and subtracted (variant A), the
+    /// estimate's failure included (its map is then 0).</summary>
+    public required bool BackgroundSubtracted { get; init; }
+
+    /// <summary>Far-sky level of each of <see cref="RawStamps"/> (<see cref="BandPsfField.RawStampSky"/>),
+    /// kept when the pixels are released with the band model on; else null.</summary>
+    public IReadOnlyList<double>? RawStampSky { get; init; }
 
     /// <summary>The mesh <see cref="BackgroundMap"/> comes from (null when none was subtracted or it failed).</summary>
     public Detection.Background? BackgroundModel { get; init; }
@@ -115,12 +127,21 @@ public sealed class EpsfCellResult
     public int NStarsUsed => Status != "ok" ? 0 : Field is { } f ? f.NStarsBand : Build?.Stars.Count ?? 0;
 
     /// <summary>This result with the band model's ePSF for the cell (status ok).</summary>
-    public EpsfCellResult WithField(EpsfProduct product, BandFieldRecord field) => new()
+    public EpsfCellResult WithField(EpsfProduct product, BandFieldRecord field) =>
+        this with { Status = "ok", Error = null, BuilderFailed = false, Product = product, Field = field };
+
+    /// <summary>
+    /// This result without the cell's image-sized arrays: its input pixels (image, both σ maps,
+    /// bad mask), the selected image and the background map. The stage holds every cell of a
+    /// band until the band model is built and the cells are written, and those arrays, read by
+    /// nothing after the cell is built, were about five float arrays per pixel of the frame per
+    /// band in flight. The band model reads the cell's pixels only for the far sky around its
+    /// raw stamps, which is taken here when the band model is on.
+    /// </summary>
+    public EpsfCellResult WithoutPixels(EpsfCellSettings s) => this with
     {
-        Input = Input, Status = "ok", Error = null, BuilderFailed = false, Background = Background, Selected = Selected,
-        BackgroundMap = BackgroundMap, BackgroundModel = BackgroundModel, NStarsSeed = NStarsSeed, NCandidatesExtended = NCandidatesExtended, Stars = Stars,
-        RawStamps = RawStamps, Stamps = Stamps, LocalRecords = LocalRecords, Build = Build, Product = product,
-        Residual = Residual, LocalDiag = LocalDiag, Field = field,
+        Input = Input.WithoutPixels(), Selected = null, BackgroundMap = null,
+        RawStampSky = RawStampSky ?? (s.Config.PsfField == Config.EpsfPsfField.Band ? BandPsfField.RawStampSky(this, s) : null),
     };
 
     public bool IsOk => Status == "ok";
@@ -205,7 +226,8 @@ public static class EpsfCellProcessor
             IReadOnlyList<LocalBackgroundRecord>? rec = null, EpsfBuildResult? build = null) => new()
         {
             Input = input, Status = "fail", Error = error, BuilderFailed = builderFailed, Background = bkg, Selected = selected,
-            BackgroundMap = bkgMap, BackgroundModel = bkgModel, NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
+            BackgroundMap = bkgMap, BackgroundSubtracted = bkgMap is not null, BackgroundModel = bkgModel, NStarsSeed = sx.Count,
+            NCandidatesExtended = extended, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
             LocalRecords = rec ?? [], Build = build,
         };
 
@@ -271,7 +293,8 @@ public static class EpsfCellProcessor
 
         return new EpsfCellResult
         {
-            Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap, BackgroundModel = bkgModel,
+            Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap,
+            BackgroundSubtracted = bkgMap is not null, BackgroundModel = bkgModel,
             NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw, Stamps = stamps, LocalRecords = records,
             Build = build, Product = product, Residual = residual, LocalDiag = diag,
         };
