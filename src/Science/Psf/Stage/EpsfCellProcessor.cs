@@ -185,11 +185,13 @@ public static class EpsfCellProcessor
         CellBackgroundRecord bkg;
         StarCandidates candidates;
         int extended = 0; // variant B has no background-subtracted cell to measure concentration on
+        float[]? rmsScratch = null; // the rms map is only summarised: one buffer serves both background passes
         if (cfg.BackgroundSubtractPatch)
         {
             selected = new float[n];
             bkgMap = new float[n];
-            bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, new float[n], out bkgModel);
+            rmsScratch = new float[n];
+            bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, rmsScratch, out bkgModel);
             candidates = PsfStarSelector.CandidatesVariantA(selected, input.Sigma, input.Bad, w, h, s, input.SaturationScaled);
             if (cfg.RejectExtended)
             {
@@ -235,20 +237,30 @@ public static class EpsfCellProcessor
 
         // 2.7 step 2: error map 1/sqrt(ivar), bad pixels at the median error of the valid ones
         var err = new float[n];
-        var valid = new List<double>(n);
-        for (int k = 0; k < n; k++)
+        var valid = System.Buffers.ArrayPool<double>.Shared.Rent(n); // cell-sized, only for the median
+        int nValid = 0;
+        double medValid;
+        try
         {
-            float sg = input.Sigma[k];
-            if (input.Bad[k] == 0 && float.IsFinite(sg) && sg > 0)
+            for (int k = 0; k < n; k++)
             {
-                float ivar = 1f / MathF.Max(sg * sg, 1e-12f);
-                err[k] = 1f / MathF.Sqrt(ivar);
-                valid.Add(err[k]);
+                float sg = input.Sigma[k];
+                if (input.Bad[k] == 0 && float.IsFinite(sg) && sg > 0)
+                {
+                    float ivar = 1f / MathF.Max(sg * sg, 1e-12f);
+                    err[k] = 1f / MathF.Sqrt(ivar);
+                    valid[nValid++] = err[k];
+                }
+                else err[k] = float.NaN;
             }
-            else err[k] = float.NaN;
+            medValid = ClippedStats.MedianInPlace(valid.AsSpan(0, nValid));
         }
-        if (valid.Count == 0) return Fail(NoneReturned, false);
-        float medErr = (float)ClippedStats.MedianInPlace(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(valid));
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(valid);
+        }
+        if (nValid == 0) return Fail(NoneReturned, false);
+        float medErr = (float)medValid;
         for (int k = 0; k < n; k++) if (float.IsNaN(err[k])) err[k] = medErr;
 
         // 2.7 step 3: stamps (positions read back from float32)
@@ -272,7 +284,9 @@ public static class EpsfCellProcessor
             var starless = WithoutStars(input.Image, w, h, build, raw);
             var selected2 = new float[n];
             var map2 = new float[n];
-            var bkg2 = CellBackground.Subtract(starless, input.Sigma, input.Bad, w, h, s, new float[n], map2, new float[n], out var model2);
+            // the starless image minus its background is not wanted: selected2 takes it and is then
+            // made from the image itself
+            var bkg2 = CellBackground.Subtract(starless, input.Sigma, input.Bad, w, h, s, selected2, map2, rmsScratch!, out var model2);
             if (bkg2.Status == "ok")
             {
                 for (int k = 0; k < n; k++) selected2[k] = input.Image[k] - map2[k];
