@@ -91,12 +91,23 @@ public static class SourceMask
         }
         if (ngood > 0)
         {
-            var vals = new float[ngood];
-            var sigs = new float[ngood];
-            int k = 0;
-            for (int i = 0; i < n; i++)
-                if (destination[i] != 0) { vals[k] = data[i]; sigs[k] = sigma[i]; k++; }
-            double m = ClippedStats.MedianInPlace(vals), s = ClippedStats.MedianInPlace(sigs);
+            // image-sized and needed only for two medians: pooled rather than left to the large-object heap
+            var pool = System.Buffers.ArrayPool<float>.Shared;
+            float[] vals = pool.Rent(ngood), sigs = pool.Rent(ngood);
+            double m, s;
+            try
+            {
+                int k = 0;
+                for (int i = 0; i < n; i++)
+                    if (destination[i] != 0) { vals[k] = data[i]; sigs[k] = sigma[i]; k++; }
+                m = ClippedStats.MedianInPlace(vals.AsSpan(0, ngood));
+                s = ClippedStats.MedianInPlace(sigs.AsSpan(0, ngood));
+            }
+            finally
+            {
+                pool.Return(vals);
+                pool.Return(sigs);
+            }
             bool cutOk = double.IsFinite(s) && s > 0;
             double cut = m + nsigma * s;
             bool any = false;

@@ -238,7 +238,8 @@ public sealed class BuildEpsfStage : IKeyedStage
             var win = FrameWindow.Read(manifest, frame, cell.Box);
             var input = new EpsfCellInput(band, cell.Tag, cell.Box, win.Scaled, win.SigmaSky, win.Bad, sat, rf, gx, gy, bandCandidates,
                 win.SigmaTotal, neighbours, fwhm);
-            results.Add(EpsfCellProcessor.Process(input, s));
+            // a band's cells wait for one another (the band model), but their pixels are not needed any more
+            results.Add(EpsfCellProcessor.Process(input, s).WithoutPixels(s));
         }
         if (s.Config.PsfField == EpsfPsfField.Band)
         {
@@ -260,7 +261,7 @@ public sealed class BuildEpsfStage : IKeyedStage
         {
             var cell = cells[i];
             var result = results[i];
-            results[i] = null!; // let the cell's pixels go once written
+            results[i] = null!; // let the cell's stamps go once written
             if (!result.IsOk)
                 log.Warn($"[epsf {band}] {cell.Tag}: no ePSF ({result.Error}); stars selected={result.Stars.Count}, " +
                          $"extracted={result.NStarsExtract}. The patch fitter will use the fallback PSF here.");

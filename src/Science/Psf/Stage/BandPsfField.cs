@@ -78,15 +78,15 @@ public static class BandPsfField
         // each referred to the sky beyond the stamp: see FarSky.
         var pool = new List<EpsfStar>();
         var owner = new Dictionary<string, (int Cell, EpsfStar Star)>(StringComparer.Ordinal);
-        double r1 = FarSkyInner * s.Config.FinalPsfSize, r2 = FarSkyOuter * s.Config.FinalPsfSize;
         for (int c = 0; c < cells.Count; c++)
         {
             var cell = cells[c];
-            foreach (var st in cell.RawStamps)
+            var skies = cell.RawStampSky ?? RawStampSky(cell, s);
+            for (int i = 0; i < cell.RawStamps.Count; i++)
             {
+                var st = cell.RawStamps[i];
                 string id = cell.Input.Tag + ":" + st.Id;
-                double sky = FarSky(cell.Selected, cell.Input.Bad, cell.Input.Width, cell.Input.Height,
-                    st.OriginX + st.CenterX, st.OriginY + st.CenterY, r1, r2);
+                double sky = skies[i];
                 var copy = Relabel(double.IsFinite(sky) ? st.WithOffsetSubtracted(sky) : st, id);
                 pool.Add(copy);
                 owner[id] = (c, st);
@@ -317,6 +317,23 @@ public static class BandPsfField
 
     /// <summary>Inner and outer radius of the far-sky annulus, in units of the final ePSF side (55 px: 36–50 px).</summary>
     public const double FarSkyInner = 0.65, FarSkyOuter = 0.9;
+
+    /// <summary><see cref="FarSky"/> of each of the cell's raw stamps, in their order, from the cell's selected image.</summary>
+    /// <exception cref="InvalidOperationException">The cell's pixels were released without it.</exception>
+    public static double[] RawStampSky(EpsfCellResult cell, EpsfCellSettings s)
+    {
+        if (cell.Selected is not { } image)
+            throw new InvalidOperationException($"ePSF cell {cell.Input.Tag}: pixels released before the far sky of its stamps was taken");
+        double r1 = FarSkyInner * s.Config.FinalPsfSize, r2 = FarSkyOuter * s.Config.FinalPsfSize;
+        var sky = new double[cell.RawStamps.Count];
+        for (int i = 0; i < sky.Length; i++)
+        {
+            var st = cell.RawStamps[i];
+            sky[i] = FarSky(image, cell.Input.Bad, cell.Input.Width, cell.Input.Height,
+                st.OriginX + st.CenterX, st.OriginY + st.CenterY, r1, r2);
+        }
+        return sky;
+    }
 
     /// <summary>
     /// The sky around a star beyond its stamp: the 3σ-clipped median of the image in the

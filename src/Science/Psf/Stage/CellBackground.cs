@@ -79,10 +79,19 @@ public static class CellBackground
     /// <summary>Median of the finite values (NaN if none).</summary>
     public static double NanMedian(ReadOnlySpan<float> values)
     {
-        var buf = new double[values.Length];
-        int n = 0;
-        foreach (float v in values) if (float.IsFinite(v)) buf[n++] = v;
-        return Numerics.ClippedStats.MedianInPlace(buf.AsSpan(0, n));
+        // a cell-sized double buffer four times per cell (map and rms, two passes): pooled, not
+        // left to the large-object heap
+        var buf = System.Buffers.ArrayPool<double>.Shared.Rent(values.Length);
+        try
+        {
+            int n = 0;
+            foreach (float v in values) if (float.IsFinite(v)) buf[n++] = v;
+            return Numerics.ClippedStats.MedianInPlace(buf.AsSpan(0, n));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(buf);
+        }
     }
 
     /// <summary>Mean of the finite values (NaN if none), accumulated in double.</summary>

@@ -48,7 +48,7 @@ public sealed class EpsfCellPictureData
     {
         Band = r.Input.Band, Tag = r.Input.Tag, Box = r.Input.Box, IsOk = r.IsOk && r.Product is not null,
         NStarsUsed = r.NStarsUsed, NStarsExtract = r.NStarsExtract,
-        BackgroundSubtracted = r.BackgroundMap is not null, Background = r.BackgroundModel,
+        BackgroundSubtracted = r.BackgroundSubtracted, Background = r.BackgroundModel,
         Stars = r.Stars,
         StarCatalogueIds = Enumerable.Range(0, r.Stars.Count)
             .Select(i => r.CatalogueIdOf(i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(),

@@ -31,6 +31,9 @@ public sealed record EpsfCellInput(
     public int Width => Box.Width;
 
     public int Height => Box.Height;
+
+    /// <summary>This input with its pixel arrays empty (<see cref="EpsfCellResult.WithoutPixels"/>).</summary>
+    public EpsfCellInput WithoutPixels() => this with { Image = [], Sigma = [], Bad = [], SigmaTotal = null };
 }
 
 /// <summary>The <c>residual_qa</c> record and the stacks the residual plot shows.</summary>
@@ -57,7 +60,7 @@ public sealed record LocalBackgroundDiagRecord(bool Attempted, int NStars, strin
 }
 
 /// <summary>Everything one cell produced: the meta.json values, the ePSF and the arrays its plots show.</summary>
-public sealed class EpsfCellResult
+public sealed record EpsfCellResult
 {
     public required EpsfCellInput Input { get; init; }
 
@@ -72,11 +75,20 @@ public sealed class EpsfCellResult
 
     public required CellBackgroundRecord Background { get; init; }
 
-    /// <summary>Image the stars were selected and cut on (background-subtracted in variant A).</summary>
-    public required float[] Selected { get; init; }
+    /// <summary>Image the stars were selected and cut on (background-subtracted in variant A); null
+    /// once the pixels are released (<see cref="WithoutPixels"/>).</summary>
+    public float[]? Selected { get; init; }
 
-    /// <summary>Background map (variant A), else null.</summary>
+    /// <summary>Background map (variant A), else null; null too once the pixels are released.</summary>
     public float[]? BackgroundMap { get; init; }
+
+    /// <summary>True when the cell background was estimated and subtracted (variant A), the
+    /// estimate's failure included (its map is then 0).</summary>
+    public required bool BackgroundSubtracted { get; init; }
+
+    /// <summary>Far-sky level of each of <see cref="RawStamps"/> (<see cref="BandPsfField.RawStampSky"/>),
+    /// kept when the pixels are released with the band model on; else null.</summary>
+    public IReadOnlyList<double>? RawStampSky { get; init; }
 
     /// <summary>The mesh <see cref="BackgroundMap"/> comes from (null when none was subtracted or it failed).</summary>
     public Detection.Background? BackgroundModel { get; init; }
@@ -115,12 +127,21 @@ public sealed class EpsfCellResult
     public int NStarsUsed => Status != "ok" ? 0 : Field is { } f ? f.NStarsBand : Build?.Stars.Count ?? 0;
 
     /// <summary>This result with the band model's ePSF for the cell (status ok).</summary>
-    public EpsfCellResult WithField(EpsfProduct product, BandFieldRecord field) => new()
+    public EpsfCellResult WithField(EpsfProduct product, BandFieldRecord field) =>
+        this with { Status = "ok", Error = null, BuilderFailed = false, Product = product, Field = field };
+
+    /// <summary>
+    /// This result without the cell's image-sized arrays: its input pixels (image, both σ maps,
+    /// bad mask), the selected image and the background map. The stage holds every cell of a
+    /// band until the band model is built and the cells are written, and those arrays, read by
+    /// nothing after the cell is built, were about five float arrays per pixel of the frame per
+    /// band in flight. The band model reads the cell's pixels only for the far sky around its
+    /// raw stamps, which is taken here when the band model is on.
+    /// </summary>
+    public EpsfCellResult WithoutPixels(EpsfCellSettings s) => this with
     {
-        Input = Input, Status = "ok", Error = null, BuilderFailed = false, Background = Background, Selected = Selected,
-        BackgroundMap = BackgroundMap, BackgroundModel = BackgroundModel, NStarsSeed = NStarsSeed, NCandidatesExtended = NCandidatesExtended, Stars = Stars,
-        RawStamps = RawStamps, Stamps = Stamps, LocalRecords = LocalRecords, Build = Build, Product = product,
-        Residual = Residual, LocalDiag = LocalDiag, Field = field,
+        Input = Input.WithoutPixels(), Selected = null, BackgroundMap = null,
+        RawStampSky = RawStampSky ?? (s.Config.PsfField == Config.EpsfPsfField.Band ? BandPsfField.RawStampSky(this, s) : null),
     };
 
     public bool IsOk => Status == "ok";
@@ -164,11 +185,13 @@ public static class EpsfCellProcessor
         CellBackgroundRecord bkg;
         StarCandidates candidates;
         int extended = 0; // variant B has no background-subtracted cell to measure concentration on
+        float[]? rmsScratch = null; // the rms map is only summarised: one buffer serves both background passes
         if (cfg.BackgroundSubtractPatch)
         {
             selected = new float[n];
             bkgMap = new float[n];
-            bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, new float[n], out bkgModel);
+            rmsScratch = new float[n];
+            bkg = CellBackground.Subtract(input.Image, input.Sigma, input.Bad, w, h, s, selected, bkgMap, rmsScratch, out bkgModel);
             candidates = PsfStarSelector.CandidatesVariantA(selected, input.Sigma, input.Bad, w, h, s, input.SaturationScaled);
             if (cfg.RejectExtended)
             {
@@ -205,7 +228,8 @@ public static class EpsfCellProcessor
             IReadOnlyList<LocalBackgroundRecord>? rec = null, EpsfBuildResult? build = null) => new()
         {
             Input = input, Status = "fail", Error = error, BuilderFailed = builderFailed, Background = bkg, Selected = selected,
-            BackgroundMap = bkgMap, BackgroundModel = bkgModel, NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
+            BackgroundMap = bkgMap, BackgroundSubtracted = bkgMap is not null, BackgroundModel = bkgModel, NStarsSeed = sx.Count,
+            NCandidatesExtended = extended, Stars = stars, RawStamps = raw ?? [], Stamps = st ?? [],
             LocalRecords = rec ?? [], Build = build,
         };
 
@@ -213,20 +237,30 @@ public static class EpsfCellProcessor
 
         // 2.7 step 2: error map 1/sqrt(ivar), bad pixels at the median error of the valid ones
         var err = new float[n];
-        var valid = new List<double>(n);
-        for (int k = 0; k < n; k++)
+        var valid = System.Buffers.ArrayPool<double>.Shared.Rent(n); // cell-sized, only for the median
+        int nValid = 0;
+        double medValid;
+        try
         {
-            float sg = input.Sigma[k];
-            if (input.Bad[k] == 0 && float.IsFinite(sg) && sg > 0)
+            for (int k = 0; k < n; k++)
             {
-                float ivar = 1f / MathF.Max(sg * sg, 1e-12f);
-                err[k] = 1f / MathF.Sqrt(ivar);
-                valid.Add(err[k]);
+                float sg = input.Sigma[k];
+                if (input.Bad[k] == 0 && float.IsFinite(sg) && sg > 0)
+                {
+                    float ivar = 1f / MathF.Max(sg * sg, 1e-12f);
+                    err[k] = 1f / MathF.Sqrt(ivar);
+                    valid[nValid++] = err[k];
+                }
+                else err[k] = float.NaN;
             }
-            else err[k] = float.NaN;
+            medValid = ClippedStats.MedianInPlace(valid.AsSpan(0, nValid));
         }
-        if (valid.Count == 0) return Fail(NoneReturned, false);
-        float medErr = (float)ClippedStats.MedianInPlace(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(valid));
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(valid);
+        }
+        if (nValid == 0) return Fail(NoneReturned, false);
+        float medErr = (float)medValid;
         for (int k = 0; k < n; k++) if (float.IsNaN(err[k])) err[k] = medErr;
 
         // 2.7 step 3: stamps (positions read back from float32)
@@ -250,7 +284,9 @@ public static class EpsfCellProcessor
             var starless = WithoutStars(input.Image, w, h, build, raw);
             var selected2 = new float[n];
             var map2 = new float[n];
-            var bkg2 = CellBackground.Subtract(starless, input.Sigma, input.Bad, w, h, s, new float[n], map2, new float[n], out var model2);
+            // the starless image minus its background is not wanted: selected2 takes it and is then
+            // made from the image itself
+            var bkg2 = CellBackground.Subtract(starless, input.Sigma, input.Bad, w, h, s, selected2, map2, rmsScratch!, out var model2);
             if (bkg2.Status == "ok")
             {
                 for (int k = 0; k < n; k++) selected2[k] = input.Image[k] - map2[k];
@@ -271,7 +307,8 @@ public static class EpsfCellProcessor
 
         return new EpsfCellResult
         {
-            Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap, BackgroundModel = bkgModel,
+            Input = input, Status = "ok", Background = bkg, Selected = selected, BackgroundMap = bkgMap,
+            BackgroundSubtracted = bkgMap is not null, BackgroundModel = bkgModel,
             NStarsSeed = sx.Count, NCandidatesExtended = extended, Stars = stars, RawStamps = raw, Stamps = stamps, LocalRecords = records,
             Build = build, Product = product, Residual = residual, LocalDiag = diag,
         };
