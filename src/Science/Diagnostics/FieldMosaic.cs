@@ -65,6 +65,7 @@ public static class FieldMosaic
         var def = PatchPayload.ReadDefinition(t.PayloadFits);
         float[]? image = null, sigma = null;
         float[]? bad = null; // int16 on disk, exact as float
+        double skySig = double.NaN, gain = double.NaN, scale = double.NaN;
         using (var f = FitsFile.Open(t.PayloadFits))
         {
             for (int i = 1; i < f.Hdus.Count; i++)
@@ -73,11 +74,21 @@ public static class FieldMosaic
                 if (h.GetString("BAND")?.Trim() != band) continue;
                 switch (h.GetString("EXTNAME")?.Trim())
                 {
-                    case "IMG": image = f.ReadImage(i); break;
-                    case "SIGTOT": sigma = f.ReadImage(i); break;
+                    case "IMG":
+                        image = f.ReadImage(i);
+                        (skySig, gain, scale) = (h.GetDouble("SKYSIG") ?? double.NaN, h.GetDouble("EGAIN") ?? double.NaN, h.GetDouble("SCALE") ?? double.NaN);
+                        break;
                     case "BAD": bad = f.ReadImage(i); break;
                 }
             }
+        }
+        // the payload keeps the image and the mask; its sky + source σ is rebuilt from them (docs/outputs.md §8)
+        if (image is not null && bad is not null && skySig > 0 && gain > 0 && scale > 0)
+        {
+            var mask = new byte[bad.Length];
+            for (int k = 0; k < mask.Length; k++) mask[k] = (byte)bad[k];
+            sigma = new float[image.Length];
+            Imaging.FramePixels.Sigmas(skySig, gain, scale, image, mask, new float[image.Length], sigma);
         }
         float[]? fitted = null;
         double sky = double.NaN;

@@ -29,6 +29,26 @@ public static class FramePixels
     public const byte BadNonFinite = 1, BadSaturated = 2;
 
     /// <summary>
+    /// The two σ maps of <see cref="Prepare"/> again from the scaled image and the mask alone
+    /// (raw = scaled / s): what a patch payload carries instead of storing them (they are 8 of
+    /// its 14 bytes per pixel). σ_total can differ from Prepare's in the last bit of a float.
+    /// </summary>
+    public static void Sigmas(double skySigmaAdu, double gainEPerAdu, double scale, ReadOnlySpan<float> scaled, ReadOnlySpan<byte> bad,
+        Span<float> sigmaSky, Span<float> sigmaTotal)
+    {
+        int n = scaled.Length;
+        if (bad.Length < n || sigmaSky.Length < n || sigmaTotal.Length < n) throw new ArgumentException("every plane must hold the image's pixels");
+        float skySigmaScaled = (float)(skySigmaAdu * scale);
+        double sky2 = skySigmaAdu * skySigmaAdu, invGain = 1.0 / gainEPerAdu, invScale = 1.0 / scale;
+        for (int i = 0; i < n; i++)
+        {
+            bool good = bad[i] == 0;
+            sigmaSky[i] = good ? skySigmaScaled : float.PositiveInfinity;
+            sigmaTotal[i] = good ? (float)(Math.Sqrt(sky2 + Math.Max(scaled[i] * invScale, 0.0) * invGain) * scale) : float.PositiveInfinity;
+        }
+    }
+
+    /// <summary>
     /// Per pixel: scaled = raw·s (f32); saturated = finite ∧ raw ≥ SATURATE/2;
     /// bad = ¬finite ∨ saturated; σ_sky = SKYSIG·s (f32) where good, +∞ where bad;
     /// σ_total = sqrt(SKYSIG² + max(raw,0)/EGAIN)·s where good, +∞ where bad.

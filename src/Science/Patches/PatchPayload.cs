@@ -19,15 +19,19 @@ namespace Tract7dt.Science.Patches;
 /// <param name="SigmaSky">Sky-only σ [scaled counts]; +∞ on bad pixels (the fit's weights).</param>
 /// <param name="SigmaTotal">Sky + source σ [scaled counts]; +∞ on bad pixels (not used by the fit).</param>
 /// <param name="Bad">Bad-pixel bits (<see cref="FramePixels.BadNonFinite"/> | <see cref="FramePixels.BadSaturated"/>); 0 = good.</param>
+/// <param name="SkySigmaAdu">SKYSIG of the band, ADU: with <paramref name="GainEPerAdu"/> and the scale, what the σ maps are rebuilt from.</param>
+/// <param name="GainEPerAdu">EGAIN of the band, e⁻/ADU.</param>
 public sealed record PayloadBand(string Band, double Scale, string SourcePath, string SourceHash, double? HeaderFwhmPix,
-    float[] Image, float[] SigmaSky, float[] SigmaTotal, byte[] Bad);
+    float[] Image, float[] SigmaSky, float[] SigmaTotal, byte[] Bad, double SkySigmaAdu, double GainEPerAdu);
 
 /// <summary>
 /// The self-contained input of one patch fit. On disk it is two files in the payload
 /// folder: <c>&lt;tag&gt;.payload.fits</c> — an empty primary HDU whose header holds the patch
-/// meta, then per band (image order) four IMAGE extensions <c>IMG</c> (float32),
-/// <c>SIGSKY</c> (float32), <c>SIGTOT</c> (float32) and <c>BAD</c> (int16), each with
-/// <c>EXTVER</c> = 1-based band index and <c>BAND</c>, <c>SCALE</c>, <c>SRCPATH</c> keywords —
+/// meta, then per band (image order) two IMAGE extensions <c>IMG</c> (float32) and
+/// <c>BAD</c> (int16), each with <c>EXTVER</c> = 1-based band index and <c>BAND</c>,
+/// <c>SCALE</c>, <c>SKYSIG</c>, <c>EGAIN</c>, <c>SRCPATH</c> keywords (the σ maps are rebuilt
+/// on reading from those, <see cref="FramePixels.Sigmas"/>: stored, they made a full tile's
+/// payloads 4.7× its images, ~47 GB) —
 /// and <c>&lt;tag&gt;.sources.csv</c>, the patch catalogue, whose content hash the FITS
 /// header records (<c>CATHASH</c>) so a mismatched pair is refused. In Python:
 /// <c>fits.open(p)[('IMG', 1)].data</c> and <c>pandas.read_csv(...)</c>.
@@ -35,7 +39,7 @@ public sealed record PayloadBand(string Band, double Scale, string SourcePath, s
 public sealed class PatchPayload
 {
     /// <summary>Payload format version (header <c>PAYVER</c>).</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>File suffix of the FITS part.</summary>
     public const string FitsSuffix = ".payload.fits";
@@ -43,14 +47,18 @@ public sealed class PatchPayload
     /// <summary>File suffix of the catalogue part.</summary>
     public const string CsvSuffix = ".sources.csv";
 
-    private static readonly string[] Planes = ["IMG", "SIGSKY", "SIGTOT", "BAD"];
+    private static readonly string[] Planes = ["IMG", "BAD"];
 
     public PatchPayload(PatchDefinition patch, IReadOnlyList<PayloadBand> bands, SourceTable catalog)
     {
         int n = patch.Roi.Width * patch.Roi.Height;
         foreach (var b in bands)
+        {
             if (b.Image.Length != n || b.SigmaSky.Length != n || b.SigmaTotal.Length != n || b.Bad.Length != n)
                 throw new ArgumentException($"band {b.Band}: every plane must hold {patch.Roi.Width}×{patch.Roi.Height} pixels");
+            if (!(b.SkySigmaAdu > 0) || !(b.GainEPerAdu > 0) || !(b.Scale > 0))
+                throw new ArgumentException($"band {b.Band}: SKYSIG, EGAIN and the scale must be finite and positive");
+        }
         Patch = patch;
         Bands = bands;
         Catalog = catalog;
@@ -110,6 +118,8 @@ public sealed class PatchPayload
                 eh.Set("EXTVER", (long)(b + 1), "1-based band index (image order)");
                 eh.Set("BAND", band.Band, "FILTER");
                 eh.Set("SCALE", band.Scale, "flux scale 10^(-0.4 (ZP_AUTO - zp_ref))");
+                eh.Set("SKYSIG", band.SkySigmaAdu, "sky sigma [ADU]: sigma maps rebuilt from it");
+                eh.Set("EGAIN", band.GainEPerAdu, "gain [e-/ADU]: source noise rebuilt from it");
                 eh.Set("SRCPATH", band.SourcePath, "band FITS file");
                 eh.Set("SRCHASH", band.SourceHash, "XxHash128 of that file");
                 if (band.HeaderFwhmPix is { } fw) eh.Set("FWHMPIX", fw, "header seeing FWHM [pix]");
@@ -118,8 +128,6 @@ public sealed class PatchPayload
                 switch (p)
                 {
                     case 0: w.WriteImage(band.Image, Width, Height, eh); break;
-                    case 1: w.WriteImage(band.SigmaSky, Width, Height, eh); break;
-                    case 2: w.WriteImage(band.SigmaTotal, Width, Height, eh); break;
                     default:
                         for (int i = 0; i < bad16.Length; i++) bad16[i] = band.Bad[i];
                         w.WriteImage(bad16, Width, Height, eh);
@@ -170,11 +178,11 @@ public sealed class PatchPayload
             var bands = new List<PayloadBand>(nb);
             for (int b = 0; b < nb; b++)
             {
-                var planes = new float[4][];
+                var planes = new float[Planes.Length][];
                 FitsHeader? first = null;
-                for (int p = 0; p < 4; p++)
+                for (int p = 0; p < Planes.Length; p++)
                 {
-                    int idx = 1 + 4 * b + p;
+                    int idx = 1 + Planes.Length * b + p;
                     var hdu = f.GetHdu(idx);
                     if (hdu.Name != Planes[p] || hdu.Width != w || hdu.Height != hgt)
                         throw Invalid(fitsPath, $"HDU {idx} should be {Planes[p]} of {w}×{hgt} pixels, found {hdu.Name ?? "(no EXTNAME)"} of {hdu.Width}×{hdu.Height}", null);
@@ -182,14 +190,16 @@ public sealed class PatchPayload
                     first ??= hdu.Header;
                 }
                 var bad = new byte[n];
-                for (int i = 0; i < n; i++) bad[i] = (byte)planes[3][i];
-                bands.Add(new PayloadBand(
-                    first!.GetString("BAND") ?? throw Invalid(fitsPath, $"band {b + 1} has no BAND keyword", null),
-                    first.GetDouble("SCALE") ?? 1.0,
-                    first.GetString("SRCPATH") ?? "",
-                    first.GetString("SRCHASH") ?? "",
-                    first.GetDouble("FWHMPIX"),
-                    planes[0], planes[1], planes[2], bad));
+                for (int i = 0; i < n; i++) bad[i] = (byte)planes[1][i];
+                string band = first!.GetString("BAND") ?? throw Invalid(fitsPath, $"band {b + 1} has no BAND keyword", null);
+                double scale = first.GetDouble("SCALE") ?? 1.0;
+                double skySig = first.GetDouble("SKYSIG") is { } ss && ss > 0 ? ss : throw Invalid(fitsPath, $"band {band} has no positive SKYSIG keyword", null);
+                double gain = first.GetDouble("EGAIN") is { } g && g > 0 ? g : throw Invalid(fitsPath, $"band {band} has no positive EGAIN keyword", null);
+                var sigSky = new float[n];
+                var sigTot = new float[n];
+                FramePixels.Sigmas(skySig, gain, scale, planes[0], bad, sigSky, sigTot);
+                bands.Add(new PayloadBand(band, scale, first.GetString("SRCPATH") ?? "", first.GetString("SRCHASH") ?? "",
+                    first.GetDouble("FWHMPIX"), planes[0], sigSky, sigTot, bad, skySig, gain));
             }
             return new PatchPayload(def, bands, cat);
         }

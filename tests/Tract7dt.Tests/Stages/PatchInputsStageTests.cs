@@ -83,6 +83,14 @@ public sealed class PatchInputsStageTests(PatchStageWorld world)
             Assert.Equal(w.Scaled, p.Bands[1].Image);
             Assert.Equal(w.SigmaSky, p.Bands[1].SigmaSky);
             Assert.Equal(w.Bad, p.Bands[1].Bad);
+            // the sky + source σ is rebuilt from the image (raw = scaled / s), not stored: the
+            // frame reader's from the raw pixel, to within a float's last bits
+            for (int k = 0; k < w.SigmaTotal.Length; k++)
+                if (float.IsFinite(w.SigmaTotal[k]))
+                    Assert.True(Math.Abs(p.Bands[1].SigmaTotal[k] - w.SigmaTotal[k]) <= 4e-7 * w.SigmaTotal[k], $"pixel {k}: {p.Bands[1].SigmaTotal[k]:R} vs {w.SigmaTotal[k]:R}");
+                else Assert.Equal(w.SigmaTotal[k], p.Bands[1].SigmaTotal[k]);
+            Assert.Equal(manifest.Frames[1].SkySig, p.Bands[1].SkySigmaAdu);
+            Assert.Equal(manifest.Frames[1].EGain, p.Bands[1].GainEPerAdu);
             Assert.Equal(manifest.Frames[1].Scale, p.Bands[1].Scale);
             Assert.NotNull(p.Bands[0].HeaderFwhmPix);
         }

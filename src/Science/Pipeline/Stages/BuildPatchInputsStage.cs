@@ -22,7 +22,7 @@ public sealed class BuildPatchInputsStage : IKeyedStage
     /// <summary>Bump when the payload bytes would change.</summary>
     /// <remarks>2: saturation-excluded sources inside the ROI travel as nuisance rows (README "Differences" #18).
     /// 3: so do the sources other patches own in the ROI's halo (patches.model_halo_sources, #34).</remarks>
-    public const string Algorithm = "BuildPatchInputs/3";
+    public const string Algorithm = "BuildPatchInputs/4";
 
     private const string Component = "tract7dt.patch_inputs";
 
@@ -147,7 +147,8 @@ public sealed class BuildPatchInputsStage : IKeyedStage
         {
             var f = manifest.Frames[b];
             var w = FrameWindow.Read(manifest, f, p.Roi);
-            bands.Add(new PayloadBand(f.Band, f.Scale, f.Path, f.ContentHash, fwhm[b], w.Scaled, w.SigmaSky, w.SigmaTotal, w.Bad));
+            bands.Add(new PayloadBand(f.Band, f.Scale, f.Path, f.ContentHash, fwhm[b], w.Scaled, w.SigmaSky, w.SigmaTotal, w.Bad,
+                f.SkySig, f.EGain));
         }
         string stamp = StampPath(layout, p.PatchTag);
         if (File.Exists(stamp)) File.Delete(stamp);
