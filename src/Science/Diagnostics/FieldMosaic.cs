@@ -62,34 +62,10 @@ public static class FieldMosaic
     /// <summary>Copies the patch's base box into the mosaics; false when the patch has no image of the band.</summary>
     private static (long Pixels, double Chi2PerPixel)? AddTile(Tile t, string band, int width, int height, float[] model, float[] resid)
     {
-        var def = PatchPayload.ReadDefinition(t.PayloadFits);
-        float[]? image = null, sigma = null;
-        float[]? bad = null; // int16 on disk, exact as float
-        double skySig = double.NaN, gain = double.NaN, scale = double.NaN;
-        using (var f = FitsFile.Open(t.PayloadFits))
-        {
-            for (int i = 1; i < f.Hdus.Count; i++)
-            {
-                var h = f.Hdus[i].Header;
-                if (h.GetString("BAND")?.Trim() != band) continue;
-                switch (h.GetString("EXTNAME")?.Trim())
-                {
-                    case "IMG":
-                        image = f.ReadImage(i);
-                        (skySig, gain, scale) = (h.GetDouble("SKYSIG") ?? double.NaN, h.GetDouble("EGAIN") ?? double.NaN, h.GetDouble("SCALE") ?? double.NaN);
-                        break;
-                    case "BAD": bad = f.ReadImage(i); break;
-                }
-            }
-        }
-        // the payload keeps the image and the mask; its sky + source σ is rebuilt from them (docs/outputs.md §8)
-        if (image is not null && bad is not null && skySig > 0 && gain > 0 && scale > 0)
-        {
-            var mask = new byte[bad.Length];
-            for (int k = 0; k < mask.Length; k++) mask[k] = (byte)bad[k];
-            sigma = new float[image.Length];
-            Imaging.FramePixels.Sigmas(skySig, gain, scale, image, mask, new float[image.Length], sigma);
-        }
+        // the payload keeps the image and the mask; its σ maps are rebuilt on reading (docs/outputs.md §8)
+        var (def, payloadBand) = PatchPayload.ReadBand(t.PayloadFits, band);
+        float[]? image = payloadBand?.Image, sigma = payloadBand?.SigmaTotal;
+        byte[]? bad = payloadBand?.Bad;
         float[]? fitted = null;
         double sky = double.NaN;
         using (var f = FitsFile.Open(t.ModelFits))

@@ -176,31 +176,7 @@ public sealed class PatchPayload
             if (nsrc != cat.RowCount) throw Invalid(fitsPath, $"NSOURCES = {nsrc} but the catalogue has {cat.RowCount} rows", null);
             int w = def.Roi.Width, hgt = def.Roi.Height, n = w * hgt;
             var bands = new List<PayloadBand>(nb);
-            for (int b = 0; b < nb; b++)
-            {
-                var planes = new float[Planes.Length][];
-                FitsHeader? first = null;
-                for (int p = 0; p < Planes.Length; p++)
-                {
-                    int idx = 1 + Planes.Length * b + p;
-                    var hdu = f.GetHdu(idx);
-                    if (hdu.Name != Planes[p] || hdu.Width != w || hdu.Height != hgt)
-                        throw Invalid(fitsPath, $"HDU {idx} should be {Planes[p]} of {w}×{hgt} pixels, found {hdu.Name ?? "(no EXTNAME)"} of {hdu.Width}×{hdu.Height}", null);
-                    planes[p] = f.ReadImage(idx);
-                    first ??= hdu.Header;
-                }
-                var bad = new byte[n];
-                for (int i = 0; i < n; i++) bad[i] = (byte)planes[1][i];
-                string band = first!.GetString("BAND") ?? throw Invalid(fitsPath, $"band {b + 1} has no BAND keyword", null);
-                double scale = first.GetDouble("SCALE") ?? 1.0;
-                double skySig = first.GetDouble("SKYSIG") is { } ss && ss > 0 ? ss : throw Invalid(fitsPath, $"band {band} has no positive SKYSIG keyword", null);
-                double gain = first.GetDouble("EGAIN") is { } g && g > 0 ? g : throw Invalid(fitsPath, $"band {band} has no positive EGAIN keyword", null);
-                var sigSky = new float[n];
-                var sigTot = new float[n];
-                FramePixels.Sigmas(skySig, gain, scale, planes[0], bad, sigSky, sigTot);
-                bands.Add(new PayloadBand(band, scale, first.GetString("SRCPATH") ?? "", first.GetString("SRCHASH") ?? "",
-                    first.GetDouble("FWHMPIX"), planes[0], sigSky, sigTot, bad, skySig, gain));
-            }
+            for (int b = 0; b < nb; b++) bands.Add(ReadBandAt(f, b, def, fitsPath));
             return new PatchPayload(def, bands, cat);
         }
         catch (Tract7dtException e) when (e.Code != ErrorCodes.PayloadInvalid)
@@ -211,6 +187,65 @@ public sealed class PatchPayload
         {
             throw Invalid(fitsPath, e.Message, e);
         }
+    }
+
+    /// <summary>
+    /// One band of a payload (its σ maps rebuilt as <see cref="Read"/> does), or null when the
+    /// payload has no image of <paramref name="band"/>; for readers that want one band of many
+    /// (the field mosaics) without the catalogue. <see cref="ErrorCodes.PayloadInvalid"/> when the
+    /// file is missing or damaged.
+    /// </summary>
+    public static (PatchDefinition Definition, PayloadBand? Band) ReadBand(string fitsPath, string band)
+    {
+        if (!File.Exists(fitsPath)) throw Invalid(fitsPath, "the file does not exist", null);
+        try
+        {
+            using var f = FitsFile.Open(fitsPath);
+            var h = f.GetHdu(0).Header;
+            var def = Definition(h, fitsPath);
+            int nb = (int)(h.GetInt("NBANDS") ?? throw Invalid(fitsPath, "header keyword NBANDS is missing", null));
+            for (int b = 0; b < nb; b++)
+                if (f.GetHdu(1 + Planes.Length * b).Header.GetString("BAND")?.Trim() == band)
+                    return (def, ReadBandAt(f, b, def, fitsPath));
+            return (def, null);
+        }
+        catch (Tract7dtException e) when (e.Code != ErrorCodes.PayloadInvalid)
+        {
+            throw Invalid(fitsPath, e.Message, e);
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or InvalidDataException or FormatException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw Invalid(fitsPath, e.Message, e);
+        }
+    }
+
+    /// <summary>Band <paramref name="b"/>'s planes (IMG, BAD) and its σ maps, rebuilt from SKYSIG, EGAIN and SCALE
+    /// (<see cref="FramePixels.Sigmas"/>; the payload does not store them, docs/outputs.md §8).</summary>
+    private static PayloadBand ReadBandAt(FitsFile f, int b, PatchDefinition def, string fitsPath)
+    {
+        int w = def.Roi.Width, hgt = def.Roi.Height, n = w * hgt;
+        var planes = new float[Planes.Length][];
+        FitsHeader? first = null;
+        for (int p = 0; p < Planes.Length; p++)
+        {
+            int idx = 1 + Planes.Length * b + p;
+            var hdu = f.GetHdu(idx);
+            if (hdu.Name != Planes[p] || hdu.Width != w || hdu.Height != hgt)
+                throw Invalid(fitsPath, $"HDU {idx} should be {Planes[p]} of {w}×{hgt} pixels, found {hdu.Name ?? "(no EXTNAME)"} of {hdu.Width}×{hdu.Height}", null);
+            planes[p] = f.ReadImage(idx);
+            first ??= hdu.Header;
+        }
+        var bad = new byte[n];
+        for (int i = 0; i < n; i++) bad[i] = (byte)planes[1][i];
+        string band = first!.GetString("BAND") ?? throw Invalid(fitsPath, $"band {b + 1} has no BAND keyword", null);
+        double scale = first.GetDouble("SCALE") ?? 1.0;
+        double skySig = first.GetDouble("SKYSIG") is { } ss && ss > 0 ? ss : throw Invalid(fitsPath, $"band {band} has no positive SKYSIG keyword", null);
+        double gain = first.GetDouble("EGAIN") is { } g && g > 0 ? g : throw Invalid(fitsPath, $"band {band} has no positive EGAIN keyword", null);
+        var sigSky = new float[n];
+        var sigTot = new float[n];
+        FramePixels.Sigmas(skySig, gain, scale, planes[0], bad, sigSky, sigTot);
+        return new PayloadBand(band, scale, first.GetString("SRCPATH") ?? "", first.GetString("SRCHASH") ?? "",
+            first.GetDouble("FWHMPIX"), planes[0], sigSky, sigTot, bad, skySig, gain);
     }
 
     private static PatchDefinition Definition(FitsHeader h, string path)

@@ -95,14 +95,23 @@ public static class StageRunner
     private static void LogReasons(Logging.Log log, StagePlan plan, IReadOnlyList<StageItem> build)
     {
         var why = plan.Items.ToDictionary(p => p.Item.Id, p => p.UpToDate ? "summarises the items built" : p.Reason, StringComparer.Ordinal);
-        if (build.Count <= ItemLinesMax)
-        {
-            foreach (var item in build) log.Info($"{plan.Stage} {item.Id}: {why[item.Id]}");
-            return;
-        }
-        foreach (var g in build.GroupBy(i => why[i.Id]).OrderByDescending(g => g.Count()))
-            log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"{plan.Stage}: {g.Count()} item(s): {g.Key} (e.g. {string.Join(", ", g.Take(3).Select(i => i.Id))})"));
+        foreach (string line in ReasonLines(plan.Stage.ToString(), build.Select(i => (i.Id, why[i.Id])).ToList()))
+            log.Info(line);
+    }
+
+    /// <summary>
+    /// The log lines of <see cref="LogReasons"/>: one per item up to <see cref="ItemLinesMax"/>, else one
+    /// per kind of reason ("output missing: &lt;path&gt;" counts as "output missing", so a first build
+    /// of 1208 patches is one line), most frequent first, with the first three items and their own reasons.
+    /// </summary>
+    internal static List<string> ReasonLines(string stage, IReadOnlyList<(string Id, string Reason)> items)
+    {
+        if (items.Count <= ItemLinesMax) return items.Select(i => $"{stage} {i.Id}: {i.Reason}").ToList();
+        static string Kind(string reason) => reason.IndexOf(": ", StringComparison.Ordinal) is int c and > 0 ? reason[..c] : reason;
+        return items.GroupBy(i => Kind(i.Reason)).OrderByDescending(g => g.Count())
+            .Select(g => string.Create(CultureInfo.InvariantCulture,
+                $"{stage}: {g.Count()} item(s): {g.Key} (e.g. {string.Join("; ", g.Take(3).Select(i => i.Reason == g.Key ? i.Id : $"{i.Id}: {i.Reason}"))})"))
+            .ToList();
     }
 
     /// <summary>Up to this many items to build, each gets its own line in the log.</summary>

@@ -233,3 +233,26 @@ public sealed class StageRunnerTests : IDisposable
         }
     }
 }
+
+/// <summary>How a stage's log says why items are built (<see cref="StageRunner.ReasonLines"/>).</summary>
+public sealed class StageReasonLinesTests
+{
+    [Fact]
+    public void A_few_items_get_a_line_each()
+    {
+        var lines = StageRunner.ReasonLines("RunPatches", [("p1", "no stamp"), ("p2", "output missing: outputs/p2/meta.json")]);
+        Assert.Equal(["RunPatches p1: no stamp", "RunPatches p2: output missing: outputs/p2/meta.json"], lines);
+    }
+
+    [Fact]
+    public void Many_items_are_counted_by_the_kind_of_reason_not_one_line_per_path()
+    {
+        var items = Enumerable.Range(0, 141).Select(i => ($"p{i:D3}", $"output missing: outputs/p{i:D3}/meta.json"))
+            .Append(("run_summary", "no stamp")).ToList();
+        var lines = StageRunner.ReasonLines("RunPatches", items);
+        Assert.Equal(2, lines.Count);
+        Assert.Equal("RunPatches: 141 item(s): output missing (e.g. p000: output missing: outputs/p000/meta.json; "
+            + "p001: output missing: outputs/p001/meta.json; p002: output missing: outputs/p002/meta.json)", lines[0]);
+        Assert.Equal("RunPatches: 1 item(s): no stamp (e.g. run_summary)", lines[1]);
+    }
+}
