@@ -242,7 +242,15 @@ public static partial class PatchFitter
 
         // Errors (docs/fitting.md §8 plus the covariance-aware column); a failure leaves NaN (the reference warns and continues).
         var diag = new double[np];
-        var cols = fluxCols.Select(f => f.Col).ToArray();
+        // the fluxes' covariance-aware variances, then those of every other source parameter the last
+        // step moved (the settled test below)
+        var moved = new List<int>();
+        if (outcome.LastChange is { } change)
+            for (int j = 0; j < np; j++)
+                if (change[j] != 0 && TryParseName(problem.ParameterName(j), out int src, out string leaf) && src >= 0 && src < ns
+                    && !leaf.StartsWith("brightness.", StringComparison.Ordinal))
+                    moved.Add(j);
+        var cols = fluxCols.Select(f => f.Col).Concat(moved).ToArray();
         var marg = new double[cols.Length];
         var hasPixels = new bool[ns];
         bool measured = false;
@@ -303,14 +311,21 @@ public static partial class PatchFitter
         }
 
         // Per-source convergence: every parameter of the source moved less than SettledFraction
-        // of its own 1σ in the last improving step (a source with no step at all has settled).
+        // of its 1σ in the last improving step (a source with no step at all has settled). The σ
+        // is the covariance-aware one where it exists: the conditional 1/√F_jj holds every other
+        // parameter fixed, so a faint galaxy drifting along its flat shape–size–index ridge
+        // (each step ≪ the real uncertainty, its fluxes unmoved) was never called settled.
+        var sigmaOf = new Dictionary<int, double>();
+        for (int q = 0; q < cols.Length; q++)
+            if (measured && double.IsFinite(marg[q]) && marg[q] > 0) sigmaOf[cols[q]] = Math.Sqrt(marg[q]);
         r.Settled = new bool[ns];
         Array.Fill(r.Settled, true);
         if (outcome.LastChange is { } dp)
             for (int j = 0; j < np; j++)
             {
                 if (!TryParseName(problem.ParameterName(j), out int src, out _) || src < 0 || src >= ns) continue;
-                double sd = diag[j] > 0 && double.IsFinite(diag[j]) ? Math.Sqrt(diag[j]) : double.NaN;
+                double sd = sigmaOf.TryGetValue(j, out double m) ? m
+                    : diag[j] > 0 && double.IsFinite(diag[j]) ? Math.Sqrt(diag[j]) : double.NaN;
                 if (dp[j] != 0 && !(Math.Abs(dp[j]) <= SettledFraction * sd)) r.Settled[src] = false;
             }
         for (int i = 0; i < ns; i++) r.Settled[i] &= !r.NoPixels[i];

@@ -37,8 +37,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// patch-wide opt_converged_patch; 9 = point sources of an undersampled band moved with the
     /// ePSF's pixel-integrated core model (PixelCoreMixture), and of an oversampled ePSF on its own
     /// grid; 10 = the PSF-over-aperture check takes the aperture's sky from an annulus around it;
+    /// 11 = a source has settled when its last step moved each parameter by < 0.1 of its covariance-aware σ;
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/10";
+    public const string Algorithm = "RunPatches/11";
 
     private const string Component = "tract7dt.run_patches";
 
