@@ -174,7 +174,6 @@ public sealed class PatchPayload
             var cat = SourceTableCsv.Read(csvPath, "Patch catalogue");
             long nsrc = h.GetInt("NSOURCES") ?? cat.RowCount;
             if (nsrc != cat.RowCount) throw Invalid(fitsPath, $"NSOURCES = {nsrc} but the catalogue has {cat.RowCount} rows", null);
-            int w = def.Roi.Width, hgt = def.Roi.Height, n = w * hgt;
             var bands = new List<PayloadBand>(nb);
             for (int b = 0; b < nb; b++) bands.Add(ReadBandAt(f, b, def, fitsPath));
             return new PatchPayload(def, bands, cat);
