@@ -177,6 +177,8 @@ internal static class ConfigSchema
         B("patch_run.photon_noise_errors", true);
         // Ours (docs/algorithms.md, "Band positions of bright stars"): 0 turns it off.
         F("patch_run.band_recentre_snr", 50.0, min: 0, finite: true);
+        B("patch_run.sersic_n_scan", true);
+        B("patch_run.stop_when_settled", true);
         I("patch_run.min_epsf_nstars_for_use", 2);
         Add(new("patch_run.ncircular_gaussian_n", ConfigKind.Int, 3L) { IntChoices = [1, 2, 3] });
         I("patch_run.hybrid_psf_n", 9, min: 1);

@@ -392,6 +392,10 @@ public sealed record PatchRunConfig
     public bool PhotonNoiseErrors { get; init; }
     /// <summary><c>band_recentre_snr</c> (ours): a point source with this S/N in a band gets its own position there (0: off).</summary>
     public double BandRecentreSnr { get; init; }
+    /// <summary><c>sersic_n_scan</c> (ours): each Sérsic index starts at the best rung of a coarse ladder (false: at <c>sersic_n_init</c>).</summary>
+    public bool SersicNScan { get; init; }
+    /// <summary><c>stop_when_settled</c> (ours): the optimizer loop also stops once a step moved no source parameter by a tenth of its σ (false: only on dlnp_stop or n_opt_iters).</summary>
+    public bool StopWhenSettled { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>

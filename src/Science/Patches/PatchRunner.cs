@@ -141,7 +141,7 @@ public static class PatchRunner
         {
             string prefix = band.Length == 0 ? "" : $"[{band}] ";
             log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"{prefix}optimizer: niters={o.NIters} converged={o.Converged} last_dlnp={FloatText.Repr(o.LastDlnp)}"));
+                $"{prefix}optimizer: niters={o.NIters} converged={o.Converged}{(o.AllSettled ? " (every source settled)" : "")} last_dlnp={FloatText.Repr(o.LastDlnp)}"));
             if (o.HitMaxIters)
                 log.Warn(string.Create(CultureInfo.InvariantCulture,
                     $"{prefix}did not converge. niters={o.NIters} n_opt_iters={fit.NOptIters} margin={Math.Max(0, fit.FlagMaxIterMargin)} last_dlnp={FloatText.Repr(o.LastDlnp)}"));

@@ -43,6 +43,17 @@ public class SimulatedFitTests(ITestOutputHelper output)
     private (double Flux, double Err, double X, double Y, bool Converged) FitOne(string type, SersicProfile? gal, double flux,
         double x0, double y0, double skySigma, ulong seed, PixelizedPsf psf, double photonVariancePerCount = 0)
     {
+        var res = FitScene(type, gal, flux, x0, y0, skySigma, seed, psf, new PatchFitSettings { NOptIters = 50 }, photonVariancePerCount);
+        var t = res.Table;
+        return (t.Doubles("FLUX_m550_fit")[0], t.Doubles("FLUXERR_m550_fit")[0],
+            t.Doubles(t.Contains("x_pix_patch_fit") ? "x_pix_patch_fit" : t.ColumnNames.First(c => c.StartsWith("x_", StringComparison.Ordinal) && c.EndsWith("_fit", StringComparison.Ordinal)))[0],
+            0, res.Outcomes[""].Converged);
+    }
+
+    /// <summary>One source drawn by the simulator with sky (and optionally photon) noise, fitted with <paramref name="settings"/>.</summary>
+    private static PatchFitResult FitScene(string type, SersicProfile? gal, double flux,
+        double x0, double y0, double skySigma, ulong seed, PixelizedPsf psf, PatchFitSettings settings, double photonVariancePerCount = 0)
+    {
         const int w = 81, h = 81;
         var img = new float[w * h];
         var r = new SourceRenderer();
@@ -57,12 +68,7 @@ public class SimulatedFitTests(ITestOutputHelper output)
             new Dictionary<string, double[]> { ["m550"] = new[] { flux * 0.9 } },
             gal is { } g2 ? new[] { 1 - g2.AxisRatio } : null, gal is { } g3 ? new[] { g3.ThetaDeg } : null,
             gal is { } g4 ? new[] { g4.Re } : null);
-        var settings = new PatchFitSettings { NOptIters = 50 };
-        var res = PatchFitter.Fit(new[] { band }, w, h, cat, settings, PatchModelFactories.Tractor);
-        var t = res.Table;
-        return (t.Doubles("FLUX_m550_fit")[0], t.Doubles("FLUXERR_m550_fit")[0],
-            t.Doubles(t.Contains("x_pix_patch_fit") ? "x_pix_patch_fit" : t.ColumnNames.First(c => c.StartsWith("x_", StringComparison.Ordinal) && c.EndsWith("_fit", StringComparison.Ordinal)))[0],
-            0, res.Outcomes[""].Converged);
+        return PatchFitter.Fit(new[] { band }, w, h, cat, settings, PatchModelFactories.Tractor);
     }
 
     [Fact]
@@ -151,6 +157,90 @@ public class SimulatedFitTests(ITestOutputHelper output)
         double bias = Median(rel);
         output.WriteLine($"{type}: median flux bias {bias:P3}");
         Assert.InRange(bias, -0.02, 0.02);
+    }
+
+    /// <summary>
+    /// A Sérsic galaxy of n = 1 (or 5) starts at the configured n = 3 and may move 0.1 per step:
+    /// without the index's start scan it walks for the whole default budget of 20 steps (3 ± 20 × 0.1)
+    /// and ends at the cap; with it (the default) it starts on the right rung, converges well inside
+    /// the budget and recovers its flux (docs/fitting.md §5.5).
+    /// </summary>
+    [Theory]
+    [InlineData(1.0, 0.3)]
+    [InlineData(5.0, 1.0)] // the index of a steep profile is loosely measured: 5.9 at this seed
+    public void A_Sersic_galaxy_far_from_the_start_index_converges_inside_the_default_budget(double n, double nTolerance)
+    {
+        var psf = TruePsf();
+        var gal = new SersicProfile(n, 3.5, 0.7, 30.0);
+        const double flux = 30000;
+        PatchFitResult Run(bool scan) => FitScene("SERSIC", gal, flux, 40.3, 40.6, 5.0, 4242, psf,
+            new PatchFitSettings { NOptIters = 20, SersicIndexScan = scan });
+        foreach (bool scan in new[] { false, true })
+        {
+            var r = Run(scan);
+            var t = r.Table;
+            double nFit = t.Doubles("sersic_n_fit")[0], f = t.Doubles("FLUX_m550_fit")[0];
+            output.WriteLine($"n={n} scan={scan}: niters {r.Outcomes[""].NIters}, n_fit {nFit:F3}, flux ratio {f / flux:F4}, at cap {t.Bools("opt_hit_max_iters")[0]}");
+            if (!scan)
+                Assert.True(r.Outcomes[""].NIters == 20 && t.Bools("opt_hit_max_iters")[0],
+                    $"without the scan the galaxy should still be walking at step 20 (niters {r.Outcomes[""].NIters}, n {nFit:F2}); the test no longer shows the slow walk");
+            else
+            {
+                Assert.True(r.Outcomes[""].NIters < 20, $"with the scan: {r.Outcomes[""].NIters} steps");
+                Assert.False(t.Bools("opt_hit_max_iters")[0]);
+                Assert.InRange(nFit, n - nTolerance, n + nTolerance);
+                Assert.InRange(f / flux, 0.98, 1.02);
+            }
+        }
+    }
+
+    /// <summary>
+    /// stop_when_settled: the loop stops at the first step that moved no parameter of any source by a
+    /// tenth of its σ and was cut short for none (docs/fitting.md §7): a step earlier than dlnp_stop
+    /// here, with the same flux.
+    /// </summary>
+    [Fact]
+    public void The_loop_stops_once_every_source_has_settled()
+    {
+        var psf = TruePsf();
+        var gal = new SersicProfile(5.0, 4.0, 0.6, 30.0);
+        PatchFitResult Run(bool stop) => FitScene("SERSIC", gal, 1500, 40.3, 40.6, 5.0, 11, psf,
+            new PatchFitSettings { NOptIters = 20, StopWhenSettled = stop, SersicIndexScan = false });
+        var full = Run(false);
+        var stopped = Run(true);
+        double ff = full.Table.Doubles("FLUX_m550_fit")[0], fs = stopped.Table.Doubles("FLUX_m550_fit")[0];
+        double e = full.Table.Doubles("FLUXERR_m550_fit")[0];
+        output.WriteLine($"without the stop {full.Outcomes[""].NIters} steps, flux {ff:F1}; with it {stopped.Outcomes[""].NIters} steps, flux {fs:F1}; σ {e:F1}");
+        Assert.False(full.Outcomes[""].AllSettled);
+        Assert.True(stopped.Outcomes[""].AllSettled && stopped.Outcomes[""].Converged);
+        Assert.True(stopped.Outcomes[""].NIters < full.Outcomes[""].NIters);
+        Assert.True(Math.Abs(fs - ff) < 0.1 * e, $"the stopped fit's flux differs by {(fs - ff) / e:F2} σ");
+    }
+
+    /// <summary>
+    /// A galaxy whose index walks from the start n = 3 toward 1 at its max step of 0.1 per step has
+    /// its whole step cut short every time, so each of its parameters moves by a small fraction of
+    /// what the fit still wants: measured by the step taken it looked settled after one step (its
+    /// flux then 1.8σ below where the walk ends). A source whose step was cut is still walking: the
+    /// loop does not stop for it and it is flagged at the cap.
+    /// </summary>
+    [Theory]
+    [InlineData(1500.0)]
+    [InlineData(800.0)]
+    public void A_walk_cut_short_by_a_max_step_is_not_called_settled(double flux)
+    {
+        var psf = TruePsf();
+        var gal = new SersicProfile(1.0, 4.0, 0.6, 30.0);
+        PatchFitResult Run(bool stop) => FitScene("SERSIC", gal, flux, 40.3, 40.6, 5.0, 11, psf,
+            new PatchFitSettings { NOptIters = 20, StopWhenSettled = stop, SersicIndexScan = false });
+        var full = Run(false);
+        var stopped = Run(true);
+        output.WriteLine($"flux {flux}: {stopped.Outcomes[""].NIters} steps, n {stopped.Table.Doubles("sersic_n_fit")[0]:F2}, flux {stopped.Table.Doubles("FLUX_m550_fit")[0]:F1}");
+        Assert.Equal(20, stopped.Outcomes[""].NIters);
+        Assert.False(stopped.Outcomes[""].AllSettled);
+        Assert.True(stopped.Table.Bools("opt_hit_max_iters")[0]);
+        Assert.False(stopped.Table.Bools("opt_converged")[0]);
+        Assert.Equal(full.Table.Doubles("FLUX_m550_fit")[0], stopped.Table.Doubles("FLUX_m550_fit")[0]);
     }
 
     private static double Median(List<double> v)

@@ -192,7 +192,9 @@ public sealed class RealGraphTests(RealBuiltTile tile, Xunit.Abstractions.ITestO
     public void Changing_n_opt_iters_refits_every_patch_and_nothing_upstream()
     {
         tile.Restore();
-        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        // 3: below the step at which this tile's patches settle (patch_run.stop_when_settled); a
+        // cap none of them reaches, such as 7, leaves every fit byte-identical and Merge up to date
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "3");
         // -question says so and writes nothing: no stamp removed, no cache saved, nothing re-dated
         // (it used to delete every patch's stamp, so a CLI merge afterwards saw no fits).
         var before = Snapshot(tile.TileDir);
@@ -368,7 +370,7 @@ public sealed class RealGraphTests(RealBuiltTile tile, Xunit.Abstractions.ITestO
         Assert.Equal(tile.FinalCatalog, File.ReadAllBytes(tile.Layout.FinalCatalog));
 
         // a change built by the CLI leaves MSBuild nothing to do ...
-        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "3");
         cli = Cli("run");
         Assert.True(cli.Code == 0, cli.Err);
         Assert.Equal(["RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"], cli.Log.Rebuilt());
@@ -379,7 +381,7 @@ public sealed class RealGraphTests(RealBuiltTile tile, Xunit.Abstractions.ITestO
 
         // ... and the same change built by MSBuild gives the same catalogue, byte for byte
         tile.Restore();
-        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "3");
         Assert.Equal(["RunPatches", "Merge", "ComputeZp", "PatchDiagnostics"], Build().Rebuilt());
         Assert.Equal(byCli, File.ReadAllBytes(tile.Layout.FinalCatalog));
         Assert.Empty(Cli("run").Log.Rebuilt());
@@ -580,7 +582,7 @@ public sealed class RealGraphTests(RealBuiltTile tile, Xunit.Abstractions.ITestO
     public void Merge_after_a_fit_setting_changed_refits_first_and_never_writes_patch_failed()
     {
         tile.Restore();
-        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "3");
         var merge = Cli("merge");
         Assert.True(merge.Code == 0, merge.Err);
         Assert.Equal(["RunPatches", "Merge"], merge.Log.Rebuilt());
@@ -593,7 +595,7 @@ public sealed class RealGraphTests(RealBuiltTile tile, Xunit.Abstractions.ITestO
 
         // MSBuild's Merge target is the same closure and gives the same merged catalogue
         tile.Restore();
-        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "7");
+        GraphTile.SetConfig(tile.Config, "patch_run", "n_opt_iters", "3");
         Assert.Equal(["RunPatches", "Merge"], Build("-t:Merge").Rebuilt());
         Assert.Equal(merged, File.ReadAllText(MergeStage.MergedCatalogPath(tile.Layout)));
     }

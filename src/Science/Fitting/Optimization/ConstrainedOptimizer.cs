@@ -27,7 +27,13 @@ public enum StepStatus
 /// <param name="FrozenOnBound">Number of parameters frozen on a bound for this step (fix #2).</param>
 /// <param name="LogProb">lnP at the parameters the problem holds after the call.</param>
 public sealed record OptimizerStep(double DLnP, double[] Direction, double Alpha, StepStatus Status,
-    int LsqrIterations, int FrozenOnBound, double LogProb);
+    int LsqrIterations, int FrozenOnBound, double LogProb)
+{
+    /// <summary>The accepted multiplier was shortened for the whole vector (a max step or a bound cut the
+    /// line search's α below the one it asked for): every parameter moved by less than its share of the
+    /// direction. A source's own part capped on its own shows instead as a move below <see cref="Alpha"/>·X.</summary>
+    public bool Shortened { get; init; }
+}
 
 /// <summary>
 /// The Tractor's ConstrainedOptimizer (docs/fitting.md §18): one <see cref="Step"/> = build
@@ -90,7 +96,11 @@ public sealed class ConstrainedOptimizer
             .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(b));
 
     /// <summary>Forgets the cached lnP/χ (call if the problem's data changed behind our back).</summary>
-    public void Reset() => _cacheValid = false;
+    public void Reset()
+    {
+        _cacheValid = false;
+        _systemOf = null;
+    }
 
     /// <summary>
     /// One optimizer call: derivatives, LSQR direction, line search. On return the problem
@@ -116,6 +126,36 @@ public sealed class ConstrainedOptimizer
     private BlockPreconditioner? _precond;
     private double[] _z = [];
 
+    // the problem whose Jacobian the system holds, at the parameters the last Step started from
+    private IFitProblem? _systemOf;
+
+    /// <summary>
+    /// The σ of the parameters from the Jacobian the last <see cref="Step"/> on
+    /// <paramref name="problem"/> built (at the parameters that step started from: no further
+    /// derivative pass). <paramref name="conditional"/> (one per parameter) gets 1/√c_j, the σ
+    /// with every other parameter held; for each index in <paramref name="marginalFor"/>,
+    /// <paramref name="marginal"/> gets the covariance-aware σ of <see cref="CouplingCovariance"/>
+    /// (never smaller; NaN where it does not exist). Returns false, filling nothing, when no
+    /// step has built a system for this problem.
+    /// </summary>
+    public bool LastStepSigmas(IFitProblem problem, Span<double> conditional, ReadOnlySpan<int> marginalFor, Span<double> marginal)
+    {
+        if (!ReferenceEquals(_systemOf, problem) || _system.HasNonFinite || _system.IsEmpty) return false;
+        var c = _system.ColumnNormSquared;
+        int np = Math.Min(conditional.Length, c.Length);
+        for (int j = 0; j < np; j++) conditional[j] = c[j] > 0 ? 1.0 / Math.Sqrt(c[j]) : double.PositiveInfinity;
+        if (marginalFor.Length > 0)
+        {
+            var cov = new CouplingCovariance(_system, problem.ImageCount);
+            for (int k = 0; k < marginalFor.Length; k++)
+            {
+                double v = cov.MarginalVariance(marginalFor[k]);
+                marginal[k] = v > 0 ? Math.Sqrt(v) : double.NaN;
+            }
+        }
+        return true;
+    }
+
     public OptimizerStep Step(IFitProblem problem)
     {
         int np = problem.ParameterCount;
@@ -129,6 +169,7 @@ public sealed class ConstrainedOptimizer
         _tSearch += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
 
         BuildSystem(problem, np);
+        _systemOf = problem;
         var direction = new double[np];
         if (_system.HasNonFinite)
             return new OptimizerStep(0, direction, 0, StepStatus.NonFiniteDerivatives, 0, 0, lnP0);
@@ -185,7 +226,7 @@ public sealed class ConstrainedOptimizer
         p0.CopyTo(best);
         var prev = _prev.AsSpan(0, np);
         double bestLnP = lnP0, bestAlpha = 0;
-        bool improved = false;
+        bool improved = false, bestShortened = false;
         if (_searchDir.Length < np) _searchDir = new double[np];
         var searchDir = _searchDir.AsSpan(0, np);
         direction.AsSpan(0, np).CopyTo(searchDir);
@@ -245,6 +286,7 @@ public sealed class ConstrainedOptimizer
                 {
                     bestLnP = l;
                     bestAlpha = eff;
+                    bestShortened = eff < a * (1 - 1e-12);
                     cand.CopyTo(best);
                     (_chiBest, _chiTrial) = (_chiTrial, _chiBest);
                     improved = true;
@@ -270,7 +312,8 @@ public sealed class ConstrainedOptimizer
         Remember(problem, best, bestLnP);
         _tSearch += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
         return new OptimizerStep(improved ? bestLnP - lnP0 : 0, direction, improved ? bestAlpha : 0,
-            improved ? StepStatus.Improved : StepStatus.NoImprovement, lsqrIters, frozen, bestLnP);
+            improved ? StepStatus.Improved : StepStatus.NoImprovement, lsqrIters, frozen, bestLnP)
+        { Shortened = improved && bestShortened };
     }
 
     /// <summary>

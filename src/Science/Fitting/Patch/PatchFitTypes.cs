@@ -92,6 +92,13 @@ public sealed record PatchFitSettings
     /// at least this S/N in a band is refitted in that band alone with its own position
     /// (see <see cref="BandRecentring"/>); 0 turns it off.</summary>
     public double BandRecentreSnr { get; init; } = 50;
+    /// <summary><c>patch_run.sersic_n_scan</c> (ours): each Sérsic index starts at the rung of a coarse
+    /// ladder that fits its pixels best (<see cref="SersicIndexStart"/>); false: at <see cref="SersicNInit"/>.</summary>
+    public bool SersicIndexScan { get; init; } = true;
+    /// <summary><c>patch_run.stop_when_settled</c> (ours): the loop also stops once a step has moved no
+    /// source parameter by <see cref="PatchFitter.SettledFraction"/> of its σ or more (the patch
+    /// counts as converged); false: only on <see cref="DlnpStop"/> or the cap.</summary>
+    public bool StopWhenSettled { get; init; } = true;
     /// <summary>ROI origin in the white frame (<c>x0_roi</c>, <c>y0_roi</c>) [pix].</summary>
     public double X0Roi { get; init; }
     /// <summary>See <see cref="X0Roi"/>.</summary>
@@ -101,4 +108,11 @@ public sealed record PatchFitSettings
 /// <summary>The optimizer loop's outcome for one fit (docs/fitting.md §7).</summary>
 /// <param name="LastChange">How much each parameter moved in the last step that improved lnP
 /// (null when none did); gives each source its own convergence (<see cref="PatchFitter.SettledFraction"/>).</param>
-public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp, double[]? LastChange = null);
+/// <param name="LastCut">Per parameter: that step was cut short for its source (a max step or a bound
+/// shortened the source's part below α·X), so the source is still on its way.</param>
+public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp, double[]? LastChange = null,
+    bool[]? LastCut = null)
+{
+    /// <summary>The loop stopped because every source had settled (<see cref="PatchFitSettings.StopWhenSettled"/>), not on dlnp.</summary>
+    public bool AllSettled { get; init; }
+}

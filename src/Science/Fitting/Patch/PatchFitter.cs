@@ -40,6 +40,7 @@ public static partial class PatchFitter
         {
             var sources = SourceInitializer.Build(catalog, images, settings);
             var problem = factory(images, sources);
+            if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
             var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace("", i, st));
             outcomes[""] = outcome;
             var read = ReadBack(optimizer, problem, sources, images, outcome);
@@ -79,6 +80,7 @@ public static partial class PatchFitter
                 var one = new[] { images[k] };
                 var sources = SourceInitializer.Build(catalog, one, settings);
                 var problem = factory(one, sources);
+                if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
                 optimizer.Reset();
                 var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace(b, i, st));
                 outcomes[b] = outcome;
@@ -122,7 +124,8 @@ public static partial class PatchFitter
 
     /// <summary>
     /// A source whose every parameter moved less than this fraction of its 1σ uncertainty in
-    /// the last improving step has converged, whatever the rest of the patch does (ours; the
+    /// the last improving step, a step not cut short for it by a max step, has converged,
+    /// whatever the rest of the patch does (ours; the
     /// reference's flag is the patch's: one faint galaxy whose shape keeps wandering at
     /// dlnp ≈ 0.3 per step marks every star beside it non-converged, and the zero point
     /// loses them).
@@ -143,6 +146,9 @@ public static partial class PatchFitter
         var before = new double[np];
         var after = new double[np];
         double[]? lastChange = null;
+        bool[]? lastCut = null;
+        bool settled = false;
+        var sourceOf = StepCandidates.SourceGroups(problem); // per parameter: its source's group, −1 for the sky
         for (int it = 0; it < s.NOptIters; it++)
         {
             problem.GetParameters(before);
@@ -151,10 +157,19 @@ public static partial class PatchFitter
             last = step.DLnP;
             if (step.Status == StepStatus.Improved)
             {
-                // the step actually taken (per-source caps and bounds included), not α·X
+                // the step actually taken (per-source caps and bounds included), not α·X; and where it
+                // fell short of α·X (a source's part cut to one parameter's max step, or to a bound)
                 problem.GetParameters(after);
                 lastChange ??= new double[np];
-                for (int j = 0; j < np; j++) lastChange[j] = after[j] - before[j];
+                lastCut ??= new bool[np];
+                bool hasDirection = step.Direction.Length == np;
+                for (int j = 0; j < np; j++)
+                {
+                    lastChange[j] = after[j] - before[j];
+                    lastCut[j] = hasDirection && step.Direction[j] != 0
+                        && (step.Shortened || Math.Abs(lastChange[j]) < CutFraction * Math.Abs(step.Alpha * step.Direction[j]));
+                }
+                SpreadCuts(lastCut, sourceOf);
             }
             trace?.Invoke(niters, step);
             if (step.DLnP < s.DlnpStop)
@@ -162,10 +177,53 @@ public static partial class PatchFitter
                 converged = true;
                 break;
             }
+            if (s.StopWhenSettled && step.Status == StepStatus.Improved && AllSettled(optimizer, problem, lastChange!, lastCut!, sourceOf))
+            {
+                converged = settled = true;
+                break;
+            }
         }
         int margin = Math.Max(0, s.FlagMaxIterMargin);
         bool hit = !converged && niters >= Math.Max(1, s.NOptIters - margin);
-        return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN, lastChange);
+        return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN, lastChange, lastCut) { AllSettled = settled };
+    }
+
+    /// <summary>A parameter moved by less than this fraction of α·X was cut short (rounding aside).</summary>
+    private const double CutFraction = 0.99;
+
+    /// <summary>Marks every parameter of a source whose step was cut short anywhere (a cap on one of its
+    /// parameters shortens its whole part of the step).</summary>
+    private static void SpreadCuts(bool[] cut, int[] sourceOf)
+    {
+        var cutSource = new HashSet<int>();
+        for (int j = 0; j < cut.Length; j++) if (cut[j] && sourceOf[j] >= 0) cutSource.Add(sourceOf[j]);
+        if (cutSource.Count == 0) return;
+        for (int j = 0; j < cut.Length; j++) if (sourceOf[j] >= 0 && cutSource.Contains(sourceOf[j])) cut[j] = true;
+    }
+
+    /// <summary>
+    /// The patch-wide form of the per-source test (<see cref="SettledFraction"/>): the step just
+    /// taken was cut short for no source and moved no source parameter by
+    /// <see cref="SettledFraction"/> of its σ or more, with the σ of the Jacobian that step built.
+    /// The conditional σ (every other parameter held) is never larger than the covariance-aware
+    /// one, so a move that passes it passes; only the moves that fail it are judged again with
+    /// the covariance-aware σ.
+    /// </summary>
+    private static bool AllSettled(ConstrainedOptimizer optimizer, IFitProblem problem, double[] change, bool[] cut, int[] sourceOf)
+    {
+        int np = change.Length;
+        for (int j = 0; j < np; j++) if (cut[j] && sourceOf[j] >= 0) return false;
+        var conditional = new double[np];
+        if (!optimizer.LastStepSigmas(problem, conditional, [], [])) return false;
+        var doubtful = new List<int>();
+        for (int j = 0; j < np; j++)
+            if (sourceOf[j] >= 0 && change[j] != 0 && !(Math.Abs(change[j]) <= SettledFraction * conditional[j])) doubtful.Add(j);
+        if (doubtful.Count == 0) return true;
+        var marginal = new double[doubtful.Count];
+        optimizer.LastStepSigmas(problem, conditional, doubtful.ToArray(), marginal);
+        for (int q = 0; q < doubtful.Count; q++)
+            if (!(Math.Abs(change[doubtful[q]]) <= SettledFraction * marginal[q])) return false;
+        return true;
     }
 
     /// <summary>Per-source values read back from the problem after the fit.</summary>
@@ -310,8 +368,11 @@ public static partial class PatchFitter
             r.NoPixels[i] = !any;
         }
 
-        // Per-source convergence: every parameter of the source moved less than SettledFraction
-        // of its 1σ in the last improving step (a source with no step at all has settled). The σ
+        // Per-source convergence: the last improving step moved every parameter of the source by
+        // less than SettledFraction of its 1σ, and was not cut short for it (a source with no step
+        // at all has settled). A step cut to one parameter's max step (0.1 in n) moves every
+        // parameter of the source by a fraction of its proposal, which says nothing of how far its
+        // fluxes still have to go: such a source is still walking. The σ
         // is the covariance-aware one where it exists: the conditional 1/√F_jj holds every other
         // parameter fixed, so a faint galaxy drifting along its flat shape–size–index ridge
         // (each step ≪ the real uncertainty, its fluxes unmoved) was never called settled.
@@ -324,6 +385,7 @@ public static partial class PatchFitter
             for (int j = 0; j < np; j++)
             {
                 if (!TryParseName(problem.ParameterName(j), out int src, out _) || src < 0 || src >= ns) continue;
+                if (outcome.LastCut is { } cut && cut[j]) r.Settled[src] = false;
                 double sd = sigmaOf.TryGetValue(j, out double m) ? m
                     : diag[j] > 0 && double.IsFinite(diag[j]) ? Math.Sqrt(diag[j]) : double.NaN;
                 if (dp[j] != 0 && !(Math.Abs(dp[j]) <= SettledFraction * sd)) r.Settled[src] = false;

@@ -38,8 +38,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// ePSF's pixel-integrated core model (PixelCoreMixture), and of an oversampled ePSF on its own
     /// grid; 10 = the PSF-over-aperture check takes the aperture's sky from an annulus around it;
     /// 11 = a source has settled when its last step moved each parameter by < 0.1 of its covariance-aware σ;
+    /// 12 = each Sérsic index starts at the best rung of a coarse ladder (SersicIndexStart), and the
+    /// optimizer loop stops once every source has settled (patch_run.stop_when_settled);
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/11";
+    public const string Algorithm = "RunPatches/12";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -314,6 +316,8 @@ public sealed partial class RunPatchesStage : IKeyedStage
             ReFallbackPix = pr.ReFallbackPix,
             PhotonNoiseErrors = pr.PhotonNoiseErrors,
             BandRecentreSnr = pr.BandRecentreSnr,
+            SersicIndexScan = pr.SersicNScan,
+            StopWhenSettled = pr.StopWhenSettled,
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c),
