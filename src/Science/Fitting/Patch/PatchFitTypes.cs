@@ -106,12 +106,11 @@ public sealed record PatchFitSettings
 }
 
 /// <summary>The optimizer loop's outcome for one fit (docs/fitting.md §7).</summary>
-/// <param name="LastChange">How much each parameter moved in the last step that improved lnP
-/// (null when none did); gives each source its own convergence (<see cref="PatchFitter.SettledFraction"/>).</param>
-/// <param name="LastCut">Per parameter: that step was cut short for its source (a max step or a bound
-/// shortened the source's part below α·X), so the source is still on its way.</param>
-public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp, double[]? LastChange = null,
-    bool[]? LastCut = null)
+/// <param name="LastChange">How much each parameter moved in the last step that improved lnP, or, for a
+/// source whose step was cut short (a max step or a bound shortened its part below α·X), the whole
+/// Gauss–Newton move it was proposed (null when no step improved); gives each source its own
+/// convergence (<see cref="PatchFitter.SettledFraction"/>).</param>
+public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMaxIters, double LastDlnp, double[]? LastChange = null)
 {
     /// <summary>The loop stopped because every source had settled (<see cref="PatchFitSettings.StopWhenSettled"/>), not on dlnp.</summary>
     public bool AllSettled { get; init; }

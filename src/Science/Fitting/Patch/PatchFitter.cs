@@ -124,8 +124,8 @@ public static partial class PatchFitter
 
     /// <summary>
     /// A source whose every parameter moved less than this fraction of its 1σ uncertainty in
-    /// the last improving step, a step not cut short for it by a max step, has converged,
-    /// whatever the rest of the patch does (ours; the
+    /// the last improving step (or, when that step was cut short for it, would have moved by its
+    /// whole proposal) has converged, whatever the rest of the patch does (ours; the
     /// reference's flag is the patch's: one faint galaxy whose shape keeps wandering at
     /// dlnp ≈ 0.3 per step marks every star beside it non-converged, and the zero point
     /// loses them).
@@ -146,7 +146,6 @@ public static partial class PatchFitter
         var before = new double[np];
         var after = new double[np];
         double[]? lastChange = null;
-        bool[]? lastCut = null;
         bool settled = false;
         var sourceOf = StepCandidates.SourceGroups(problem); // per parameter: its source's group, −1 for the sky
         for (int it = 0; it < s.NOptIters; it++)
@@ -157,19 +156,26 @@ public static partial class PatchFitter
             last = step.DLnP;
             if (step.Status == StepStatus.Improved)
             {
-                // the step actually taken (per-source caps and bounds included), not α·X; and where it
-                // fell short of α·X (a source's part cut to one parameter's max step, or to a bound)
+                // The move each parameter is judged by (SettledFraction): the step actually taken
+                // (per-source caps and bounds included), not α·X; but for a source whose step fell
+                // short of α·X (its part cut to one parameter's max step, or the whole vector's α cut,
+                // or a bound), the whole Gauss–Newton move X it was proposed: a cut step moves every
+                // parameter of the source by a fraction of what the fit wants, which says nothing of
+                // how far it still has to go, while a source whose whole proposal is small has
+                // settled however its step was cut.
                 problem.GetParameters(after);
                 lastChange ??= new double[np];
-                lastCut ??= new bool[np];
+                var cut = new bool[np];
                 bool hasDirection = step.Direction.Length == np;
                 for (int j = 0; j < np; j++)
                 {
                     lastChange[j] = after[j] - before[j];
-                    lastCut[j] = hasDirection && step.Direction[j] != 0
+                    cut[j] = hasDirection && step.Direction[j] != 0
                         && (step.Shortened || Math.Abs(lastChange[j]) < CutFraction * Math.Abs(step.Alpha * step.Direction[j]));
                 }
-                SpreadCuts(lastCut, sourceOf);
+                SpreadCuts(cut, sourceOf);
+                for (int j = 0; j < np; j++)
+                    if (cut[j]) lastChange[j] = step.Direction[j];
             }
             trace?.Invoke(niters, step);
             if (step.DLnP < s.DlnpStop)
@@ -177,7 +183,7 @@ public static partial class PatchFitter
                 converged = true;
                 break;
             }
-            if (s.StopWhenSettled && step.Status == StepStatus.Improved && AllSettled(optimizer, problem, lastChange!, lastCut!, sourceOf))
+            if (s.StopWhenSettled && step.Status == StepStatus.Improved && AllSettled(optimizer, problem, lastChange!, sourceOf))
             {
                 converged = settled = true;
                 break;
@@ -185,7 +191,7 @@ public static partial class PatchFitter
         }
         int margin = Math.Max(0, s.FlagMaxIterMargin);
         bool hit = !converged && niters >= Math.Max(1, s.NOptIters - margin);
-        return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN, lastChange, lastCut) { AllSettled = settled };
+        return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN, lastChange) { AllSettled = settled };
     }
 
     /// <summary>A parameter moved by less than this fraction of α·X was cut short (rounding aside).</summary>
@@ -203,16 +209,16 @@ public static partial class PatchFitter
 
     /// <summary>
     /// The patch-wide form of the per-source test (<see cref="SettledFraction"/>): the step just
-    /// taken was cut short for no source and moved no source parameter by
-    /// <see cref="SettledFraction"/> of its σ or more, with the σ of the Jacobian that step built.
+    /// taken moved no source parameter by <see cref="SettledFraction"/> of its σ or more (a source
+    /// whose step was cut short judged by its whole proposal), with the σ of the Jacobian that step
+    /// built.
     /// The conditional σ (every other parameter held) is never larger than the covariance-aware
     /// one, so a move that passes it passes; only the moves that fail it are judged again with
     /// the covariance-aware σ.
     /// </summary>
-    private static bool AllSettled(ConstrainedOptimizer optimizer, IFitProblem problem, double[] change, bool[] cut, int[] sourceOf)
+    private static bool AllSettled(ConstrainedOptimizer optimizer, IFitProblem problem, double[] change, int[] sourceOf)
     {
         int np = change.Length;
-        for (int j = 0; j < np; j++) if (cut[j] && sourceOf[j] >= 0) return false;
         var conditional = new double[np];
         if (!optimizer.LastStepSigmas(problem, conditional, [], [])) return false;
         var doubtful = new List<int>();
@@ -369,10 +375,8 @@ public static partial class PatchFitter
         }
 
         // Per-source convergence: the last improving step moved every parameter of the source by
-        // less than SettledFraction of its 1σ, and was not cut short for it (a source with no step
-        // at all has settled). A step cut to one parameter's max step (0.1 in n) moves every
-        // parameter of the source by a fraction of its proposal, which says nothing of how far its
-        // fluxes still have to go: such a source is still walking. The σ
+        // less than SettledFraction of its 1σ, judging a source whose step was cut short by its
+        // whole proposal (RunLoop; a source with no step at all has settled). The σ
         // is the covariance-aware one where it exists: the conditional 1/√F_jj holds every other
         // parameter fixed, so a faint galaxy drifting along its flat shape–size–index ridge
         // (each step ≪ the real uncertainty, its fluxes unmoved) was never called settled.
@@ -385,7 +389,6 @@ public static partial class PatchFitter
             for (int j = 0; j < np; j++)
             {
                 if (!TryParseName(problem.ParameterName(j), out int src, out _) || src < 0 || src >= ns) continue;
-                if (outcome.LastCut is { } cut && cut[j]) r.Settled[src] = false;
                 double sd = sigmaOf.TryGetValue(j, out double m) ? m
                     : diag[j] > 0 && double.IsFinite(diag[j]) ? Math.Sqrt(diag[j]) : double.NaN;
                 if (dp[j] != 0 && !(Math.Abs(dp[j]) <= SettledFraction * sd)) r.Settled[src] = false;
