@@ -53,20 +53,31 @@ public static class SersicIndexStart
         var b = new double[bands.Count];
         int moved = 0;
 
+        // data − model, rendered once; each source's own light is put back for its scan and
+        // taken out again at its chosen index (rendering the whole model per Sérsic source made
+        // the scan quadratic in the patch's sources)
+        for (int k = 0; k < nimg; k++)
+        {
+            var r = residual[k];
+            model.RenderModel(k, r);
+            var d = model.Data(k);
+            for (int i = 0; i < r.Length; i++) r[i] = d[i] - r[i];
+        }
+        void AddOwnLight(int src, float sign)
+        {
+            for (int k = 0; k < nimg; k++)
+            {
+                double f = model.Flux(src, k);
+                if (f != 0 && double.IsFinite(f))
+                    model.UnitFluxPatch(src, k)?.AddTo(residual[k], model.ImageWidth(k), model.ImageHeight(k), sign * (float)f);
+            }
+        }
+
         foreach (var (src, jn) in targets)
         {
             model.GetParameters(values);
             double n0 = values[jn];
-            // the residual with this source taken out: data − (model − its own light)
-            for (int k = 0; k < nimg; k++)
-            {
-                var r = residual[k];
-                model.RenderModel(k, r);
-                var d = model.Data(k);
-                for (int i = 0; i < r.Length; i++) r[i] = d[i] - r[i];
-                double f = model.Flux(src, k);
-                if (f != 0 && double.IsFinite(f)) model.UnitFluxPatch(src, k)?.AddTo(r, model.ImageWidth(k), model.ImageHeight(k), (float)f);
-            }
+            AddOwnLight(src, +1f); // the residual with this source taken out
 
             double Score(double n)
             {
@@ -99,6 +110,7 @@ public static class SersicIndexStart
             if (!(bestScore - startScore > MinGain)) bestN = n0;
             values[jn] = bestN;
             model.SetParameters(values);
+            AddOwnLight(src, -1f);
             if (bestN != n0) moved++;
         }
         return moved;

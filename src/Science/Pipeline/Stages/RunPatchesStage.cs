@@ -40,8 +40,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// 11 = a source has settled when its last step moved each parameter by < 0.1 of its covariance-aware σ;
     /// 12 = each Sérsic index starts at the best rung of a coarse ladder (SersicIndexStart), and the
     /// optimizer loop stops once every source has settled (patch_run.stop_when_settled);
+    /// 13 = the index scan keeps one residual for the patch (rounding of its sums only);
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/12";
+    public const string Algorithm = "RunPatches/13";
 
     private const string Component = "tract7dt.run_patches";
 
