@@ -396,6 +396,10 @@ public sealed record PatchRunConfig
     public bool SersicNScan { get; init; }
     /// <summary><c>stop_when_settled</c> (ours): the optimizer loop also stops once a step moved no source parameter by a tenth of its σ (false: only on dlnp_stop or n_opt_iters).</summary>
     public bool StopWhenSettled { get; init; }
+    /// <summary><c>ellipticity_prior_sigma</c> (ours): σ of a Gaussian prior centred on 0 on each soft ellipticity component ee1, ee2 of every galaxy (0: none, the original).</summary>
+    public double EllipticityPriorSigma { get; init; }
+    /// <summary><c>sersic_n_max_step_frac</c> (ours): a Sérsic index moves at most max(0.1, this × n) per optimizer step (0: 0.1, the original's).</summary>
+    public double SersicNMaxStepFrac { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>

@@ -60,6 +60,20 @@ public sealed class FitImage
 /// <summary>Shape bounds of the pipeline (docs/fitting.md §6); logre in ln(arcsec).</summary>
 public sealed record PatchModelOptions(double LogReLower, double LogReUpper, double EeBound)
 {
+    /// <summary>
+    /// σ of a Gaussian prior centred on 0 on each of a galaxy's soft ellipticity components ee1, ee2
+    /// (docs/fitting.md §18.7); 0 = none (the original). It stops a faint galaxy's shape walking toward
+    /// e → 1 at 0.1 in ee per step, where the likelihood is flat.
+    /// </summary>
+    public double EllipticityPriorSigma { get; init; }
+
+    /// <summary>
+    /// The max step of a Sérsic index n is max(0.1, this × n) (docs/fitting.md §13.4); 0 = 0.1 everywhere (the
+    /// original). A profile changes with n roughly as with ln n, so a fixed 0.1 is a tight trust region at n ≈ 4
+    /// and a faint galaxy's index crawled from rung to rung through the whole budget.
+    /// </summary>
+    public double SersicStepFraction { get; init; }
+
     /// <summary>tract7dt: logre ∈ [ln 0.1, ln 1000], ee1, ee2 ∈ [−100, 100].</summary>
     public static PatchModelOptions Pipeline { get; } = new(Math.Log(0.1), Math.Log(1000.0), 100.0);
 }

@@ -77,8 +77,23 @@ public interface IFitProblem
     /// <summary>Largest allowed |change| of each parameter in one step; +∞ where none.</summary>
     void GetMaxSteps(Span<double> maxSteps);
 
-    /// <summary>Log-prior at the current parameters (0 inside bounds, −∞ outside a hard prior).</summary>
+    /// <summary>Log-prior at the current parameters (0 inside bounds, −∞ outside a hard prior).
+    /// Excludes the Gaussian priors of <see cref="GetGaussianPriors"/>, which the optimizer adds itself.</summary>
     double LogPrior();
+
+    /// <summary>Number of Gaussian prior terms (docs/fitting.md §18.7): each pulls one free parameter
+    /// toward a mean with a width σ. 0 (none) unless the problem declares some.</summary>
+    int GaussianPriorCount => 0;
+
+    /// <summary>
+    /// The Gaussian prior terms at the current parameters: term k acts on free parameter
+    /// <paramref name="parameter"/>[k] with weight <paramref name="inverseSigma"/>[k] = 1/σ and
+    /// residual <paramref name="residual"/>[k] = (μ − p)/σ. The optimizer treats each as one more
+    /// row of the weighted least-squares system (a "pixel" whose χ is the residual), so lnP
+    /// gains −½·residual² per term and the Gauss–Newton step, the variances and the settled
+    /// test all see it (the Tractor's way of adding priors to its sparse system).
+    /// </summary>
+    void GetGaussianPriors(Span<int> parameter, Span<double> residual, Span<double> inverseSigma) { }
 
     /// <summary>Renders the full model image (sky + every source) into <paramref name="model"/> (length W·H).</summary>
     void RenderModel(int image, Span<float> model);

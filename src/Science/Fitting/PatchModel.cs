@@ -34,6 +34,11 @@ public sealed class PatchModel : IFitProblem
     private readonly PatchCache _cache;
     private readonly StepCache _steps;
     private float[][]? _ones;
+    // 1/σ of the Gaussian prior on ee1, ee2 (0 = none; PatchModelOptions.EllipticityPriorSigma)
+    private readonly double _eeInvSigma;
+    // PatchModelOptions.SersicStepFraction
+    private readonly double _sersicStepFraction;
+    private readonly int _eePriorCount;
 
     public PatchModel(IReadOnlyList<FitImage> images, IReadOnlyList<FitSource> sources, PatchModelOptions? options = null)
     {
@@ -88,6 +93,18 @@ public sealed class PatchModel : IFitProblem
         (_renderClass, _classCount) = RenderClasses(_images);
         _cache = new PatchCache(_types.Length, _classCount);
         _steps = new StepCache(_classCount);
+        _eeInvSigma = opt.EllipticityPriorSigma > 0 ? 1.0 / opt.EllipticityPriorSigma : 0.0;
+        _sersicStepFraction = opt.SersicStepFraction;
+        _eePriorCount = CountEePriors();
+    }
+
+    private int CountEePriors()
+    {
+        if (_eeInvSigma == 0) return 0;
+        int n = 0;
+        foreach (int j in _free)
+            if (_all[j].Kind is ParameterKind.Ee1 or ParameterKind.Ee2) n++;
+        return n;
     }
 
     /// <summary>
@@ -126,6 +143,9 @@ public sealed class PatchModel : IFitProblem
         _cache = new PatchCache(_types.Length, _classCount);
         _steps = new StepCache(_classCount);
         _ones = src._ones;
+        _eeInvSigma = src._eeInvSigma;
+        _sersicStepFraction = src._sersicStepFraction;
+        _eePriorCount = CountEePriors();
     }
 
     // ---- structure -------------------------------------------------------------------
@@ -177,7 +197,13 @@ public sealed class PatchModel : IFitProblem
 
     public void GetMaxSteps(Span<double> maxSteps)
     {
-        for (int j = 0; j < _free.Length; j++) maxSteps[j] = _all[_free[j]].MaxStep;
+        for (int j = 0; j < _free.Length; j++)
+        {
+            var info = _all[_free[j]];
+            maxSteps[j] = info.Kind == ParameterKind.SersicIndex && _sersicStepFraction > 0
+                ? Math.Max(info.MaxStep, _sersicStepFraction * _values[_free[j]])
+                : info.MaxStep;
+        }
     }
 
     /// <summary>Finite-difference step sizes of the free parameters (docs/fitting.md §13.4).</summary>
@@ -193,6 +219,23 @@ public sealed class PatchModel : IFitProblem
             if (_all[j].Kind == ParameterKind.SersicIndex && !(_values[j] >= SersicMixture.MinN && _values[j] <= SersicMixture.MaxN))
                 return double.NegativeInfinity;
         return 0.0;
+    }
+
+    /// <summary>One term per free ee1 or ee2 when the ellipticity prior is on (docs/fitting.md §18.7).</summary>
+    public int GaussianPriorCount => _eePriorCount;
+
+    public void GetGaussianPriors(Span<int> parameter, Span<double> residual, Span<double> inverseSigma)
+    {
+        if (_eePriorCount == 0) return;
+        int k = 0;
+        for (int j = 0; j < _free.Length; j++)
+        {
+            if (_all[_free[j]].Kind is not (ParameterKind.Ee1 or ParameterKind.Ee2)) continue;
+            parameter[k] = j;
+            residual[k] = -_values[_free[j]] * _eeInvSigma;
+            inverseSigma[k] = _eeInvSigma;
+            k++;
+        }
     }
 
     public void RenderModel(int image, Span<float> model)

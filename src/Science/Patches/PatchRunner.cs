@@ -127,9 +127,14 @@ public static class PatchRunner
         };
         var fit = s.Fit with { X0Roi = def.Roi.X0, Y0Roi = def.Roi.Y0 };
         var problems = new List<IFitProblem>();
+        var factory = PatchModelFactories.Create(PatchModelOptions.Pipeline with
+        {
+            EllipticityPriorSigma = fit.EllipticityPriorSigma,
+            SersicStepFraction = fit.SersicStepFraction,
+        });
         PatchModelFactory capture = (imgs, srcs) =>
         {
-            var p = PatchModelFactories.Tractor(imgs, srcs);
+            var p = factory(imgs, srcs);
             problems.Add(p);
             return p;
         };

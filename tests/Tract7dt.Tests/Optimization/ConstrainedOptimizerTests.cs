@@ -47,6 +47,47 @@ public class ConstrainedOptimizerTests
         Assert.True(second.DLnP < 1e-3, $"second dlnp {second.DLnP}");
     }
 
+    /// <summary>
+    /// Gaussian priors are rows of the least-squares system (docs/fitting.md §18.7): one step on a
+    /// linear problem lands on the closed-form posterior mode, lnP carries −½((p − μ)/σ)², and the
+    /// variance of a parameter with a prior is 1/(c_j + 1/σ²). Checked with the reference's column
+    /// scaling and with our block preconditioner (the fused product and the plain ones).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Gaussian_priors_give_the_closed_form_posterior_mode(bool referencePreconditioning)
+    {
+        var p = new LinearProblem(20, 15, 6, seed: 11);
+        // Tight enough to move the answer far from the likelihood's own (σ_p ~ the data's σ of p).
+        p.Priors = [(1, 0.7, 0.05), (4, -0.3, 0.02), (4, 0.1, 0.05)];
+        int n = 300, np = 6, k = p.Priors.Length;
+        var a = Matrix<double>.Build.Dense(n + k, np, (i, j) =>
+            i < n ? (double)p.Basis[j][i] * p.E[i] : (p.Priors[i - n].Parameter == j ? 1.0 / p.Priors[i - n].Sigma : 0.0));
+        var b = Vector<double>.Build.Dense(n + k, i =>
+            i < n ? (double)p.D[i] * p.E[i] : p.Priors[i - n].Mean / p.Priors[i - n].Sigma);
+        var expected = a.QR().Solve(b);
+        var free = Matrix<double>.Build.Dense(n, np, (i, j) => (double)p.Basis[j][i] * p.E[i])
+            .QR().Solve(Vector<double>.Build.Dense(n, i => (double)p.D[i] * p.E[i]));
+        Assert.True(Math.Abs(free[4] - expected[4]) > 0.05, "the priors must move the answer for this test to mean anything");
+
+        var opt = new ConstrainedOptimizer { ReferencePreconditioning = referencePreconditioning };
+        var step = opt.Step(p);
+        Assert.Equal(StepStatus.Improved, step.Status);
+        double err = (Vector<double>.Build.DenseOfArray(p.P) - expected).L2Norm() / expected.L2Norm();
+        Assert.True(err < LinearStepRelTol, $"relative error {err:E2}");
+        double lnP = -0.5 * (b - a * expected).DotProduct(b - a * expected);
+        Assert.Equal(lnP, step.LogProb, Math.Abs(lnP) * 1e-5);
+
+        var diag = new double[np];
+        opt.Variances(p, diag, [], []);
+        for (int j = 0; j < np; j++)
+        {
+            double c = a.Column(j).DotProduct(a.Column(j));
+            Assert.Equal(1.0 / c, diag[j], 1e-6 / c); // the system stores E·∂M/∂p in f32
+        }
+    }
+
     [Fact]
     public void Cached_log_prob_equals_a_fresh_evaluation()
     {

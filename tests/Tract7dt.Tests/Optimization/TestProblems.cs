@@ -217,6 +217,22 @@ internal sealed class LinearProblem : IFitProblem
     }
     public double LogPrior() => 0;
 
+    /// <summary>Gaussian priors (parameter, mean, σ) handed to the optimizer as extra rows.</summary>
+    public (int Parameter, double Mean, double Sigma)[] Priors = [];
+
+    public int GaussianPriorCount => Priors.Length;
+
+    public void GetGaussianPriors(Span<int> parameter, Span<double> residual, Span<double> inverseSigma)
+    {
+        for (int k = 0; k < Priors.Length; k++)
+        {
+            var (j, mu, sigma) = Priors[k];
+            parameter[k] = j;
+            residual[k] = (mu - P[j]) / sigma;
+            inverseSigma[k] = 1.0 / sigma;
+        }
+    }
+
     public void RenderModel(int image, Span<float> model)
     {
         for (int i = 0; i < model.Length; i++)

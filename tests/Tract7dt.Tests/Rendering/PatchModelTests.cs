@@ -20,6 +20,36 @@ public class PatchModelTests
 
     private static Dictionary<string, double> F(params (string B, double V)[] f) => f.ToDictionary(x => x.B, x => x.V);
 
+    /// <summary>The ellipticity prior (docs/fitting.md §18.7) is declared on every free ee1, ee2 and nothing
+    /// else, with residual −ee/σ, in parameter order; views built by freezing keep it on the shapes that stay free.</summary>
+    [Fact]
+    public void The_ellipticity_prior_is_one_term_per_free_ellipticity_component()
+    {
+        var shape = new EllipseESoft(Math.Log(2.0), 0.3, -0.2);
+        FitSource[] src =
+        [
+            new(SourceType.Point, 10, 10, F(("r", 100))),
+            new(SourceType.Exp, 25, 20, F(("r", 300)), shape),
+            new(SourceType.Sersic, 35, 25, F(("r", 200)), new EllipseESoft(0.5, -0.1, 0.4), 2.0),
+        ];
+        Assert.Equal(0, new PatchModel([Img("r", Gauss(1.5))], src).GaussianPriorCount);
+        var m = new PatchModel([Img("r", Gauss(1.5))], src, PatchModelOptions.Pipeline with { EllipticityPriorSigma = 0.25 });
+        Assert.Equal(4, m.GaussianPriorCount);
+        var par = new int[4]; var res = new double[4]; var inv = new double[4];
+        m.GetGaussianPriors(par, res, inv);
+        Assert.Equal(["catalog.source1.shape.ee1", "catalog.source1.shape.ee2", "catalog.source2.shape.ee1", "catalog.source2.shape.ee2"],
+            par.Select(m.ParameterName).ToArray());
+        Assert.Equal([-0.3 / 0.25, 0.2 / 0.25, 0.1 / 0.25, -0.4 / 0.25], res);
+        Assert.All(inv, v => Assert.Equal(4.0, v));
+        // freezing the first galaxy's shape leaves the second's two terms, on the view's own indices
+        var view = m.WithFree(p => !(p.Source == 1 && p.Kind is ParameterKind.LogRe or ParameterKind.Ee1 or ParameterKind.Ee2));
+        Assert.Equal(2, view.GaussianPriorCount);
+        var vp = new int[2]; var vr = new double[2]; var vi = new double[2];
+        view.GetGaussianPriors(vp, vr, vi);
+        Assert.Equal(["catalog.source2.shape.ee1", "catalog.source2.shape.ee2"], vp.Select(view.ParameterName).ToArray());
+        Assert.Equal(0, m.FreezeAllButFluxes().GaussianPriorCount);
+    }
+
     [Fact]
     public void Gaussian_star_through_gaussian_psf_is_the_analytic_gaussian()
     {

@@ -341,7 +341,7 @@ public sealed class ConstrainedOptimizer
     }
 
     /// <summary>
-    /// lnP at the problem's current parameters: lnPrior − ½ Σ χ², χ = (D − M)·E in f32,
+    /// lnP at the problem's current parameters: lnPrior − ½ Σ (Gaussian prior residual)² − ½ Σ χ², χ = (D − M)·E in f32,
     /// pixels with E = 0 skipped; −∞ if the prior is −∞ or the sum is NaN.
     /// </summary>
     public double LogProb(IFitProblem problem)
@@ -373,7 +373,7 @@ public sealed class ConstrainedOptimizer
 
     private double LogProb(IFitProblem problem, float[][] chi)
     {
-        double prior = problem.LogPrior();
+        double prior = problem.LogPrior() - 0.5 * GaussianPriorChiSquared(problem);
         if (double.IsNegativeInfinity(prior) || double.IsNaN(prior))
         {
             // χ is not rendered; mark the buffers unusable as a right-hand side.
@@ -390,6 +390,22 @@ public sealed class ConstrainedOptimizer
         }
         double l = prior - 0.5 * sum;
         return double.IsNaN(l) ? double.NegativeInfinity : l;
+    }
+
+    private int[] _priorParameter = [];
+    private double[] _priorResidual = [], _priorWeight = [];
+
+    /// <summary>Σ residual² of the problem's Gaussian prior terms (docs/fitting.md §18.7) at its current
+    /// parameters: the χ² of the prior rows the Jacobian system appends.</summary>
+    private double GaussianPriorChiSquared(IFitProblem problem)
+    {
+        int n = problem.GaussianPriorCount;
+        if (n == 0) return 0.0;
+        if (_priorParameter.Length < n) { _priorParameter = new int[n]; _priorResidual = new double[n]; _priorWeight = new double[n]; }
+        problem.GetGaussianPriors(_priorParameter.AsSpan(0, n), _priorResidual.AsSpan(0, n), _priorWeight.AsSpan(0, n));
+        double sum = 0;
+        for (int k = 0; k < n; k++) sum += _priorResidual[k] * _priorResidual[k];
+        return sum;
     }
 
     /// <summary>χ = (D − M)·E in f32 (0 where E = 0); returns Σ χ² in f64 (fixed lane order).</summary>

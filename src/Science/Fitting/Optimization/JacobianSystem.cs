@@ -91,6 +91,15 @@ internal sealed class JacobianSystem : ILinearOperator
     private int[] _height = Array.Empty<int>();
     private int _blockCount;
     private int _valueCount;
+    // Gaussian prior rows (IFitProblem.GetGaussianPriors), after every image's pixels: row
+    // _pixelRows + k has the single entry _priorWeight[k] = 1/σ in column _priorColumn[k], and
+    // right-hand side (μ − p)/σ. Only terms on columns with pixel derivatives are kept (a source
+    // with no usable pixels keeps X = 0 and σ = ∞ rather than the prior's width).
+    private int _pixelRows, _priorCount;
+    private int[] _priorColumn = Array.Empty<int>();
+    private double[] _priorWeight = Array.Empty<double>(), _priorResidual = Array.Empty<double>();
+    private int[] _inColumn = Array.Empty<int>();
+    private double[] _inWeight = Array.Empty<double>(), _inResidual = Array.Empty<double>();
     // True when every column's blocks are in non-decreasing image order (checked per build).
     private bool _imageOrdered;
 
@@ -127,7 +136,7 @@ internal sealed class JacobianSystem : ILinearOperator
     /// <summary>Number of columns (free parameters).</summary>
     public int Columns { get; private set; }
 
-    /// <summary>Number of rows (all pixels of all images).</summary>
+    /// <summary>Number of rows (all pixels of all images, then one per Gaussian prior term).</summary>
     public int Rows { get; private set; }
 
     /// <summary>True when some weighted derivative value was NaN or ±∞ at a pixel with E &gt; 0.</summary>
@@ -167,9 +176,16 @@ internal sealed class JacobianSystem : ILinearOperator
             rows = checked(rows + _width[n] * _height[n]);
         }
         _rowOffset[nImages] = rows;
-        Rows = rows;
+        _pixelRows = rows;
         Columns = nParams;
-        if (_rhs.Length < rows) _rhs = new double[rows];
+        int nPrior = problem.GaussianPriorCount;
+        if (_inColumn.Length < nPrior)
+        {
+            _inColumn = new int[nPrior]; _inWeight = new double[nPrior]; _inResidual = new double[nPrior];
+            _priorColumn = new int[nPrior]; _priorWeight = new double[nPrior]; _priorResidual = new double[nPrior];
+        }
+        if (nPrior > 0) problem.GetGaussianPriors(_inColumn.AsSpan(0, nPrior), _inResidual.AsSpan(0, nPrior), _inWeight.AsSpan(0, nPrior));
+        if (_rhs.Length < rows + nPrior) _rhs = new double[rows + nPrior];
         if (_e.Length < rows) _e = new float[rows];
         for (int n = 0; n < nImages; n++)
             problem.InverseError(n).Slice(0, _width[n] * _height[n]).CopyTo(_e.AsSpan(_rowOffset[n]));
@@ -204,6 +220,7 @@ internal sealed class JacobianSystem : ILinearOperator
         _valueCount = 0;
         HasNonFinite = false;
         bool any = false;
+        _priorCount = 0;
         for (int j = 0; j < nParams; j++)
         {
             _columnStart[j] = _blockCount;
@@ -211,6 +228,17 @@ internal sealed class JacobianSystem : ILinearOperator
             double norm = 0;
             foreach (var patch in perParameter[j])
                 norm += AddBlock(problem, patch, j);
+            if (norm > 0)
+                for (int k = 0; k < nPrior; k++)
+                {
+                    if (_inColumn[k] != j) continue;
+                    double wk = _inWeight[k];
+                    _priorColumn[_priorCount] = j;
+                    _priorWeight[_priorCount] = wk;
+                    _priorResidual[_priorCount] = _inResidual[k];
+                    _priorCount++;
+                    norm += wk * wk;
+                }
             _norm[j] = norm;
             double s = Math.Sqrt(norm);
             _scale[j] = s;
@@ -220,6 +248,8 @@ internal sealed class JacobianSystem : ILinearOperator
             _columnStart[j + 1] = _blockCount;
         }
         IsEmpty = !any;
+        Rows = _pixelRows + _priorCount;
+        for (int k = 0; k < _priorCount; k++) _rhs[_pixelRows + k] = _priorResidual[k];
         _imageOrdered = true;
         for (int j = 0; j < nParams && _imageOrdered; j++)
             for (int b = _columnStart[j] + 1; b < _columnStart[j + 1]; b++)
@@ -295,6 +325,8 @@ internal sealed class JacobianSystem : ILinearOperator
                 }
             }
         }
+        for (int k = 0; k < _priorCount; k++)
+            u[_pixelRows + k] += v[_priorColumn[k]] * _invScale[_priorColumn[k]] * _priorWeight[k];
     }
 
     /// <summary>x += Aᵀ·u, with A the column-scaled matrix.</summary>
@@ -317,6 +349,11 @@ internal sealed class JacobianSystem : ILinearOperator
                 }
             }
             x[j] += acc * inv;
+        }
+        for (int k = 0; k < _priorCount; k++)
+        {
+            int j = _priorColumn[k];
+            x[j] += u[_pixelRows + k] * _priorWeight[k] * _invScale[j];
         }
     }
 
@@ -673,6 +710,15 @@ internal sealed class JacobianSystem : ILinearOperator
                     : VectorKernels.DotWidenRows<VectorKernels.Stored>(ref Unsafe.Add(ref val0, _entryOffset[e]), blk.PadWidth,
                         ref ie0, ref Unsafe.Add(ref u0, row), blk.PadWidth, r1 - r0, blk.Stride);
             }
+        }
+        // The prior rows: one entry each, after the pixels.
+        for (int k = 0; k < _priorCount; k++)
+        {
+            int j = _priorColumn[k];
+            ref double ur = ref u[_pixelRows + k];
+            ur = f * ur + weight[j] * _priorWeight[k];
+            uu += ur * ur;
+            atu[j] += _priorWeight[k] * ur;
         }
         for (int j = 0; j < nc; j++) atu[j] *= _invScale[j];
         return uu;

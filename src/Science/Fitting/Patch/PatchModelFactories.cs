@@ -12,7 +12,10 @@ public static class PatchModelFactories
     /// free from 0; sources with <see cref="SourceInit.FixedPosition"/> have their position
     /// frozen). Each image's <see cref="PatchImage.Psf"/> must be an <see cref="IPsf"/>.
     /// </summary>
-    public static readonly PatchModelFactory Tractor = (images, sources) =>
+    public static readonly PatchModelFactory Tractor = Create(PatchModelOptions.Pipeline);
+
+    /// <summary>The <see cref="Tractor"/> factory with the given model options (e.g. an ellipticity prior).</summary>
+    public static PatchModelFactory Create(PatchModelOptions options) => (images, sources) =>
     {
         var fitImages = new FitImage[images.Count];
         for (int k = 0; k < images.Count; k++)
@@ -42,7 +45,7 @@ public static class PatchModelFactories
                 : new FitSource(type, s.X, s.Y, flux, new EllipseESoft(s.LogRe, s.Ee1, s.Ee2),
                     type == SourceType.Sersic ? s.SersicN : 3.0);
         }
-        var model = new PatchModel(fitImages, fitSources);
+        var model = new PatchModel(fitImages, fitSources, options);
         if (!sources.Any(s => s.FixedPosition || s.Frozen) && !images.Any(im => im.SkyFixed)) return model;
         // Nuisance sources: position held at the catalogue value, fluxes free; frozen sources
         // and fixed skies held entirely.

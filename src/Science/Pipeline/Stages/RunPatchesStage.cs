@@ -41,8 +41,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// 12 = each Sérsic index starts at the best rung of a coarse ladder (SersicIndexStart), and the
     /// optimizer loop stops once every source has settled (patch_run.stop_when_settled);
     /// 13 = the index scan keeps one residual for the patch (rounding of its sums only);
+    /// 14 = a Gaussian prior on each galaxy's soft ellipticity (patch_run.ellipticity_prior_sigma), and the
+    /// optional relative max step of a Sérsic index (patch_run.sersic_n_max_step_frac, off by default);
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/13";
+    public const string Algorithm = "RunPatches/14";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -319,6 +321,8 @@ public sealed partial class RunPatchesStage : IKeyedStage
             BandRecentreSnr = pr.BandRecentreSnr,
             SersicIndexScan = pr.SersicNScan,
             StopWhenSettled = pr.StopWhenSettled,
+            EllipticityPriorSigma = pr.EllipticityPriorSigma,
+            SersicStepFraction = pr.SersicNMaxStepFrac,
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c),
