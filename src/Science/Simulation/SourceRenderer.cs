@@ -92,8 +92,15 @@ internal sealed class SourceRenderer
         return sum * inv * inv;
     }
 
-    /// <summary>Oversampling factor used for a galaxy profile.</summary>
-    public static int OversampleFor(in SersicProfile g) => g.Re * g.AxisRatio >= 3.0 ? 1 : 3;
+    /// <summary>
+    /// Oversampling factor used for a galaxy profile: 3 for a small galaxy (minor-axis R_e below 3 px) and for
+    /// every steep one (n ≥ 1.5), 1 for a large shallow one. The PSF is point-sampled at the fine cells, and at
+    /// one sample per pixel a steep core convolved with a sharp PSF is not integrated: a de Vaucouleurs galaxy of
+    /// R_e = 5 px, b/a 0.7, fitted with the true PSF came out 3.5 % faint and 12 % small (FWHM 2.2 px; 1.8 % and 9 %
+    /// at 3.3 px) from images drawn at k = 1, +0.4 % and −0.5 % at k = 3, +0.6 % and +0.2 % at k = 5; an exponential
+    /// is within 0.5 % at k = 1 (<c>SimulatedFitTests</c>).
+    /// </summary>
+    public static int OversampleFor(in SersicProfile g) => g.Re * g.AxisRatio < 3.0 || g.N >= 1.5 ? 3 : 1;
 
     /// <summary>
     /// Renders a Sérsic galaxy of total (truncated-profile) flux <paramref name="flux"/>
