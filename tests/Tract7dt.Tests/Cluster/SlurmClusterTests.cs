@@ -72,19 +72,33 @@ public class SlurmClusterTests
     public async Task ScancelOfOneTaskMidRunIsResubmitted()
     {
         using var w = new KeyedWork(3);
-        for (int i = 0; i < w.Items.Count; i++)                   // slow enough to be caught running
-            w.Items[i] = w.Items[i] with { Command = ["bash", "-c", "sleep 8; " + w.Items[i].Command[2]] }; // 3 s was caught finished under load
+        // Every item waits for a release file, so no task can finish before the test has
+        // cancelled task 1 and seen the executor resubmit it. A fixed sleep raced the cancel
+        // on a loaded machine: the task finished first, and nothing was left to resubmit.
+        string release = Path.Join(w.Root, "release");
+        for (int i = 0; i < w.Items.Count; i++)
+            w.Items[i] = w.Items[i] with
+            {
+                Command = ["bash", "-c", $"while [ ! -e {release} ]; do sleep 0.2; done; " + w.Items[i].Command[2]],
+            };
         var exec = new SlurmArrayExecutor(_client, w.Options(pollSec: 0.2) with { Memory = "100M" }, Log.Null);
         var run = exec.RunAsync(w.Items, w.IsComplete, Timeout());
-
-        // Find the first array and cancel its task 1 while it runs (as a user or an admin would).
-        string? job = null;
-        await WaitUntil(async () =>
+        try
         {
-            job ??= Directory.Exists(Path.Join(w.Root, "slurm")) ? FirstJob(w.Root) : null;
-            return job is not null && (await _client.QueryArraysAsync([job], default)).Any(s => s.TaskIndex == 1 && s.State == "RUNNING");
-        });
-        await _client.CancelAsync(job!, 1, default);
+            // Find the first array and cancel its task 1 while it runs (as a user or an admin would).
+            string? job = null;
+            await WaitUntil(async () =>
+            {
+                job ??= JobsOf(w.Root).FirstOrDefault();
+                return job is not null && (await _client.QueryArraysAsync([job], default)).Any(s => s.TaskIndex == 1 && s.State == "RUNNING");
+            });
+            await _client.CancelAsync(job!, 1, default);
+            await WaitUntil(() => Task.FromResult(JobsOf(w.Root).Count >= 2));
+        }
+        finally
+        {
+            File.WriteAllText(release, "");                      // never leave the executor waiting on a failed wait
+        }
 
         var r = await run;
         Assert.Equal(["p00", "p01", "p02"], r.Completed);
@@ -107,12 +121,15 @@ public class SlurmClusterTests
         Assert.All(states, s => Assert.Equal("CANCELLED", s.State));
     }
 
-    /// <summary>The array id of the first Slurm log or, before any log exists, from squeue by job name.</summary>
-    private static string? FirstJob(string root)
+    /// <summary>The first array id of this test's work, or null before squeue lists any.</summary>
+    private static string? FirstJob(string root) => JobsOf(root).FirstOrDefault();
+
+    /// <summary>The array ids squeue lists for this test's job name and work directory, oldest first.</summary>
+    private static List<string> JobsOf(string root)
     {
         var (rc, o) = SlurmClusterFixture.Run("squeue", "-h", "-t", "all", "-n", "t7d-test", "-o", "%F|%Z");
-        return rc != 0 ? null : o.Split('\n').Select(l => l.Split('|')).Where(f => f.Length == 2 && f[1].Trim() == root)
-            .Select(f => f[0].Trim()).OrderBy(s => long.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        return rc != 0 ? [] : o.Split('\n').Select(l => l.Split('|')).Where(f => f.Length == 2 && f[1].Trim() == root)
+            .Select(f => f[0].Trim()).Distinct().OrderBy(s => long.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList();
     }
 
     private static CancellationToken Timeout() => new CancellationTokenSource(ArrayDeadline).Token;
