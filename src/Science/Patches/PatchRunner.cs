@@ -52,7 +52,14 @@ public sealed record PatchDiagnosticsSettings
 /// when the ePSF stage wrote none (each source is then fitted with the one ePSF).</param>
 public sealed record PatchRunSettings(PatchFitSettings Fit, PsfSettings Psf,
     Func<string, PatchDefinition, string> EpsfNpy, Func<string, string, string> EpsfMeta,
-    Func<string, PatchDefinition, string?>? EpsfGridNpy = null);
+    Func<string, PatchDefinition, string?>? EpsfGridNpy = null)
+{
+    /// <summary>The patch model's options: shape bounds, the ellipticity prior
+    /// (<c>patch_run.ellipticity_prior_sigma</c>) and the Sérsic index's max step
+    /// (<c>patch_run.sersic_n_max_step_frac</c>). They belong to the model the factory builds, not to
+    /// the fitter's loop, so they travel here rather than in <see cref="Fit"/>.</summary>
+    public PatchModelOptions Model { get; init; } = PatchModelOptions.Pipeline;
+}
 
 /// <summary>What one patch fit produced.</summary>
 /// <param name="Outputs">Files written (CSV, meta.json, PNGs), for the stamp.</param>
@@ -127,11 +134,7 @@ public static class PatchRunner
         };
         var fit = s.Fit with { X0Roi = def.Roi.X0, Y0Roi = def.Roi.Y0 };
         var problems = new List<IFitProblem>();
-        var factory = PatchModelFactories.Create(PatchModelOptions.Pipeline with
-        {
-            EllipticityPriorSigma = fit.EllipticityPriorSigma,
-            SersicStepFraction = fit.SersicStepFraction,
-        });
+        var factory = PatchModelFactories.Create(s.Model);
         PatchModelFactory capture = (imgs, srcs) =>
         {
             var p = factory(imgs, srcs);

@@ -99,12 +99,6 @@ public sealed record PatchFitSettings
     /// source parameter by <see cref="PatchFitter.SettledFraction"/> of its σ or more (the patch
     /// counts as converged); false: only on <see cref="DlnpStop"/> or the cap.</summary>
     public bool StopWhenSettled { get; init; } = true;
-    /// <summary><c>patch_run.ellipticity_prior_sigma</c> (ours): σ of the Gaussian prior on each soft
-    /// ellipticity component of a galaxy (<see cref="PatchModelOptions.EllipticityPriorSigma"/>); 0: none.</summary>
-    public double EllipticityPriorSigma { get; init; } = 0.25;
-    /// <summary><c>patch_run.sersic_n_max_step_frac</c> (ours): a Sérsic index may move max(0.1, this × n) per
-    /// step (<see cref="PatchModelOptions.SersicStepFraction"/>); 0: 0.1 everywhere.</summary>
-    public double SersicStepFraction { get; init; }
     /// <summary>ROI origin in the white frame (<c>x0_roi</c>, <c>y0_roi</c>) [pix].</summary>
     public double X0Roi { get; init; }
     /// <summary>See <see cref="X0Roi"/>.</summary>

@@ -321,12 +321,17 @@ public sealed partial class RunPatchesStage : IKeyedStage
             BandRecentreSnr = pr.BandRecentreSnr,
             SersicIndexScan = pr.SersicNScan,
             StopWhenSettled = pr.StopWhenSettled,
-            EllipticityPriorSigma = pr.EllipticityPriorSigma,
-            SersicStepFraction = pr.SersicNMaxStepFrac,
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c),
-            layout.EpsfNpyForPatch, layout.EpsfMeta, layout.EpsfGridForPatch);
+            layout.EpsfNpyForPatch, layout.EpsfMeta, layout.EpsfGridForPatch)
+        {
+            Model = Fitting.PatchModelOptions.Pipeline with
+            {
+                EllipticityPriorSigma = pr.EllipticityPriorSigma,
+                SersicStepFraction = pr.SersicNMaxStepFrac,
+            },
+        };
     }
 
     /// <summary>Band names of a payload (headers only).</summary>
