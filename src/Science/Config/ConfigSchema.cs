@@ -181,6 +181,8 @@ internal static class ConfigSchema
         B("patch_run.stop_when_settled", true);
         F("patch_run.ellipticity_prior_sigma", 0.25, min: 0, finite: true);
         F("patch_run.sersic_n_max_step_frac", 0.0, min: 0, finite: true);
+        F("patch_run.sersic_n_prior_sigma", 1.0, min: 0, finite: true);
+        F("patch_run.size_prior_sigma", 0.5, min: 0, finite: true);
         I("patch_run.min_epsf_nstars_for_use", 2);
         Add(new("patch_run.ncircular_gaussian_n", ConfigKind.Int, 3L) { IntChoices = [1, 2, 3] });
         I("patch_run.hybrid_psf_n", 9, min: 1);

@@ -400,6 +400,10 @@ public sealed record PatchRunConfig
     public double EllipticityPriorSigma { get; init; }
     /// <summary><c>sersic_n_max_step_frac</c> (ours): a Sérsic index moves at most max(0.1, this × n) per optimizer step (0: 0.1, the original's).</summary>
     public double SersicNMaxStepFrac { get; init; }
+    /// <summary><c>sersic_n_prior_sigma</c> (ours): σ of a Gaussian prior on each free Sérsic index, centred on its start (0: none, the original).</summary>
+    public double SersicNPriorSigma { get; init; }
+    /// <summary><c>size_prior_sigma</c> (ours): σ of a Gaussian prior on ln r_e of each galaxy whose catalogue row gives its size, centred on that size (0: none, the original).</summary>
+    public double SizePriorSigma { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>

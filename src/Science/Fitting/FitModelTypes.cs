@@ -16,6 +16,10 @@ public sealed record FitSource(SourceType Type, double X, double Y, IReadOnlyDic
                                EllipseESoft Shape = default, double SersicN = 3.0)
 {
     public bool IsGalaxy => Type != SourceType.Point;
+
+    /// <summary>The shape's size is a measurement (the catalogue's <c>Re</c>), not a fallback: the size prior
+    /// (<see cref="PatchModelOptions.SizePriorSigma"/>) applies to it.</summary>
+    public bool SizeMeasured { get; init; }
 }
 
 /// <summary>
@@ -73,6 +77,19 @@ public sealed record PatchModelOptions(double LogReLower, double LogReUpper, dou
     /// and a faint galaxy's index crawled from rung to rung through the whole budget.
     /// </summary>
     public double SersicStepFraction { get; init; }
+
+    /// <summary>
+    /// σ of a Gaussian prior on each free Sérsic index, centred on its start (<see cref="PatchModel.AnchorSersicIndexPrior"/>;
+    /// docs/fitting.md §18.7); 0 = none (the original). A faint galaxy's index is free along a flat ridge with its size.
+    /// </summary>
+    public double SersicIndexPriorSigma { get; init; }
+
+    /// <summary>
+    /// σ of a Gaussian prior on ln r_e of each galaxy whose size was measured (<see cref="FitSource.SizeMeasured"/>),
+    /// centred on that size (docs/fitting.md §18.7); 0 = none (the original). A faint galaxy's likelihood hardly
+    /// constrains its size, which otherwise runs to a point (its flux low) or swells into the sky (its flux high).
+    /// </summary>
+    public double SizePriorSigma { get; init; }
 
     /// <summary>tract7dt: logre ∈ [ln 0.1, ln 1000], ee1, ee2 ∈ [−100, 100].</summary>
     public static PatchModelOptions Pipeline { get; } = new(Math.Log(0.1), Math.Log(1000.0), 100.0);

@@ -34,11 +34,15 @@ public sealed class PatchModel : IFitProblem
     private readonly PatchCache _cache;
     private readonly StepCache _steps;
     private float[][]? _ones;
-    // 1/σ of the Gaussian prior on ee1, ee2 (0 = none; PatchModelOptions.EllipticityPriorSigma)
-    private readonly double _eeInvSigma;
+    // Gaussian priors (docs/fitting.md §18.7), per parameter of _all: 1/σ (0 = none) and the centre.
+    // ee1, ee2: PatchModelOptions.EllipticityPriorSigma about 0; Sérsic index: SersicIndexPriorSigma about its
+    // start (AnchorSersicIndexPrior); logre: SizePriorSigma about the catalogue's size, for measured sizes only.
+    private readonly double[] _priorInvSigma;
+    private readonly double[] _priorCentre;
+    private readonly bool[] _sizeMeasured;
     // PatchModelOptions.SersicStepFraction
     private readonly double _sersicStepFraction;
-    private readonly int _eePriorCount;
+    private readonly int _priorCount;
 
     public PatchModel(IReadOnlyList<FitImage> images, IReadOnlyList<FitSource> sources, PatchModelOptions? options = null)
     {
@@ -93,18 +97,43 @@ public sealed class PatchModel : IFitProblem
         (_renderClass, _classCount) = RenderClasses(_images);
         _cache = new PatchCache(_types.Length, _classCount);
         _steps = new StepCache(_classCount);
-        _eeInvSigma = opt.EllipticityPriorSigma > 0 ? 1.0 / opt.EllipticityPriorSigma : 0.0;
+        _sizeMeasured = sources.Select(x => x.SizeMeasured).ToArray();
+        _priorInvSigma = new double[_all.Length];
+        _priorCentre = new double[_all.Length];
+        double ee = Inverse(opt.EllipticityPriorSigma), n = Inverse(opt.SersicIndexPriorSigma), size = Inverse(opt.SizePriorSigma);
+        for (int j = 0; j < _all.Length; j++)
+        {
+            var par = _all[j];
+            (_priorInvSigma[j], _priorCentre[j]) = par.Kind switch
+            {
+                ParameterKind.Ee1 or ParameterKind.Ee2 => (ee, 0.0),
+                ParameterKind.SersicIndex => (n, _values[j]),
+                ParameterKind.LogRe when sources[par.Source].SizeMeasured => (size, _values[j]),
+                _ => (0.0, 0.0),
+            };
+        }
         _sersicStepFraction = opt.SersicStepFraction;
-        _eePriorCount = CountEePriors();
+        _priorCount = CountPriors();
     }
 
-    private int CountEePriors()
+    private static double Inverse(double sigma) => sigma > 0 ? 1.0 / sigma : 0.0;
+
+    private int CountPriors()
     {
-        if (_eeInvSigma == 0) return 0;
         int n = 0;
         foreach (int j in _free)
-            if (_all[j].Kind is ParameterKind.Ee1 or ParameterKind.Ee2) n++;
+            if (_priorInvSigma[j] > 0) n++;
         return n;
+    }
+
+    /// <summary>
+    /// Centres the Sérsic-index prior (<see cref="PatchModelOptions.SersicIndexPriorSigma"/>) of every
+    /// galaxy on the index it holds now: call once its start is chosen (<c>SersicIndexStart</c>).
+    /// </summary>
+    public void AnchorSersicIndexPrior()
+    {
+        for (int j = 0; j < _all.Length; j++)
+            if (_all[j].Kind == ParameterKind.SersicIndex) _priorCentre[j] = _values[j];
     }
 
     /// <summary>
@@ -143,9 +172,11 @@ public sealed class PatchModel : IFitProblem
         _cache = new PatchCache(_types.Length, _classCount);
         _steps = new StepCache(_classCount);
         _ones = src._ones;
-        _eeInvSigma = src._eeInvSigma;
+        _priorInvSigma = src._priorInvSigma;
+        _sizeMeasured = src._sizeMeasured;
+        _priorCentre = (double[])src._priorCentre.Clone();
         _sersicStepFraction = src._sersicStepFraction;
-        _eePriorCount = CountEePriors();
+        _priorCount = CountPriors();
     }
 
     // ---- structure -------------------------------------------------------------------
@@ -221,19 +252,22 @@ public sealed class PatchModel : IFitProblem
         return 0.0;
     }
 
-    /// <summary>One term per free ee1 or ee2 when the ellipticity prior is on (docs/fitting.md §18.7).</summary>
-    public int GaussianPriorCount => _eePriorCount;
+    /// <summary>One term per free parameter with a Gaussian prior: ee1 and ee2 (ellipticity prior), each Sérsic index,
+    /// each measured size's logre (docs/fitting.md §18.7).</summary>
+    public int GaussianPriorCount => _priorCount;
 
     public void GetGaussianPriors(Span<int> parameter, Span<double> residual, Span<double> inverseSigma)
     {
-        if (_eePriorCount == 0) return;
+        if (_priorCount == 0) return;
         int k = 0;
         for (int j = 0; j < _free.Length; j++)
         {
-            if (_all[_free[j]].Kind is not (ParameterKind.Ee1 or ParameterKind.Ee2)) continue;
+            int a = _free[j];
+            double w = _priorInvSigma[a];
+            if (w == 0) continue;
             parameter[k] = j;
-            residual[k] = -_values[_free[j]] * _eeInvSigma;
-            inverseSigma[k] = _eeInvSigma;
+            residual[k] = (_priorCentre[a] - _values[a]) * w;
+            inverseSigma[k] = w;
             k++;
         }
     }
@@ -296,7 +330,7 @@ public sealed class PatchModel : IFitProblem
         int so = o + 2 + _bands.Length;
         return new FitSource(t, _values[o], _values[o + 1], fl,
             t == SourceType.Point ? default : new EllipseESoft(_values[so], _values[so + 1], _values[so + 2]),
-            t == SourceType.Sersic ? _values[so + 3] : 3.0);
+            t == SourceType.Sersic ? _values[so + 3] : 3.0) { SizeMeasured = _sizeMeasured[source] };
     }
 
     /// <summary>

@@ -50,6 +50,42 @@ public class PatchModelTests
         Assert.Equal(0, m.FreezeAllButFluxes().GaussianPriorCount);
     }
 
+    /// <summary>The index and size priors (docs/fitting.md §18.7): one term per free Sérsic index, centred on the
+    /// index it held when anchored (the scan's rung), and one per logre of a galaxy whose size was measured
+    /// (the catalogue's Re), centred on that size; a galaxy at the fallback size has none.</summary>
+    [Fact]
+    public void The_index_prior_follows_its_anchor_and_the_size_prior_only_measured_sizes()
+    {
+        FitSource[] src =
+        [
+            new(SourceType.Exp, 25, 20, F(("r", 300)), new EllipseESoft(Math.Log(2.0), 0.3, -0.2)) { SizeMeasured = true },
+            new(SourceType.Sersic, 35, 25, F(("r", 200)), new EllipseESoft(0.5, -0.1, 0.4), 2.0),
+        ];
+        var m = new PatchModel([Img("r", Gauss(1.5))], src,
+            PatchModelOptions.Pipeline with { SersicIndexPriorSigma = 1.0, SizePriorSigma = 0.5 });
+        Assert.Equal(2, m.GaussianPriorCount);
+        var par = new int[2]; var res = new double[2]; var inv = new double[2];
+        m.GetGaussianPriors(par, res, inv);
+        Assert.Equal(["catalog.source0.shape.logre", "catalog.source1.sersicindex.SersicIndex"], par.Select(m.ParameterName).ToArray());
+        Assert.Equal([0.0, 0.0], res);
+        Assert.Equal([2.0, 1.0], inv);
+        // move both; the size prior stays at the catalogue's size, the index prior at its anchor until re-anchored
+        var p = new double[m.ParameterCount];
+        m.GetParameters(p);
+        p[par[0]] = Math.Log(2.0) + 0.25;
+        p[par[1]] = 3.0;
+        m.SetParameters(p);
+        m.GetGaussianPriors(par, res, inv);
+        Assert.Equal(-0.25 * 2.0, res[0], 12);
+        Assert.Equal(-1.0, res[1], 12);
+        m.AnchorSersicIndexPrior();
+        m.GetGaussianPriors(par, res, inv);
+        Assert.Equal(-0.25 * 2.0, res[0], 12);
+        Assert.Equal(0.0, res[1], 12);
+        Assert.True(m.GetSource(0).SizeMeasured);
+        Assert.False(m.GetSource(1).SizeMeasured);
+    }
+
     [Fact]
     public void Gaussian_star_through_gaussian_psf_is_the_analytic_gaussian()
     {

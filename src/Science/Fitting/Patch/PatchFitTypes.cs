@@ -28,10 +28,12 @@ public sealed record PatchImage(string Band, int Width, int Height, float[] Data
 /// ellipse (logre [ln px], ee1, ee2) and Sérsic index. <paramref name="FixedPosition"/>: the
 /// factory keeps X and Y fixed (nuisance sources at their catalogue position; only the
 /// fluxes of such a source are free). <paramref name="Frozen"/>: every parameter of the source
-/// is held (it is drawn, not fitted).
+/// is held (it is drawn, not fitted). <paramref name="SizeMeasured"/>: LogRe comes from the catalogue's
+/// <c>Re</c>, not from the fallback size (the size prior applies; docs/fitting.md §18.7).
 /// </summary>
 public sealed record SourceInit(SourceType Kind, double X, double Y, double[] Flux,
-    double LogRe, double Ee1, double Ee2, double SersicN, bool FixedPosition = false, bool Frozen = false);
+    double LogRe, double Ee1, double Ee2, double SersicN, bool FixedPosition = false, bool Frozen = false,
+    bool SizeMeasured = false);
 
 /// <summary>
 /// Builds the forward model of one fit: sky per image (free, starting at 0), sources in

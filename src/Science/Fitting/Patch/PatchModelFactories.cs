@@ -43,7 +43,7 @@ public static class PatchModelFactories
             fitSources[i] = type == SourceType.Point
                 ? new FitSource(type, s.X, s.Y, flux)
                 : new FitSource(type, s.X, s.Y, flux, new EllipseESoft(s.LogRe, s.Ee1, s.Ee2),
-                    type == SourceType.Sersic ? s.SersicN : 3.0);
+                    type == SourceType.Sersic ? s.SersicN : 3.0) { SizeMeasured = s.SizeMeasured };
         }
         var model = new PatchModel(fitImages, fitSources, options);
         if (!sources.Any(s => s.FixedPosition || s.Frozen) && !images.Any(im => im.SkyFixed)) return model;

@@ -91,14 +91,17 @@ public static class SourceInitializer
                 phi = th >= 0 ? th - 90 : th + 90;
             }
             double re = s.ReFallbackPix;
+            bool sizeMeasured = false;
             if (cat.Re is not null)
             {
-                re = double.IsFinite(cat.Re[i]) ? cat.Re[i] : s.ReFallbackPix;
+                sizeMeasured = double.IsFinite(cat.Re[i]);
+                re = sizeMeasured ? cat.Re[i] : s.ReFallbackPix;
                 re = Math.Clamp(re, 0.3, 100);
             }
             var (logre, ee1, ee2) = kind == SourceType.Point ? (double.NaN, double.NaN, double.NaN) : SoftEllipse(re, q, phi);
             result[i] = new SourceInit(kind, cat.X[i], cat.Y[i], flux, logre, ee1, ee2,
-                kind == SourceType.Sersic ? s.SersicNInit : double.NaN, FixedPosition: nuisance);
+                kind == SourceType.Sersic ? s.SersicNInit : double.NaN, FixedPosition: nuisance,
+                SizeMeasured: sizeMeasured && kind != SourceType.Point);
         }
         return result;
     }

@@ -43,8 +43,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// 13 = the index scan keeps one residual for the patch (rounding of its sums only);
     /// 14 = a Gaussian prior on each galaxy's soft ellipticity (patch_run.ellipticity_prior_sigma), and the
     /// optional relative max step of a Sérsic index (patch_run.sersic_n_max_step_frac, off by default);
+    /// 15 = Gaussian priors on each Sérsic index (centred on its start, patch_run.sersic_n_prior_sigma) and on
+    /// ln r_e of each galaxy whose catalogue gives its size (centred on it, patch_run.size_prior_sigma);
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/14";
+    public const string Algorithm = "RunPatches/15";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -330,6 +332,8 @@ public sealed partial class RunPatchesStage : IKeyedStage
             {
                 EllipticityPriorSigma = pr.EllipticityPriorSigma,
                 SersicStepFraction = pr.SersicNMaxStepFrac,
+                SersicIndexPriorSigma = pr.SersicNPriorSigma,
+                SizePriorSigma = pr.SizePriorSigma,
             },
         };
     }
