@@ -49,12 +49,29 @@ public sealed class FluxModelErrorsTests
         Assert.Equal(Math.Sqrt(150 * 150 + Math.Pow(e.Error * 1e5, 2)), t.Numeric("FLUXERR_m550_cov")[5], 6);
     }
 
+    /// <summary>Below MinStars the catalogue's estimate is blended with the ePSF's as variances, so one
+    /// star more or less moves the band's error by a step of its size, never from one estimate to the other.</summary>
     [Fact]
-    public void With_too_few_checked_stars_the_ePSF_estimate_stands_or_none()
+    public void With_few_checked_stars_the_catalogue_estimate_is_blended_with_the_ePSFs()
     {
-        var t = Table(FluxModelErrors.MinStars - 1, 0.01, 2);
+        int n = FluxModelErrors.MinStars - 1;
+        var t = Table(n, 0.01, 2);
+        double alone = FluxModelErrors.Measure(Table(n, 0.01, 2), _ => double.NaN)[0].Error; // the catalogue's own
         var e = Assert.Single(FluxModelErrors.Measure(t, _ => 0.02));
-        Assert.Equal(("epsf", 0.02), (e.Source, e.Error));
+        Assert.Equal(("blend", n), (e.Source, e.Stars));
+        Assert.Equal(Math.Sqrt((n * alone * alone + 1 * 0.02 * 0.02) / FluxModelErrors.MinStars), e.Error, 12);
+        Assert.InRange(e.Error, 0.8 * alone, 1.3 * alone); // 19 of 20 parts the catalogue's: no jump to 0.02
+        // with one checked star there is nothing to blend: the ePSF's stands
+        var one = Assert.Single(FluxModelErrors.Measure(Table(1, 0.01, 3), _ => 0.02));
+        Assert.Equal(("epsf", 0.02), (one.Source, one.Error));
+    }
+
+    [Fact]
+    public void Without_an_ePSF_estimate_the_catalogue_stands_alone_from_a_few_stars_or_none()
+    {
+        var alone = Assert.Single(FluxModelErrors.Measure(Table(FluxModelErrors.MinStarsAlone, 0.01, 4), _ => 0));
+        Assert.Equal(("catalogue", FluxModelErrors.MinStarsAlone), (alone.Source, alone.Stars));
+        var t = Table(FluxModelErrors.MinStarsAlone - 1, 0.01, 5);
         var none = Assert.Single(FluxModelErrors.Measure(t, _ => 0));
         Assert.Equal(("none", 0.0), (none.Source, none.Error));
         FluxModelErrors.Apply(t, [none]);

@@ -19,13 +19,21 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// them on the hard simulated world, where that estimate ranged from 0 to 1.8 % for a true
 /// 0.7–1.3 %).
 /// </para>
-/// <para>With fewer than <see cref="MinStars"/> checked stars in a band, the ePSF stage's
-/// held-out estimate stands (meta.json <c>psf_field.flux_model_error</c>), or none.</para>
+/// <para>With fewer than <see cref="MinStars"/> checked stars in a band, the catalogue's estimate
+/// from its n stars is blended with the ePSF stage's held-out estimate (meta.json
+/// <c>psf_field.flux_model_error</c>) as variances, the ePSF's counting as MinStars − n stars:
+/// s² = (n s_cat² + (MinStars − n) s_epsf²) / MinStars. A hard switch at MinStars made one star more
+/// or less change every error of the band (on a hard simulated world, 0.29 % with 20 stars and the
+/// ePSF's 0.88 % with 19). Without an ePSF estimate the catalogue's stands alone from
+/// <see cref="MinStarsAlone"/> stars on; below that, and with neither, there is no model term.</para>
 /// </summary>
 public static class FluxModelErrors
 {
     /// <summary>Least number of checked stars for the catalogue's estimate.</summary>
     public const int MinStars = 20;
+
+    /// <summary>Least number of checked stars for the catalogue's estimate alone, when the ePSF has none.</summary>
+    public const int MinStarsAlone = 5;
 
     /// <summary>A check noisier than this (σ of ln ratio) tells little of a 1 % error and is left out.</summary>
     public const double MaxLnSigma = 0.005;
@@ -37,7 +45,8 @@ public static class FluxModelErrors
     /// <param name="Stars">Checked stars the catalogue's estimate rests on (0 when it was not used).</param>
     /// <param name="PsfOverAperture">exp of the weighted mean ln ratio: the PSF fluxes' offset from the
     /// aperture fluxes (the aperture correction the model implies); NaN when not measured.</param>
-    /// <param name="Source"><c>catalogue</c>, <c>epsf</c> (held-out PSF stars), <c>none</c>, or <c>off</c>
+    /// <param name="Source"><c>catalogue</c>, <c>blend</c> (fewer than <see cref="MinStars"/> checked stars,
+    /// blended with the ePSF's), <c>epsf</c> (held-out PSF stars), <c>none</c>, or <c>off</c>
     /// (<c>patch_run.photon_noise_errors: false</c>: the original's sky-only errors).</param>
     public sealed record BandError(string Band, int Stars, double Error, double PsfOverAperture, string Source);
 
@@ -69,14 +78,19 @@ public static class FluxModelErrors
                     }
                 (n, center, excess) = ExcessScatter.Estimate(lr.ToArray(), ls.ToArray());
             }
-            if (n >= MinStars && double.IsFinite(excess))
-                result.Add(new BandError(b, n, excess, Math.Exp(center), "catalogue"));
-            else
+            double e = epsfFallback(b);
+            bool hasEpsf = double.IsFinite(e) && e > 0;
+            bool hasCatalogue = n >= 2 && double.IsFinite(excess);
+            double psfOverAp = n >= 2 ? Math.Exp(center) : double.NaN;
+            if (hasCatalogue && (n >= MinStars || (!hasEpsf && n >= MinStarsAlone)))
+                result.Add(new BandError(b, n, excess, psfOverAp, "catalogue"));
+            else if (hasCatalogue && hasEpsf)
             {
-                double e = epsfFallback(b);
-                bool has = double.IsFinite(e) && e > 0;
-                result.Add(new BandError(b, 0, has ? e : 0, n >= 2 ? Math.Exp(center) : double.NaN, has ? "epsf" : "none"));
+                double blended = Math.Sqrt((n * excess * excess + (MinStars - n) * e * e) / MinStars);
+                result.Add(new BandError(b, n, blended, psfOverAp, "blend"));
             }
+            else
+                result.Add(new BandError(b, 0, hasEpsf ? e : 0, psfOverAp, hasEpsf ? "epsf" : "none"));
         }
         return result;
     }

@@ -33,7 +33,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class MergeStage : IKeyedStage
 {
     /// <summary>Bump when the merged catalog's content would change for the same inputs.</summary>
-    public const string Algorithm = "Merge/3";
+    public const string Algorithm = "Merge/4";
     public const string Component = "tract7dt.merge";
 
     /// <summary>
@@ -135,10 +135,12 @@ public sealed class MergeStage : IKeyedStage
             {
                 "catalogue" => string.Create(CultureInfo.InvariantCulture,
                     $"{e.Band}: PSF model flux error {e.Error:P2} from {e.Stars} stars' PSF-over-aperture checks (PSF/aperture {e.PsfOverAperture:F4})"),
+                "blend" => string.Create(CultureInfo.InvariantCulture,
+                    $"{e.Band}: PSF model flux error {e.Error:P2} from {e.Stars} stars' PSF-over-aperture checks blended with the ePSF's held-out estimate (fewer than {FluxModelErrors.MinStars} stars to check)"),
                 "epsf" => string.Create(CultureInfo.InvariantCulture,
-                    $"{e.Band}: PSF model flux error {e.Error:P2} from the ePSF's held-out stars (fewer than {FluxModelErrors.MinStars} stars to check in the catalogue)"),
+                    $"{e.Band}: PSF model flux error {e.Error:P2} from the ePSF's held-out stars (fewer than 2 stars to check in the catalogue)"),
                 "off" => $"{e.Band}: no PSF model flux error (patch_run.photon_noise_errors is false: the original's sky-only errors)",
-                _ => $"{e.Band}: no PSF model flux error (fewer than {FluxModelErrors.MinStars} stars to check, and none from the ePSF)",
+                _ => $"{e.Band}: no PSF model flux error (fewer than {FluxModelErrors.MinStarsAlone} stars to check, and none from the ePSF)",
             });
 
         string merged = MergedCatalogPath(layout);
