@@ -139,7 +139,8 @@ public static class PlotFiles
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
         plot.ScaleFactor = (float)Math.Max(1.0, dpi / 96.0);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        byte[] png = plot.GetImageBytes(w, h, ImageFormat.Png);
+        byte[] png;
+        lock (SkiaGate.Lock) png = plot.GetImageBytes(w, h, ImageFormat.Png);
         IO.AtomicFile.WriteAllBytes(path, png);
     }
 }

@@ -35,6 +35,11 @@ public sealed class PanelFigure
     /// <summary>Renders and writes the PNG atomically.</summary>
     public void Save(string path, double widthInches, double heightInches, int dpi)
     {
+        lock (SkiaGate.Lock) SaveLocked(path, widthInches, heightInches, dpi);
+    }
+
+    private void SaveLocked(string path, double widthInches, double heightInches, int dpi)
+    {
         int w = Math.Max(64, (int)Math.Round(widthInches * dpi));
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
         float scale = (float)Math.Max(1.0, dpi / 96.0);

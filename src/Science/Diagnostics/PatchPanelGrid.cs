@@ -31,6 +31,11 @@ public sealed class PatchPanelGrid
     /// <summary>Renders every panel and the (multi-line) title and writes the PNG atomically.</summary>
     public void Save(string path, string title, double widthInches, double heightInches, int dpi)
     {
+        lock (SkiaGate.Lock) SaveLocked(path, title, widthInches, heightInches, dpi);
+    }
+
+    private void SaveLocked(string path, string title, double widthInches, double heightInches, int dpi)
+    {
         int w = Math.Max(64, (int)Math.Round(widthInches * dpi));
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
         float scale = (float)Math.Max(1.0, dpi / 96.0);
