@@ -74,7 +74,7 @@ internal sealed class SimulateCommand : ICommand
         if (File.Exists(existing) && !args.Has("force"))
             throw new UsageException($"{options.OutDir} already holds an input set ({existing}); pass --force to overwrite it, or choose another --out");
         var log = context.Logger("tract7dt.simulate");
-        Simulator.Run(options, new Progress<string>(log.Info));
+        Simulator.Run(options, new Tract7dt.Science.Logging.SyncProgress<string>(log.Info));
         log.Info($"Simulated input set ready: {options.OutDir} (run it with: tract7dt run --config {Path.Join(options.OutDir, "config.yaml")})");
         return 0;
     }

@@ -56,7 +56,7 @@ public sealed class Simulate : Microsoft.Build.Utilities.Task, IIncrementalTask
         try
         {
             Simulator.Run(new SimulationOptions(dir, preset, Seed: (ulong)Seed),
-                new Progress(m => Log.LogMessage(MessageImportance.Normal, "simulate: " + m)));
+                new Tract7dt.Science.Logging.SyncProgress<string>(m => Log.LogMessage(MessageImportance.Normal, "simulate: " + m)));
         }
         catch (Tract7dtException e)
         {
@@ -65,9 +65,4 @@ public sealed class Simulate : Microsoft.Build.Utilities.Task, IIncrementalTask
         return !Log.HasLoggedErrors;
     }
 
-    /// <summary>Synchronous progress (System.Progress would post to the thread pool, after the task returned).</summary>
-    private sealed class Progress(Action<string> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value);
-    }
 }
