@@ -15,12 +15,10 @@ internal static class PanelRender
     /// </summary>
     public static void Draw(SKCanvas canvas, Plot plot, int x, int y, int width, int height)
     {
-        lock (SkiaGate.Lock)
-        {
-            using var surface = SKSurface.Create(new SKImageInfo(width, height));
-            plot.Render(surface.Canvas, new PixelRect(0, width, height, 0));
-            using var image = surface.Snapshot();
-            canvas.DrawImage(image, x, y);
-        }
+        // the figure drawing it holds SkiaGate.Lock
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        plot.Render(surface.Canvas, new PixelRect(0, width, height, 0));
+        using var image = surface.Snapshot();
+        canvas.DrawImage(image, x, y);
     }
 }

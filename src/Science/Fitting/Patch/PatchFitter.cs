@@ -41,7 +41,6 @@ public static partial class PatchFitter
             var sources = SourceInitializer.Build(catalog, images, settings);
             var problem = factory(images, sources);
             if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
-            if (problem is PatchModel anchored) anchored.AnchorSersicIndexPrior();
             var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace("", i, st));
             outcomes[""] = outcome;
             var read = ReadBack(optimizer, problem, sources, images, outcome);
@@ -82,7 +81,6 @@ public static partial class PatchFitter
                 var sources = SourceInitializer.Build(catalog, one, settings);
                 var problem = factory(one, sources);
                 if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
-                if (problem is PatchModel anchored) anchored.AnchorSersicIndexPrior();
                 optimizer.Reset();
                 var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace(b, i, st));
                 outcomes[b] = outcome;

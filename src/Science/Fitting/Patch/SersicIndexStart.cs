@@ -113,6 +113,8 @@ public static class SersicIndexStart
             AddOwnLight(src, -1f);
             if (bestN != n0) moved++;
         }
+        // the index prior (PatchModelOptions.SersicIndexPriorSigma) is centred on the start chosen here
+        model.AnchorSersicIndexPrior();
         return moved;
     }
 
