@@ -138,9 +138,6 @@ public static class PlotFiles
         int w = Math.Max(64, (int)Math.Round(widthInches * dpi));
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
         plot.ScaleFactor = (float)Math.Max(1.0, dpi / 96.0);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        byte[] png;
-        lock (SkiaGate.Lock) png = plot.GetImageBytes(w, h, ImageFormat.Png);
-        IO.AtomicFile.WriteAllBytes(path, png);
+        SkiaGate.SavePng(path, w, h, canvas => plot.Render(canvas, new PixelRect(0, w, h, 0)));
     }
 }

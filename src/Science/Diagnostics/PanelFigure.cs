@@ -35,19 +35,16 @@ public sealed class PanelFigure
     /// <summary>Renders and writes the PNG atomically.</summary>
     public void Save(string path, double widthInches, double heightInches, int dpi)
     {
-        lock (SkiaGate.Lock) SaveLocked(path, widthInches, heightInches, dpi);
-    }
-
-    private void SaveLocked(string path, double widthInches, double heightInches, int dpi)
-    {
         int w = Math.Max(64, (int)Math.Round(widthInches * dpi));
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
+        SkiaGate.SavePng(path, w, h, canvas => Draw(canvas, w, h, dpi));
+    }
+
+    private void Draw(SKCanvas canvas, int w, int h, int dpi)
+    {
         float scale = (float)Math.Max(1.0, dpi / 96.0);
         int titleH = Title is null ? 0 : (int)Math.Round(22 * scale);
         int pw = w / Cols, ph = (h - titleH) / Rows;
-        using var surface = SKSurface.Create(new SKImageInfo(w, h));
-        var canvas = surface.Canvas;
-        canvas.Clear(SKColors.White);
         if (Title is not null)
         {
             using var font = new SKFont(SKTypeface.Default, 14 * scale);
@@ -63,9 +60,5 @@ public sealed class PanelFigure
                 p.ScaleFactor = scale;
                 PanelRender.Draw(canvas, p, c * pw, titleH + r * ph, pw, ph);
             }
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        IO.AtomicFile.WriteAllBytes(path, data.ToArray());
     }
 }

@@ -31,21 +31,18 @@ public sealed class PatchPanelGrid
     /// <summary>Renders every panel and the (multi-line) title and writes the PNG atomically.</summary>
     public void Save(string path, string title, double widthInches, double heightInches, int dpi)
     {
-        lock (SkiaGate.Lock) SaveLocked(path, title, widthInches, heightInches, dpi);
-    }
-
-    private void SaveLocked(string path, string title, double widthInches, double heightInches, int dpi)
-    {
         int w = Math.Max(64, (int)Math.Round(widthInches * dpi));
         int h = Math.Max(64, (int)Math.Round(heightInches * dpi));
+        SkiaGate.SavePng(path, w, h, canvas => Draw(canvas, title, w, h, dpi));
+    }
+
+    private void Draw(SKCanvas canvas, string title, int w, int h, int dpi)
+    {
         float scale = (float)Math.Max(1.0, dpi / 96.0);
         var lines = title.Split('\n');
         float fontPx = 13f * scale;
         int titleH = (int)Math.Ceiling(lines.Length * fontPx * 1.4f + fontPx * 0.6f);
         int cellW = w / Cols, cellH = Math.Max(32, (h - titleH) / Rows);
-        using var bitmap = new SKBitmap(w, h);
-        using var canvas = new SKCanvas(bitmap);
-        canvas.Clear(SKColors.White);
         using (var font = new SKFont(SKTypeface.Default, fontPx))
         using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
         {
@@ -60,10 +57,5 @@ public sealed class PatchPanelGrid
                 plot.ScaleFactor = scale;
                 PanelRender.Draw(canvas, plot, c * cellW, titleH + r * cellH, cellW, cellH);
             }
-        canvas.Flush();
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        IO.AtomicFile.WriteAllBytes(path, data.AsSpan());
     }
 }
