@@ -404,6 +404,10 @@ public sealed record PatchRunConfig
     public double SersicNPriorSigma { get; init; }
     /// <summary><c>size_prior_sigma</c> (ours): σ of a Gaussian prior on ln r_e of each galaxy whose catalogue row gives its size, centred on that size (0: none, the original).</summary>
     public double SizePriorSigma { get; init; }
+    /// <summary><c>max_shift_pix</c> (ours): each source's x and y stay within this many pixels of its catalogue position (0: unbounded, the original).</summary>
+    public double MaxShiftPix { get; init; }
+    /// <summary><c>max_size_factor</c> (ours): each galaxy's r_e stays below this factor times its starting r_e (0: only the original's bound of 1000).</summary>
+    public double MaxSizeFactor { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>

@@ -91,6 +91,20 @@ public sealed record PatchModelOptions(double LogReLower, double LogReUpper, dou
     /// </summary>
     public double SizePriorSigma { get; init; }
 
+    /// <summary>
+    /// Each source's x and y stay within this many pixels of where they start, the catalogue's position
+    /// (docs/fitting.md §6); 0 = unbounded (the original). A faint source next to a bright one could walk
+    /// several pixels onto it and take its light, the bright one's model being imperfect.
+    /// </summary>
+    public double MaxShiftPix { get; init; }
+
+    /// <summary>
+    /// Each galaxy's r_e stays below this factor times its starting r_e (docs/fitting.md §6); 0 = only
+    /// <see cref="LogReUpper"/> (the original). A faint galaxy swelled to hundreds of pixels, where its
+    /// disc is nearly flat over the patch and trades light with the fitted sky: a flux of thousands of σ.
+    /// </summary>
+    public double MaxSizeFactor { get; init; }
+
     /// <summary>tract7dt: logre ∈ [ln 0.1, ln 1000], ee1, ee2 ∈ [−100, 100].</summary>
     public static PatchModelOptions Pipeline { get; } = new(Math.Log(0.1), Math.Log(1000.0), 100.0);
 }

@@ -69,8 +69,9 @@ public sealed class PatchModel : IFitProblem
             var s = sources[i];
             string p = $"catalog.source{i}.";
             _srcOffset[i] = info.Count;
-            info.Add(new(p + "pos.x", ParameterKind.PositionX, -1, i, -1, 0.1, -inf, inf, 1.0)); vals.Add(s.X);
-            info.Add(new(p + "pos.y", ParameterKind.PositionY, -1, i, -1, 0.1, -inf, inf, 1.0)); vals.Add(s.Y);
+            double shift = opt.MaxShiftPix > 0 ? opt.MaxShiftPix : inf;
+            info.Add(new(p + "pos.x", ParameterKind.PositionX, -1, i, -1, 0.1, s.X - shift, s.X + shift, 1.0)); vals.Add(s.X);
+            info.Add(new(p + "pos.y", ParameterKind.PositionY, -1, i, -1, 0.1, s.Y - shift, s.Y + shift, 1.0)); vals.Add(s.Y);
             for (int b = 0; b < _bands.Length; b++)
             {
                 if (!s.Fluxes.TryGetValue(_bands[b], out double f))
@@ -80,7 +81,8 @@ public sealed class PatchModel : IFitProblem
             }
             if (s.IsGalaxy)
             {
-                info.Add(new(p + "shape.logre", ParameterKind.LogRe, -1, i, -1, ShapeStep, opt.LogReLower, opt.LogReUpper, 1.0)); vals.Add(s.Shape.LogRe);
+                double reUpper = opt.MaxSizeFactor > 0 ? Math.Min(opt.LogReUpper, s.Shape.LogRe + Math.Log(opt.MaxSizeFactor)) : opt.LogReUpper;
+                info.Add(new(p + "shape.logre", ParameterKind.LogRe, -1, i, -1, ShapeStep, opt.LogReLower, reUpper, 1.0)); vals.Add(s.Shape.LogRe);
                 info.Add(new(p + "shape.ee1", ParameterKind.Ee1, -1, i, -1, ShapeStep, -opt.EeBound, opt.EeBound, 0.1)); vals.Add(s.Shape.Ee1);
                 info.Add(new(p + "shape.ee2", ParameterKind.Ee2, -1, i, -1, ShapeStep, -opt.EeBound, opt.EeBound, 0.1)); vals.Add(s.Shape.Ee2);
             }

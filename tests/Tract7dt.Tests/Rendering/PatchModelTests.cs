@@ -86,6 +86,38 @@ public class PatchModelTests
         Assert.False(m.GetSource(1).SizeMeasured);
     }
 
+    /// <summary>The position and size bounds (docs/fitting.md §6): x, y within max_shift_pix of where each source
+    /// starts, r_e below max_size_factor × its start and never above the original's bound; 0 leaves the original's.</summary>
+    [Fact]
+    public void Positions_stay_near_the_catalogue_and_sizes_below_a_factor_of_the_start()
+    {
+        FitSource[] src =
+        [
+            new(SourceType.Point, 12.5, 30.25, F(("r", 500))),
+            new(SourceType.Exp, 25, 20, F(("r", 300)), new EllipseESoft(Math.Log(2.0), 0.3, -0.2)),
+            new(SourceType.Dev, 40, 15, F(("r", 300)), new EllipseESoft(Math.Log(900.0), 0, 0)),
+        ];
+        var bounded = new PatchModel([Img("r", Gauss(1.5))], src, PatchModelOptions.Pipeline with { MaxShiftPix = 2, MaxSizeFactor = 5 });
+        var free = new PatchModel([Img("r", Gauss(1.5))], src, PatchModelOptions.Pipeline);
+        double Bound(PatchModel m, string name, bool upper)
+        {
+            var lo = new double[m.ParameterCount]; var hi = new double[m.ParameterCount];
+            m.GetBounds(lo, hi);
+            int j = Enumerable.Range(0, m.ParameterCount).Single(k => m.ParameterName(k) == name);
+            return upper ? hi[j] : lo[j];
+        }
+        Assert.Equal(10.5, Bound(bounded, "catalog.source0.pos.x", false));
+        Assert.Equal(14.5, Bound(bounded, "catalog.source0.pos.x", true));
+        Assert.Equal(28.25, Bound(bounded, "catalog.source0.pos.y", false));
+        Assert.Equal(32.25, Bound(bounded, "catalog.source0.pos.y", true));
+        Assert.Equal(Math.Log(10.0), Bound(bounded, "catalog.source1.shape.logre", true), 12);
+        Assert.Equal(Math.Log(0.1), Bound(bounded, "catalog.source1.shape.logre", false), 12);
+        Assert.Equal(Math.Log(1000.0), Bound(bounded, "catalog.source2.shape.logre", true), 12); // the original's bound is lower
+        Assert.Equal(double.NegativeInfinity, Bound(free, "catalog.source0.pos.x", false));
+        Assert.Equal(double.PositiveInfinity, Bound(free, "catalog.source0.pos.y", true));
+        Assert.Equal(Math.Log(1000.0), Bound(free, "catalog.source1.shape.logre", true), 12);
+    }
+
     [Fact]
     public void Gaussian_star_through_gaussian_psf_is_the_analytic_gaussian()
     {

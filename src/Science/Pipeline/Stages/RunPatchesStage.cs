@@ -45,8 +45,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// optional relative max step of a Sérsic index (patch_run.sersic_n_max_step_frac, off by default);
     /// 15 = Gaussian priors on each Sérsic index (centred on its start, patch_run.sersic_n_prior_sigma) and on
     /// ln r_e of each galaxy whose catalogue gives its size (centred on it, patch_run.size_prior_sigma);
+    /// 16 = each source's position held within patch_run.max_shift_pix of the catalogue's, and each galaxy's r_e
+    /// below patch_run.max_size_factor times its start;
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/15";
+    public const string Algorithm = "RunPatches/16";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -334,6 +336,8 @@ public sealed partial class RunPatchesStage : IKeyedStage
                 SersicStepFraction = pr.SersicNMaxStepFrac,
                 SersicIndexPriorSigma = pr.SersicNPriorSigma,
                 SizePriorSigma = pr.SizePriorSigma,
+                MaxShiftPix = pr.MaxShiftPix,
+                MaxSizeFactor = pr.MaxSizeFactor,
             },
         };
     }
