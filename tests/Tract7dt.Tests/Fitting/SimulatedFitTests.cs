@@ -56,12 +56,15 @@ public class SimulatedFitTests(ITestOutputHelper output)
     /// <summary>One source drawn by the simulator with sky (and optionally photon) noise, fitted with <paramref name="settings"/>.</summary>
     private static PatchFitResult FitScene(string type, SersicProfile? gal, double flux,
         double x0, double y0, double skySigma, ulong seed, PixelizedPsf psf, PatchFitSettings settings, double photonVariancePerCount = 0,
-        PatchModelFactory? factory = null)
+        PatchModelFactory? factory = null, Func<int, int, double>? background = null)
     {
         const int w = 81, h = 81;
         var img = new float[w * h];
         var r = new SourceRenderer();
         Add(img, w, h, gal is { } g ? r.RenderGalaxy(g, Psf, x0, y0, flux) : r.RenderStar(Psf, x0, y0, flux));
+        if (background is not null)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) img[y * w + x] += (float)background(x, y);
         var rng = new SimRandom(seed);
         // sky noise, and the source's photon noise when a variance per count is given
         for (int i = 0; i < img.Length; i++)
@@ -391,6 +394,61 @@ public class SimulatedFitTests(ITestOutputHelper output)
         Assert.True(runaway["0.5"] <= runaway["none"] / 2, $"with the prior {runaway["0.5"]} sizes ran off, without it {runaway["none"]}");
         Assert.True(scatter["0.5"] < 0.9 * scatter["none"], $"flux scatter with the prior {scatter["0.5"]:F2}, without {scatter["none"]:F2}");
     }
+
+    /// <summary>
+    /// The size bound and the hold (docs/fitting.md §6): faint exponential galaxies (S/N ≈ 5) on a sky with a
+    /// broad dip under them that the patch's constant sky cannot model. A galaxy free to grow swells to its
+    /// size bound with a negative flux that models the dip; refitted with its shape held at the catalogue's,
+    /// its flux is that of the galaxy again.
+    /// </summary>
+    [Fact]
+    public void A_galaxy_swollen_to_its_size_bound_is_refitted_with_its_shape_held()
+    {
+        var psf = TruePsf();
+        var gal = new SersicProfile(1.0, 2.5, 0.7, 30.0);
+        const double flux = 260, sky = 5.0;
+        var factory = PatchModelFactories.Create(PatchModelOptions.Pipeline with
+        {
+            EllipticityPriorSigma = 0.25, SizePriorSigma = 0.5, MaxShiftPix = 2, MaxSizeFactor = 5,
+        });
+        var stats = new Dictionary<bool, (bool[] AtBound, double[] Re, double[] Error)>();
+        foreach (bool hold in new[] { false, true })
+        {
+            var error = new double[16];
+            var res = new double[16];
+            var atBound = new bool[16];
+            for (int k = 0; k < 16; k++)
+            {
+                double x0 = 40.2 + 0.03 * k, y0 = 40.5 - 0.02 * k;
+                var r = FitScene("EXP", gal, flux, x0, y0, sky, (ulong)(1700 + k), psf,
+                    new PatchFitSettings { NOptIters = 20, HoldShapeAtSizeBound = hold }, factory: factory,
+                    background: (x, y) => -DipDepth * Math.Exp(-0.5 * ((x - x0) * (x - x0) + (y - y0) * (y - y0)) / (DipSigma * DipSigma)));
+                var t = r.Table;
+                double re = t.Doubles("Re_fit")[0], f = t.Doubles("FLUX_m550_fit")[0], e = t.Doubles("FLUXERR_m550_fit")[0];
+                error[k] = f - flux;
+                res[k] = re;
+                atBound[k] = re > 4.9 * gal.Re;
+                output.WriteLine($"hold {hold} k={k}: Re {re:F2} (true {gal.Re}) flux {f:F0} ± {e:F0} pull {(f - flux) / e:+0.00;-0.00} iters {r.Outcomes[""].NIters}");
+            }
+            stats[hold] = (atBound, res, error);
+            output.WriteLine($"hold {hold}: at the size bound {atBound.Count(b => b)} of 16");
+        }
+        // the same scenes, fitted with and without the hold: each galaxy that swelled to the bound is held at
+        // the catalogue's size, and its flux is nearer the truth than the swollen one's
+        var swollen = Enumerable.Range(0, 16).Where(k => stats[false].AtBound[k]).ToList();
+        Assert.True(swollen.Count >= 3,
+            $"without the hold some galaxies should swell to the bound ({swollen.Count} did); the test no longer shows what the hold is for");
+        Assert.DoesNotContain(true, stats[true].AtBound);
+        foreach (int k in swollen)
+        {
+            Assert.Equal(gal.Re, stats[true].Re[k], 6);
+            // held, the flux is off by about what the dip puts under the galaxy (≈ −300); swollen, by thousands
+            Assert.True(Math.Abs(stats[true].Error[k]) < 0.25 * Math.Abs(stats[false].Error[k]),
+                $"scene {k}: flux off by {stats[true].Error[k]:F0} held, {stats[false].Error[k]:F0} swollen");
+        }
+    }
+
+    private const double DipDepth = 3.0, DipSigma = 12.0; // 0.6 sky σ deep; 6 of the 16 galaxies swell to the bound without the hold
 
     private static double Median(List<double> v)
     {

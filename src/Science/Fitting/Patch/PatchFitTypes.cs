@@ -101,6 +101,9 @@ public sealed record PatchFitSettings
     /// source parameter by <see cref="PatchFitter.SettledFraction"/> of its σ or more (the patch
     /// counts as converged); false: only on <see cref="DlnpStop"/> or the cap.</summary>
     public bool StopWhenSettled { get; init; } = true;
+    /// <summary>Ours (on with <c>patch_run.max_size_factor</c> &gt; 0): a galaxy whose size ends the fit on its
+    /// upper bound is refitted with its shape held at its start (<see cref="PatchFitter"/>, docs/fitting.md §6).</summary>
+    public bool HoldShapeAtSizeBound { get; init; }
     /// <summary>ROI origin in the white frame (<c>x0_roi</c>, <c>y0_roi</c>) [pix].</summary>
     public double X0Roi { get; init; }
     /// <summary>See <see cref="X0Roi"/>.</summary>

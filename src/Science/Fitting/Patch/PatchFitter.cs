@@ -41,7 +41,7 @@ public static partial class PatchFitter
             var sources = SourceInitializer.Build(catalog, images, settings);
             var problem = factory(images, sources);
             if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
-            var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace("", i, st));
+            var outcome = RunLoopWithHolds(optimizer, ref problem, sources, settings, trace is null ? null : (i, st) => trace("", i, st), out var held);
             outcomes[""] = outcome;
             var read = ReadBack(optimizer, problem, sources, images, outcome);
             var shifts = RecentreInBands(optimizer, factory, images, sources, read, settings);
@@ -63,6 +63,7 @@ public static partial class PatchFitter
             read.NoPixels.CopyTo(table.Column("fit_no_pixels", false), 0);
             for (int k = 0; k < images.Length; k++)
                 read.NoPixelsBand[k].CopyTo(table.Column($"fit_no_pixels_{images[k].Band}", false), 0);
+            if (settings.HoldShapeAtSizeBound) held.CopyTo(table.Column("fit_shape_held", false), 0);
             if (shifts is not null)
                 for (int k = 0; k < images.Length; k++)
                     shifts[k].CopyTo(table.Column($"band_shift_{images[k].Band}_pix", double.NaN), 0);
@@ -82,7 +83,7 @@ public static partial class PatchFitter
                 var problem = factory(one, sources);
                 if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
                 optimizer.Reset();
-                var outcome = RunLoop(optimizer, problem, settings, trace is null ? null : (i, st) => trace(b, i, st));
+                var outcome = RunLoopWithHolds(optimizer, ref problem, sources, settings, trace is null ? null : (i, st) => trace(b, i, st), out var held);
                 outcomes[b] = outcome;
                 var read = ReadBack(optimizer, problem, sources, one, outcome);
                 WriteSourceColumns(table, read, sfx, settings, withRaDec: true, writeType: false);
@@ -94,6 +95,7 @@ public static partial class PatchFitter
                 table.Column($"opt_converged_patch_{b}", false).AsSpan().Fill(outcome.Converged);
                 read.FluxErrCov[0].CopyTo(table.Column($"FLUXERR_{b}_cov", double.NaN), 0);
                 read.NoPixels.CopyTo(table.Column($"fit_no_pixels_{b}", false), 0);
+                if (settings.HoldShapeAtSizeBound) held.CopyTo(table.Column($"fit_shape_held_{b}", false), 0);
                 WriteApertureCheck(table, b, factory, images[k] with { Sky = read.Sky[0] }, read, 0, sources);
                 for (int i = 0; i < rows; i++) stype[i] = SourceInitializer.Name(sources[i].Kind);
             }
@@ -193,6 +195,72 @@ public static partial class PatchFitter
         bool hit = !converged && niters >= Math.Max(1, s.NOptIters - margin);
         return new LoopOutcome(niters, converged, hit, double.IsFinite(last) ? last : double.NaN, lastChange) { AllSettled = settled };
     }
+
+    /// <summary>
+    /// <see cref="RunLoop"/>, then (<see cref="PatchFitSettings.HoldShapeAtSizeBound"/>) another loop whenever a
+    /// galaxy's size ended on its upper bound: such a galaxy is put back where it started (position, fluxes,
+    /// shape) and refitted with its shape held there, the rest of the patch free from where the last loop
+    /// left it. A faint galaxy that swells to its bound has become a disc nearly flat over the patch that
+    /// trades light with the fitted sky (fluxes thousands of σ off); held at the catalogue's shape, its
+    /// flux is a measurement under a stated model. Holding one can send a neighbour to its bound in the
+    /// next loop, so this repeats, at most <see cref="MaxHoldRounds"/> times. <paramref name="problem"/>
+    /// becomes the view the last loop ran on; the held galaxies' start index is written into
+    /// <paramref name="sources"/>, which the read-back reports for parameters the view holds. The outcome
+    /// counts the steps of every loop; its flags are the last loop's. <paramref name="held"/>: per source,
+    /// its shape was held (column <c>fit_shape_held</c>).
+    /// </summary>
+    private static LoopOutcome RunLoopWithHolds(ConstrainedOptimizer optimizer, ref IFitProblem problem, SourceInit[] sources,
+        PatchFitSettings s, Action<int, OptimizerStep>? trace, out bool[] held)
+    {
+        held = new bool[sources.Length];
+        var start = new Dictionary<string, double>(StringComparer.Ordinal);
+        var p0 = new double[problem.ParameterCount];
+        problem.GetParameters(p0);
+        for (int j = 0; j < p0.Length; j++) start[problem.ParameterName(j)] = p0[j];
+        var outcome = RunLoop(optimizer, problem, s, trace);
+        if (!s.HoldShapeAtSizeBound || problem is not PatchModel current) return outcome;
+        int steps = outcome.NIters;
+        for (int round = 0; round < MaxHoldRounds; round++)
+        {
+            int np = current.ParameterCount;
+            var p = new double[np];
+            var lower = new double[np];
+            var upper = new double[np];
+            current.GetParameters(p);
+            current.GetBounds(lower, upper);   // only the upper bounds are read
+            var now = new bool[sources.Length];
+            bool any = false;
+            for (int j = 0; j < np; j++)
+            {
+                var par = current.Parameter(j);
+                // a hair inside: a step shortened to land on a bound lands on it up to rounding
+                if (par.Kind == ParameterKind.LogRe && p[j] >= upper[j] - 1e-9 * Math.Max(1, Math.Abs(upper[j])))
+                    now[par.Source] = any = true;
+            }
+            if (!any) break;
+            for (int j = 0; j < np; j++)
+            {
+                var par = current.Parameter(j);
+                if (par.Source < 0 || !now[par.Source]) continue;
+                p[j] = start[current.ParameterName(j)];
+                if (par.Kind == ParameterKind.SersicIndex) sources[par.Source] = sources[par.Source] with { SersicN = p[j] };
+            }
+            current.SetParameters(p);
+            for (int i = 0; i < now.Length; i++) held[i] |= now[i];
+            var hold = held;
+            current = current.WithFree(par => !(par.Source >= 0 && hold[par.Source]
+                && par.Kind is ParameterKind.LogRe or ParameterKind.Ee1 or ParameterKind.Ee2 or ParameterKind.SersicIndex));
+            optimizer.Reset();
+            int offset = steps;
+            outcome = RunLoop(optimizer, current, s, trace is null ? null : (i, st) => trace(offset + i, st));
+            steps += outcome.NIters;
+        }
+        problem = current;
+        return outcome with { NIters = steps };
+    }
+
+    /// <summary>Loops after the first that hold galaxies at their start shape, at most (<see cref="RunLoopWithHolds"/>).</summary>
+    private const int MaxHoldRounds = 3;
 
     /// <summary>A parameter moved by less than this fraction of α·X was cut short (rounding aside).</summary>
     private const double CutFraction = 0.99;

@@ -47,8 +47,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// ln r_e of each galaxy whose catalogue gives its size (centred on it, patch_run.size_prior_sigma);
     /// 16 = each source's position held within patch_run.max_shift_pix of the catalogue's, and each galaxy's r_e
     /// below patch_run.max_size_factor times its start;
+    /// 17 = a galaxy whose size ends on that bound is refitted with its shape held at its start (column fit_shape_held);
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/16";
+    public const string Algorithm = "RunPatches/17";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -325,6 +326,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
             BandRecentreSnr = pr.BandRecentreSnr,
             SersicIndexScan = pr.SersicNScan,
             StopWhenSettled = pr.StopWhenSettled,
+            HoldShapeAtSizeBound = pr.MaxSizeFactor > 0,
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c),
