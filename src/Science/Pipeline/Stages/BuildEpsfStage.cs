@@ -231,7 +231,7 @@ public sealed class BuildEpsfStage : IKeyedStage
 
         // Every cell first: with the band model, each cell's ePSF depends on every star of the band.
         var results = new List<EpsfCellResult>(cells.Count);
-        IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, Psf.Epsf.EpsfProduct[] Grid)>>? patchModels = null;
+        IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, float[][] Grid)>>? patchModels = null;
         foreach (var cell in cells)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
@@ -276,11 +276,12 @@ public sealed class BuildEpsfStage : IKeyedStage
                 foreach (var (pr, pc, grid) in pm)
                 {
                     var centre = grid[4];
+                    int side = (int)Math.Round(Math.Sqrt(centre.Length));
                     string path = ctx.Layout.EpsfPatchNpy(band, cell.Tag, pr, pc);
-                    Fits.Npy.Write(path, centre.Data, centre.Size, centre.Size);
+                    Fits.Npy.Write(path, centre, side, side);
                     outputs.Add(path);
                     string gridPath = ctx.Layout.EpsfPatchGridNpy(band, cell.Tag, pr, pc);
-                    Fits.Npy.Write(gridPath, PatchPsfGridFile.Stack(grid), grid.Length * centre.Size, centre.Size);
+                    Fits.Npy.Write(gridPath, PatchPsfGridFile.Stack(grid), grid.Length * side, side);
                     outputs.Add(gridPath);
                 }
             foreach (var stale in Directory.EnumerateFiles(dir, "epsf_pr*_pc*.npy"))

@@ -43,6 +43,21 @@ public static class EpsfPostProcess
     /// <param name="finalSize">Wanted side (<c>epsf.final_psf_size</c>, 55).</param>
     public static EpsfProduct Finish(ReadOnlySpan<double> epsf, int size, int oversampling, int finalSize)
     {
+        var p = Normalise(epsf, size, finalSize, out int c);
+        var (radii, ee, qa) = Growth(p, c);
+        return new EpsfProduct(p, c, oversampling, qa, radii, ee, Fwhm(p, c, oversampling));
+    }
+
+    /// <summary>
+    /// The pixels of <see cref="Finish"/> alone: the centre crop to <paramref name="finalSize"/> (when
+    /// smaller), non-finite values set to 0, in float32, normalised to unit sum when the sum is positive.
+    /// The band model is evaluated at thousands of places (each held-out star, each node of each patch's
+    /// grid), and there only the pixels are used: the growth curve and the FWHM that <see cref="Finish"/>
+    /// adds were 78 % of the ePSF stage's CPU.
+    /// </summary>
+    /// <param name="side">The side of the returned square.</param>
+    public static float[] Normalise(ReadOnlySpan<double> epsf, int size, int finalSize, out int side)
+    {
         if (epsf.Length != size * size) throw new ArgumentException($"expected {size}×{size} values", nameof(epsf));
         int c = finalSize < size ? finalSize : size;
         int off = (size - c) / 2;
@@ -58,9 +73,8 @@ public static class EpsfPostProcess
             }
         if (sum > 0)
             for (int k = 0; k < p.Length; k++) p[k] /= sum;
-
-        var (radii, ee, qa) = Growth(p, c);
-        return new EpsfProduct(p, c, oversampling, qa, radii, ee, Fwhm(p, c, oversampling));
+        side = c;
+        return p;
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public sealed record BandFieldRecord(int NStarsBand, int NStarsCell, int NStarsR
 /// 3×3 grid of places (<see cref="PatchCentre.Grid"/>; element 4 is the centre).</param>
 /// <param name="FieldTerms">Polynomial terms of the spatial variation (1: none, 3: linear, 6: quadratic).</param>
 public sealed record BandFieldResult(EpsfBuildResult BandBuild, IReadOnlyDictionary<string, (EpsfProduct Product, BandFieldRecord Record)> Cells,
-    IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, EpsfProduct[] Grid)>> Patches,
+    IReadOnlyDictionary<string, IReadOnlyList<(int Row, int Col, float[][] Grid)>> Patches,
     IReadOnlySet<string> RejectedStars, int FieldTerms);
 
 /// <summary>A patch's centre and half-sizes in the white frame, for the model evaluated over it.</summary>
@@ -129,9 +129,9 @@ public static class BandPsfField
 
         var wing = Wings.From(bandProduct.Data, radius, rc);
         double[] CoreOf(double[] e) =>
-            CoreNormalised(EpsfPostProcess.Finish(e, band.Size, band.Oversampling, s.Config.FinalPsfSize).Data, radius, rc);
+            CoreNormalised(EpsfPostProcess.Normalise(e, band.Size, s.Config.FinalPsfSize, out _), radius, rc);
         double[] FieldCore(double x, double y) => CoreOf(field.Evaluate(x, y));
-        var patchOut = new Dictionary<string, IReadOnlyList<(int, int, EpsfProduct[])>>(StringComparer.Ordinal);
+        var patchOut = new Dictionary<string, IReadOnlyList<(int, int, float[][])>>(StringComparer.Ordinal);
 
         // The degree of the field's variation: the one whose held-out models give the stars'
         // fluxes best (FieldFit). Scoring pixels instead would count the per-node noise of the
@@ -191,22 +191,22 @@ public static class BandPsfField
             if (cellCore is not null)
                 for (int k = 0; k < correction.Length; k++)
                     correction[k] = wCell * CorrectionTaper(radius[k] / (fwhm * o)) * (cellCore[k] - atCell[k]);
-            EpsfProduct Assemble(double[] core)
+            double[] Assemble(double[] core)
             {
                 var final = new double[n * n];
                 for (int k = 0; k < final.Length; k++)
                     final[k] = radius[k] < rc ? core[k] + correction[k] : wing.Pixels[k];
-                return EpsfPostProcess.Finish(final, n, o, n);
+                return final;
             }
-            var product = Assemble(atCell);
+            var product = EpsfPostProcess.Finish(Assemble(atCell), n, o, n);
             outCells[cell.Input.Tag] = (product, new BandFieldRecord(band.Stars.Count, nCell, nRejected, wCell,
                 rc / o, wing.Fraction, modelError));
             // Each patch gets the model on its grid of places, the cell's correction carried to each:
             // its fits give every source the PSF at its own place (PatchPsfGrid).
-            var list = new List<(int, int, EpsfProduct[])>();
+            var list = new List<(int, int, float[][])>();
             foreach (var pc in patches)
                 if (pc.CellTag == cell.Input.Tag)
-                    list.Add((pc.Row, pc.Col, pc.Grid().Select(g => Assemble(FieldCore(g.X, g.Y))).ToArray()));
+                    list.Add((pc.Row, pc.Col, pc.Grid().Select(g => EpsfPostProcess.Normalise(Assemble(FieldCore(g.X, g.Y)), n, n, out _)).ToArray()));
             patchOut[cell.Input.Tag] = list;
         }
         return new BandFieldResult(band, outCells, patchOut, rejected, field.Terms);

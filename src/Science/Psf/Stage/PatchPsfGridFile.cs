@@ -1,6 +1,5 @@
 using Tract7dt.Science.Errors;
 using Tract7dt.Science.Fits;
-using Tract7dt.Science.Psf.Epsf;
 
 namespace Tract7dt.Science.Psf.Stage;
 
@@ -14,16 +13,16 @@ public static class PatchPsfGridFile
 {
     public const int Nodes = 9;
 
-    /// <summary>The nine stamps as one row-major array.</summary>
-    public static float[] Stack(IReadOnlyList<EpsfProduct> grid)
+    /// <summary>The nine stamps (each square, row-major) as one row-major array.</summary>
+    public static float[] Stack(IReadOnlyList<float[]> grid)
     {
         if (grid.Count != Nodes) throw new ArgumentException($"a patch grid has {Nodes} stamps; got {grid.Count}", nameof(grid));
-        int n = grid[0].Size;
-        var all = new float[Nodes * n * n];
+        int nn = grid[0].Length;
+        var all = new float[Nodes * nn];
         for (int g = 0; g < Nodes; g++)
         {
-            if (grid[g].Size != n) throw new ArgumentException("the grid's stamps differ in size", nameof(grid));
-            grid[g].Data.AsSpan(0, n * n).CopyTo(all.AsSpan(g * n * n));
+            if (grid[g].Length != nn) throw new ArgumentException("the grid's stamps differ in size", nameof(grid));
+            grid[g].CopyTo(all.AsSpan(g * nn));
         }
         return all;
     }
