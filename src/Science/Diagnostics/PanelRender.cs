@@ -15,7 +15,7 @@ internal static class PanelRender
     /// </summary>
     public static void Draw(SKCanvas canvas, Plot plot, int x, int y, int width, int height)
     {
-        // the figure drawing it holds SkiaGate.Lock
+        // the figure drawing it holds the SkiaGate
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         plot.Render(surface.Canvas, new PixelRect(0, width, height, 0));
         using var image = surface.Snapshot();

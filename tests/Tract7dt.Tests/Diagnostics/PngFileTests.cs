@@ -60,6 +60,21 @@ public sealed class PngFileTests
     }
 
     [Fact]
+    public void The_filter_heuristic_sums_bytes_read_as_signed()
+    {
+        // the vector path (32 bytes at a time) and the scalar tail against the definition, 128 and 255 included
+        var rng = new Random(7);
+        foreach (int n in new[] { 0, 1, 31, 32, 33, 100, 3001 })
+        {
+            var b = new byte[n];
+            rng.NextBytes(b);
+            if (n > 2) { b[0] = 128; b[1] = 255; b[2] = 1; }
+            long expected = b.Sum(x => (long)(x < 128 ? x : 256 - x));
+            Assert.Equal(expected, PngFile.SumAbs(b));
+        }
+    }
+
+    [Fact]
     public void Wrong_buffer_size_is_refused()
     {
         var e = Assert.Throws<ArgumentException>(() => PngFile.Encode(new byte[10], 2, 2));
