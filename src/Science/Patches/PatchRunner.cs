@@ -148,8 +148,11 @@ public static class PatchRunner
         foreach (var (band, o) in result.Outcomes.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             string prefix = band.Length == 0 ? "" : $"[{band}] ";
+            string held = o.Held.Galaxies > 0
+                ? $" shapes_held={o.Held.Galaxies} loops={o.Held.Loops} (galaxies at their size bound refitted with their starting shape; fit_shape_held)"
+                : "";
             log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"{prefix}optimizer: niters={o.NIters} converged={o.Converged}{(o.AllSettled ? " (every source settled)" : "")} last_dlnp={FloatText.Repr(o.LastDlnp)}"));
+                $"{prefix}optimizer: niters={o.NIters} converged={o.Converged}{(o.AllSettled ? " (every source settled)" : "")} last_dlnp={FloatText.Repr(o.LastDlnp)}{held}"));
             if (o.HitMaxIters)
                 log.Warn(string.Create(CultureInfo.InvariantCulture,
                     $"{prefix}did not converge. niters={o.NIters} n_opt_iters={fit.NOptIters} margin={Math.Max(0, fit.FlagMaxIterMargin)} last_dlnp={FloatText.Repr(o.LastDlnp)}"));

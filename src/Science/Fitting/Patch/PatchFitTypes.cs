@@ -119,4 +119,8 @@ public readonly record struct LoopOutcome(int NIters, bool Converged, bool HitMa
 {
     /// <summary>The loop stopped because every source had settled (<see cref="PatchFitSettings.StopWhenSettled"/>), not on dlnp.</summary>
     public bool AllSettled { get; init; }
+
+    /// <summary>Galaxies refitted with their shape held at its start after their size reached its bound
+    /// (<see cref="PatchFitSettings.HoldShapeAtSizeBound"/>), and the loops that took (first included).</summary>
+    public (int Galaxies, int Loops) Held { get; init; }
 }

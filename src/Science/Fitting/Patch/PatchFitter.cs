@@ -219,7 +219,7 @@ public static partial class PatchFitter
         for (int j = 0; j < p0.Length; j++) start[problem.ParameterName(j)] = p0[j];
         var outcome = RunLoop(optimizer, problem, s, trace);
         if (!s.HoldShapeAtSizeBound || problem is not PatchModel current) return outcome;
-        int steps = outcome.NIters;
+        int steps = outcome.NIters, loops = 1;
         for (int round = 0; round < MaxHoldRounds; round++)
         {
             int np = current.ParameterCount;
@@ -254,9 +254,10 @@ public static partial class PatchFitter
             int offset = steps;
             outcome = RunLoop(optimizer, current, s, trace is null ? null : (i, st) => trace(offset + i, st));
             steps += outcome.NIters;
+            loops++;
         }
         problem = current;
-        return outcome with { NIters = steps };
+        return outcome with { NIters = steps, Held = (held.Count(h => h), loops) };
     }
 
     /// <summary>Loops after the first that hold galaxies at their start shape, at most (<see cref="RunLoopWithHolds"/>).</summary>
