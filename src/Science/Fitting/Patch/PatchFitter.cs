@@ -49,7 +49,7 @@ public static partial class PatchFitter
             WriteConvergence(table, "", outcome, read.Settled);
             table.Column("opt_last_dlnp", double.NaN).AsSpan().Fill(outcome.LastDlnp);
             table.Column("opt_converged_patch", false).AsSpan().Fill(outcome.Converged);
-            WriteSourceColumns(table, read, "", settings, withRaDec: true, writeType: true);
+            WriteSourceColumns(table, read, "", settings, withRaDec: true, writeType: true, held);
             for (int k = 0; k < images.Length; k++)
             {
                 string b = images[k].Band;
@@ -86,7 +86,7 @@ public static partial class PatchFitter
                 var outcome = RunLoopWithHolds(optimizer, ref problem, sources, settings, trace is null ? null : (i, st) => trace(b, i, st), out var held);
                 outcomes[b] = outcome;
                 var read = ReadBack(optimizer, problem, sources, one, outcome);
-                WriteSourceColumns(table, read, sfx, settings, withRaDec: true, writeType: false);
+                WriteSourceColumns(table, read, sfx, settings, withRaDec: true, writeType: false, held);
                 read.Flux[0].CopyTo(table.Column($"FLUX_{b}_fit", double.NaN), 0);
                 read.FluxErr[0].CopyTo(table.Column($"FLUXERR_{b}_fit", double.NaN), 0);
                 table.Column($"opt_niters_{b}", 0).AsSpan().Fill(outcome.NIters);
@@ -205,7 +205,8 @@ public static partial class PatchFitter
     /// flux is a measurement under a stated model. Holding one can send a neighbour to its bound in the
     /// next loop, so this repeats, at most <see cref="MaxHoldRounds"/> times. <paramref name="problem"/>
     /// becomes the view the last loop ran on; the held galaxies' start index is written into
-    /// <paramref name="sources"/>, which the read-back reports for parameters the view holds. The outcome
+    /// <paramref name="sources"/>, which the read-back takes for parameters the view holds (the pictures and
+    /// the PSF check draw the galaxy with it; its shape columns stay empty). The outcome
     /// counts the steps of every loop; its flags are the last loop's. <paramref name="held"/>: per source,
     /// its shape was held (column <c>fit_shape_held</c>).
     /// </summary>
@@ -515,7 +516,10 @@ public static partial class PatchFitter
         }
     }
 
-    private static void WriteSourceColumns(FitTable t, Readback r, string sfx, PatchFitSettings s, bool withRaDec, bool writeType)
+    /// <param name="shapeHeld">Per source, its shape was held at its start (<see cref="RunLoopWithHolds"/>): its shape
+    /// columns stay empty, a start is not a measurement.</param>
+    private static void WriteSourceColumns(FitTable t, Readback r, string sfx, PatchFitSettings s, bool withRaDec, bool writeType,
+        bool[] shapeHeld)
     {
         int n = t.RowCount;
         string Name(string stem) => sfx.Length == 0 ? stem + "_fit" : $"{stem}{sfx}_fit";
@@ -545,6 +549,7 @@ public static partial class PatchFitter
             yp[i] = r.Y[i];
             xw[i] = r.X[i] + s.X0Roi;
             yw[i] = r.Y[i] + s.Y0Roi;
+            if (shapeHeld[i]) continue;
             if (r.Kind[i] == SourceType.Sersic) sn[i] = r.N[i];
             if (r.Kind[i] == SourceType.Point) continue;
             var sh = ShapeOut(r.LogRe[i], r.Ee1[i], r.Ee2[i]);
