@@ -185,6 +185,7 @@ internal static class ConfigSchema
         F("patch_run.size_prior_sigma", 0.5, min: 0, finite: true);
         F("patch_run.max_shift_pix", 2.0, min: 0, finite: true);
         F("patch_run.max_size_factor", 5.0, min: 0, finite: true);
+        B("patch_run.mask_unmodelled_light", true);
         I("patch_run.min_epsf_nstars_for_use", 2);
         Add(new("patch_run.ncircular_gaussian_n", ConfigKind.Int, 3L) { IntChoices = [1, 2, 3] });
         I("patch_run.hybrid_psf_n", 9, min: 1);

@@ -408,6 +408,8 @@ public sealed record PatchRunConfig
     public double MaxShiftPix { get; init; }
     /// <summary><c>max_size_factor</c> (ours): each galaxy's r_e stays below this factor times its starting r_e (0: only the original's bound of 1000).</summary>
     public double MaxSizeFactor { get; init; }
+    /// <summary><c>mask_unmodelled_light</c> (ours): before the fit, light the starting model does not hold, away from every source, gets weight 0 (false: every pixel weighs, the original).</summary>
+    public bool MaskUnmodelledLight { get; init; }
     /// <summary><c>min_epsf_nstars_for_use</c>: star-count gate (≤ 0 disables).</summary>
     public int MinEpsfNstarsForUse { get; init; }
     /// <summary><c>ncircular_gaussian_n</c>: 1, 2 or 3 components.</summary>

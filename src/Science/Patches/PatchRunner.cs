@@ -145,6 +145,11 @@ public static class PatchRunner
         var result = PatchFitter.Fit(bands, payload.Width, payload.Height, cat, fit, capture,
             (band, iter, step) => log.Info(string.Create(CultureInfo.InvariantCulture,
                 $"{(band.Length == 0 ? "" : $"[{band}] ")}opt iter {iter:00}  dlnp={FloatText.Repr(step.DLnP)} alpha={FloatText.Repr(step.Alpha)} lsqr_its={step.LsqrIterations} frozen_on_bound={step.FrozenOnBound}{StepLimiter(problems, step)}")));
+        if (result.UnmodelledLightPixels.Values.Any(c => c != 0))
+            log.Info("Masked light the starting model does not hold (patch_run.mask_unmodelled_light), pixels per band: "
+                + string.Join(", ", result.UnmodelledLightPixels.Select(kv => kv.Value >= 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value}")
+                    : $"{kv.Key}=none (over {UnmodelledLight.MaxMaskedFraction:P0} of its pixels flagged: fitted unmasked)")));
         foreach (var (band, o) in result.Outcomes.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             string prefix = band.Length == 0 ? "" : $"[{band}] ";
@@ -184,22 +189,22 @@ public static class PatchRunner
         // The fitted model of each band (sky included) for the pictures and mosaics, which are
         // drawn by their own stage: a picture's setting never refits a patch.
         string modelPath = PatchModelImages.PathIn(dir);
-        PatchModelImages.Write(modelPath, payload.Width, payload.Height, RenderModels(payload, problems, fit.MultiBand));
+        PatchModelImages.Write(modelPath, payload.Width, payload.Height, RenderModels(payload, result, fit.MultiBand));
         outputs.Add(modelPath);
         log.Info($"Done patch run: {tag}");
         return new PatchRunResult(tag, owned, outputs, result.Outcomes);
     }
 
     /// <summary>Each band's fitted model plus sky, rendered by the fit's own problems (the joint
-    /// problem for a multi-band fit; one problem per band, in band-name order, otherwise).</summary>
-    private static List<(string Band, float[] ModelPlusSky, double Sky)> RenderModels(PatchPayload payload, List<IFitProblem> problems, bool multiBand)
+    /// problem for a multi-band fit; each band's own otherwise).</summary>
+    private static List<(string Band, float[] ModelPlusSky, double Sky)> RenderModels(PatchPayload payload, PatchFitResult result, bool multiBand)
     {
         var order = Diagnostics.PatchViews.BandOrder(payload, multiBand);
         var models = new List<(string, float[], double)>(order.Length);
         for (int j = 0; j < order.Length; j++)
         {
             var model = new float[payload.Width * payload.Height];
-            var (problem, image) = multiBand ? (problems[0], order[j]) : (problems[j], 0);
+            var (problem, image) = multiBand ? (result.Problems[""], order[j]) : (result.Problems[payload.Bands[order[j]].Band], 0);
             problem.RenderModel(image, model);
             models.Add((payload.Bands[order[j]].Band, model, problem is Fitting.PatchModel pm ? pm.Sky(image) : double.NaN));
         }

@@ -146,6 +146,21 @@ public sealed class RunPatchesStageTests(PatchStageWorld world)
         Assert.False(File.Exists(Path.Join(dir, "patch_overview.png")));
         var models = PatchModelImages.Read(PatchModelImages.PathIn(dir));
         Assert.Equal(["m400", "m550", "m700"], models.Keys.Order(StringComparer.Ordinal));
+        // each band's model is that band's fit: it is nearer its own band's data than any other band's
+        // model (it once was the first band's PSF-check model for every band after the first)
+        var payload = PatchPayload.Read(PatchPayload.FitsPath(ctx.Layout.PatchInputsDir, tag));
+        foreach (var band in payload.Bands)
+        {
+            double Misfit(float[] m)
+            {
+                double s = 0;
+                for (int i = 0; i < m.Length; i++) if (float.IsFinite(band.Image[i])) s += Math.Abs(band.Image[i] - m[i]);
+                return s;
+            }
+            double own = Misfit(models[band.Band]);
+            foreach (var other in models.Keys.Where(k => k != band.Band))
+                Assert.True(own < Misfit(models[other]), $"{band.Band}: its model misfits its data by {own:F0}, {other}'s by {Misfit(models[other]):F0}");
+        }
         new PatchDiagnosticsStage().Run(ctx);
         Assert.True(new FileInfo(Path.Join(dir, "patch_overview.png")).Length > 1000);
         Assert.Equal(Math.Min(2, fit.RowCount), Directory.GetFiles(Path.Join(dir, "cutouts"), "src_*.png").Length);

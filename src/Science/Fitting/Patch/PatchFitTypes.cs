@@ -104,6 +104,9 @@ public sealed record PatchFitSettings
     /// <summary>Ours (on with <c>patch_run.max_size_factor</c> &gt; 0): a galaxy whose size ends the fit on its
     /// upper bound is refitted with its shape held at its start (<see cref="PatchFitter"/>, docs/fitting.md §6).</summary>
     public bool HoldShapeAtSizeBound { get; init; }
+    /// <summary><c>patch_run.mask_unmodelled_light</c> (ours): before the fit, light the starting model does not
+    /// hold, away from every source's footprint, gets weight 0 (<see cref="UnmodelledLight"/>).</summary>
+    public bool MaskUnmodelledLight { get; init; }
     /// <summary>ROI origin in the white frame (<c>x0_roi</c>, <c>y0_roi</c>) [pix].</summary>
     public double X0Roi { get; init; }
     /// <summary>See <see cref="X0Roi"/>.</summary>

@@ -7,7 +7,15 @@ namespace Tract7dt.Science.Fitting.Patch;
 /// <summary>Result of one patch fit: the fit columns (docs/fitting.md §9 / §10) and the loop outcomes.</summary>
 /// <param name="Table">Fit columns only, one row per catalogue source (the stage prepends the catalogue and PSF-audit columns).</param>
 /// <param name="Outcomes">Multi-band: one entry keyed by the empty string; single-band: one per band.</param>
-public sealed record PatchFitResult(FitTable Table, IReadOnlyDictionary<string, LoopOutcome> Outcomes);
+public sealed record PatchFitResult(FitTable Table, IReadOnlyDictionary<string, LoopOutcome> Outcomes)
+{
+    /// <summary>Per band, the pixels <see cref="UnmodelledLight"/> took out of the fit (empty when it is off).</summary>
+    public IReadOnlyDictionary<string, int> UnmodelledLightPixels { get; init; } = new Dictionary<string, int>();
+    /// <summary>The fitted problems, keyed as <see cref="Outcomes"/> (the model images are rendered from them):
+    /// the factory is also called for the start-model mask, the band recentring and the PSF check, so
+    /// the order of its calls says nothing of which problem was fitted.</summary>
+    public IReadOnlyDictionary<string, IFitProblem> Problems { get; init; } = new Dictionary<string, IFitProblem>();
+}
 
 /// <summary>
 /// Fits one patch (docs/fitting.md §4–§10): images with inverse errors, the initial
@@ -34,17 +42,27 @@ public static partial class PatchFitter
         int rows = catalog.Count;
         var table = new FitTable(rows);
         var outcomes = new Dictionary<string, LoopOutcome>(StringComparer.Ordinal);
+        var masked = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var fitted = new Dictionary<string, IFitProblem>(StringComparer.Ordinal);
         var optimizer = new ConstrainedOptimizer();
 
         if (settings.MultiBand)
         {
             var sources = SourceInitializer.Build(catalog, images, settings);
-            var problem = factory(images, sources);
+            var fitImages = images;
+            var problem = factory(fitImages, sources);
+            if (settings.MaskUnmodelledLight && problem is PatchModel start)
+            {
+                var kept = UnmodelledLight.Mask(fitImages, start, sources, out var count);
+                for (int k = 0; k < images.Length; k++) masked[images[k].Band] = count[k];
+                if (count.Any(c => c > 0)) { fitImages = kept; problem = factory(fitImages, sources); }
+            }
             if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
             var outcome = RunLoopWithHolds(optimizer, ref problem, sources, settings, trace is null ? null : (i, st) => trace("", i, st), out var held);
             outcomes[""] = outcome;
-            var read = ReadBack(optimizer, problem, sources, images, outcome);
-            var shifts = RecentreInBands(optimizer, factory, images, sources, read, settings);
+            fitted[""] = problem;
+            var read = ReadBack(optimizer, problem, sources, fitImages, outcome);
+            var shifts = RecentreInBands(optimizer, factory, fitImages, sources, read, settings);
             table.Column("opt_niters", 0).AsSpan().Fill(outcome.NIters);
             WriteConvergence(table, "", outcome, read.Settled);
             table.Column("opt_last_dlnp", double.NaN).AsSpan().Fill(outcome.LastDlnp);
@@ -81,10 +99,17 @@ public static partial class PatchFitter
                 var one = new[] { images[k] };
                 var sources = SourceInitializer.Build(catalog, one, settings);
                 var problem = factory(one, sources);
+                if (settings.MaskUnmodelledLight && problem is PatchModel start)
+                {
+                    var kept = UnmodelledLight.Mask(one, start, sources, out var count);
+                    masked[b] = count[0];
+                    if (count[0] > 0) { one = kept; problem = factory(one, sources); }
+                }
                 if (settings.SersicIndexScan && problem is PatchModel pm) SersicIndexStart.Apply(pm);
                 optimizer.Reset();
                 var outcome = RunLoopWithHolds(optimizer, ref problem, sources, settings, trace is null ? null : (i, st) => trace(b, i, st), out var held);
                 outcomes[b] = outcome;
+                fitted[b] = problem;
                 var read = ReadBack(optimizer, problem, sources, one, outcome);
                 WriteSourceColumns(table, read, sfx, settings, withRaDec: true, writeType: false, held);
                 read.Flux[0].CopyTo(table.Column($"FLUX_{b}_fit", double.NaN), 0);
@@ -100,7 +125,7 @@ public static partial class PatchFitter
                 for (int i = 0; i < rows; i++) stype[i] = SourceInitializer.Name(sources[i].Kind);
             }
         }
-        return new PatchFitResult(table, outcomes);
+        return new PatchFitResult(table, outcomes) { UnmodelledLightPixels = masked, Problems = fitted };
     }
 
     /// <summary>The PSF-over-aperture check of one band's fluxes (<see cref="PsfApertureCheck"/>):

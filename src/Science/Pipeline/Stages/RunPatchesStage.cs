@@ -48,8 +48,10 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// 16 = each source's position held within patch_run.max_shift_pix of the catalogue's, and each galaxy's r_e
     /// below patch_run.max_size_factor times its start;
     /// 17 = a galaxy whose size ends on that bound is refitted with its shape held at its start (column fit_shape_held);
+    /// 18 = light the starting model does not hold, away from every source, is masked before the fit
+    /// (patch_run.mask_unmodelled_light, UnmodelledLight);
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/17";
+    public const string Algorithm = "RunPatches/18";
 
     private const string Component = "tract7dt.run_patches";
 
@@ -327,6 +329,7 @@ public sealed partial class RunPatchesStage : IKeyedStage
             SersicIndexScan = pr.SersicNScan,
             StopWhenSettled = pr.StopWhenSettled,
             HoldShapeAtSizeBound = pr.MaxSizeFactor > 0,
+            MaskUnmodelledLight = pr.MaskUnmodelledLight,
         };
         var layout = context.Layout;
         return new PatchRunSettings(fit, PsfSettings.From(c),
