@@ -76,7 +76,7 @@ public sealed record ScoreReport(int TruthSources, int Matched, double Completen
                 sb.AppendLine(string.Format(c, "    {0,-6} S/N [{1,5:F0},{2,5:F0}) n={3,5} median bias {4:+0.0000;-0.0000}", f.Class, f.SnrLow, f.SnrHigh, f.N, f.MedianBias));
             if (b.Isolated is { } q)
                 sb.AppendLine(string.Format(c, "    isolated stars: S/N>50 n={0} bias {1:+0.0000;-0.0000;0.0000} ± {11:0.0000}; S/N 10-50 n={2} bias {3:+0.0000;-0.0000;0.0000} ± {12:0.0000}; " +
-                    "per cell {4:+0.0000;-0.0000} .. {5:+0.0000;-0.0000} ({6} cells); pull std {7:F2}; position {8:F4} px; typed galaxies S/N>10 n={9} bias {10:+0.0000;-0.0000}",
+                    "per cell {4:+0.0000;-0.0000;0.0000} .. {5:+0.0000;-0.0000;0.0000} ({6} cells); pull std {7:F2}; position {8:F4} px; typed galaxies S/N>10 n={9} bias {10:+0.0000;-0.0000}",
                     q.NBright, q.BrightBias, q.NFaint, q.FaintBias, q.CellBiasMin, q.CellBiasMax, q.NCells, q.PullStd, q.PositionErrorPix, q.NGalaxies, q.GalaxyBias,
                     q.BrightBiasError, q.FaintBiasError));
         }
