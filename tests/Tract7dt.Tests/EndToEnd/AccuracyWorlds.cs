@@ -239,7 +239,7 @@ public class HardWorld12Tests(HardWorld12Fixture fx, ITestOutputHelper output) :
     /// The galaxies (docs/fitting.md §6, the size and position bounds and the hold). Faint galaxies that
     /// swelled into the sky or walked onto a neighbour came out thousands of times their expected error off
     /// (RunPatches/15: 22 galaxy × band fluxes beyond 300σ in this world, the worst 19,408σ; /17: none, the
-    /// worst 155σ).
+    /// worst 155σ; /18, with the unmodelled-light mask: the worst 80σ).
     /// </summary>
     [Fact]
     public void No_galaxy_flux_runs_off_by_hundreds_of_sigma()
@@ -266,6 +266,52 @@ public class HardWorld12Tests(HardWorld12Fixture fx, ITestOutputHelper output) :
         var worst = off.OrderByDescending(o => o.Sigma).Take(5).ToList();
         output.WriteLine($"{off.Count} galaxy fluxes; worst: " + string.Join(", ", worst.Select(w => $"{w.Id} {w.Band} {w.Sigma:F0}σ")));
         Assert.True(worst[0].Sigma < 300, $"{off.Count(o => o.Sigma >= 300)} galaxy fluxes 300σ or more off, the worst {worst[0].Id} {worst[0].Band} at {worst[0].Sigma:F0}σ");
+    }
+
+    /// <summary>
+    /// Every patch's fitted sky sits on the level of its pixels away from the sources (docs/fitting.md §4.1).
+    /// This world has unlisted saturated stars: with every pixel weighing (RunPatches/17) 25 of its 243
+    /// patch × band skies stood more than 0.5σ per pixel above that level (up to 5.5σ), and every source of
+    /// those patches came out low; with the unmodelled-light mask none does.
+    /// </summary>
+    [Fact]
+    public void Every_patch_sky_sits_on_the_level_of_its_source_free_pixels()
+    {
+        Assert.True(fx.Code == 0, $"exit {fx.Code}\n{fx.Err[^Math.Min(3000, fx.Err.Length)..]}");
+        string work = Path.Combine(fx.Dir, "work");
+        var offsets = new List<(double Sigma, string Where)>();
+        foreach (string dir in Directory.GetDirectories(Path.Combine(work, "outputs")).Order(StringComparer.Ordinal))
+        {
+            string modelPath = Science.Patches.PatchModelImages.PathIn(dir);
+            if (!File.Exists(modelPath)) continue;
+            string tag = Path.GetFileName(dir);
+            var payload = Science.Patches.PatchPayload.Read(Science.Patches.PatchPayload.FitsPath(Path.Combine(work, "patch_payloads"), tag));
+            var models = Science.Patches.PatchModelImages.Read(modelPath);
+            var skies = Science.Patches.PatchModelImages.ReadSky(modelPath);
+            foreach (var band in payload.Bands)
+            {
+                float[] model = models[band.Band];
+                double sky = skies[band.Band];
+                var level = new List<double>();
+                double sigma = double.NaN;
+                for (int i = 0; i < model.Length; i++)
+                {
+                    float s = band.SigmaSky[i];
+                    if (band.Bad[i] != 0 || !float.IsFinite(band.Image[i]) || !(s > 0)) continue;
+                    sigma = s;
+                    if (model[i] - sky < 0.1 * s) level.Add(band.Image[i] - (model[i] - sky)); // away from every source
+                }
+                if (level.Count < 1000) continue;
+                level.Sort();
+                offsets.Add(((sky - level[level.Count / 2]) / sigma, $"{tag} {band.Band}"));
+            }
+        }
+        Assert.True(offsets.Count > 200, $"only {offsets.Count} patch skies checked");
+        var worst = offsets.OrderByDescending(o => Math.Abs(o.Sigma)).Take(5).ToList();
+        output.WriteLine($"{offsets.Count} patch × band skies; farthest from their source-free level: " +
+            string.Join(", ", worst.Select(w => $"{w.Where} {w.Sigma:+0.00;-0.00}σ")));
+        Assert.True(Math.Abs(worst[0].Sigma) < 0.5,
+            $"{offsets.Count(o => Math.Abs(o.Sigma) >= 0.5)} patch skies 0.5σ or more off their source-free level, the worst {worst[0].Where} at {worst[0].Sigma:+0.00;-0.00}σ");
     }
 }
 
