@@ -43,6 +43,19 @@ public static class UnmodelledLight
     /// where the excess is significant, its fainter edge lies around them.</summary>
     public const int GrowPix = 3;
 
+    /// <summary>More than this fraction of a band's good pixels flagged leaves too little sky to fit: that
+    /// band is fitted unmasked (its count is reported as −1).</summary>
+    public const double MaxMaskedFraction = 0.8;
+
+    /// <summary>A source's core: where its own unit-flux model exceeds this fraction of its peak
+    /// (a radius of about 1.3 FWHM for a star). Always protected, whatever its starting flux.</summary>
+    public const double CoreFraction = 0.05;
+
+    /// <summary>A footprint pixel whose box holds more than this many times the light its sources'
+    /// starting model puts there is not theirs (a bright unlisted star beside a faint one): it is
+    /// judged like any other, unless it lies in a core.</summary>
+    public const double MaxExcessOverModel = 10;
+
     /// <summary>Rounds of flagging, each against the level of the pixels not flagged before it.</summary>
     private const int MaxRounds = 6;
 
@@ -87,19 +100,6 @@ public static class UnmodelledLight
         }
         return result;
     }
-
-    /// <summary>More than this fraction of a band's good pixels flagged leaves too little sky to fit: that
-    /// band is fitted unmasked (its count is reported as −1).</summary>
-    public const double MaxMaskedFraction = 0.8;
-
-    /// <summary>A source's core: where its own unit-flux model exceeds this fraction of its peak
-    /// (about one FWHM of a point source). Always protected, whatever its starting flux.</summary>
-    public const double CoreFraction = 0.05;
-
-    /// <summary>A footprint pixel whose box holds more than this many times the light its sources'
-    /// starting model puts there is not theirs (a bright unlisted star beside a faint one): it is
-    /// judged like any other, unless it lies in a core.</summary>
-    public const double MaxExcessOverModel = 10;
 
     /// <summary>Per pixel: the starting light of the sources whose footprints are protected (all but the
     /// nuisances), and whether it lies inside some source's core (<see cref="CoreFraction"/>).</summary>
