@@ -219,6 +219,7 @@ internal static class ConfigSchema
         F("zp.gaia_mag_min", 8.0);
         F("zp.gaia_mag_max", 18.0);
         F("zp.match_radius_arcsec", 3.0, min: 0, finite: true);
+        F("zp.match_max_flux_ratio", 10.0, min: 0, finite: true);
         I("zp.min_box_size_pix", 3000, min: 0);
         F("zp.clip_sigma", 3.0, min: 0, exclusive: true);
         I("zp.clip_max_iters", 10, min: 0);

@@ -483,6 +483,9 @@ public sealed record ZpConfig
     public double GaiaMagMax { get; init; }
     /// <summary><c>match_radius_arcsec</c>: sky match radius (arcsec, ≥ 0).</summary>
     public double MatchRadiusArcsec { get; init; }
+    /// <summary><c>match_max_flux_ratio</c> (ours): a catalogue row and a Gaia star within the radius are one
+    /// object only when their fluxes agree within this factor (median over the bands both give); 0: any (the original).</summary>
+    public double MatchMaxFluxRatio { get; init; }
     /// <summary><c>min_box_size_pix</c>: minimum side of the Gaia selection box (pixels).</summary>
     public int MinBoxSizePix { get; init; }
     /// <summary><c>clip_sigma</c>: MAD clipping threshold (&gt; 0).</summary>

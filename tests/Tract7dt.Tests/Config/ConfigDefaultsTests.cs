@@ -102,7 +102,7 @@ public class ConfigDefaultsTests
     [Fact]
     public void KeyEnumerationIsCompleteAndOrdered()
     {
-        // 136 keys of the original (docs/config.md §1) + 11 of the cluster section + 25 of ours:
+        // 136 keys of the original (docs/config.md §1) + 11 of the cluster section + 26 of ours:
         // epsf.smoothing_kernel, epsf.stack, epsf.reject_extended, epsf.background_star_subtract,
         // epsf.psf_field, epsf.cell_prior_stars, epsf.norm_core_fwhm, epsf.mask_neighbours,
         // patches.model_halo_sources, patch_run.psf_subpixel_shift, patch_run.photon_noise_errors,
@@ -110,8 +110,8 @@ public class ConfigDefaultsTests
         // patch_run.ellipticity_prior_sigma, patch_run.sersic_n_max_step_frac,
         // patch_run.sersic_n_prior_sigma, patch_run.size_prior_sigma, patch_run.max_shift_pix,
         // patch_run.max_size_factor, patch_run.mask_unmodelled_light, patch_run.no_mosaics,
-        // zp.ref_mag_err, outputs.fits_catalog, outputs.region_files.
-        Assert.Equal(136 + 11 + 25, PipelineConfig.AllKeys.Count);
+        // zp.match_max_flux_ratio, zp.ref_mag_err, outputs.fits_catalog, outputs.region_files.
+        Assert.Equal(136 + 11 + 26, PipelineConfig.AllKeys.Count);
         Assert.Equal("inputs.tile_name", PipelineConfig.AllKeys[0]);
         Assert.Equal(PipelineConfig.AllKeys.Count, PipelineConfig.AllKeys.Distinct().Count());
         int i = PipelineConfig.AllKeys.ToList().IndexOf("checks.require_wcs_alignment");

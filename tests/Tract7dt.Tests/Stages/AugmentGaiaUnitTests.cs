@@ -61,6 +61,40 @@ public sealed class AugmentGaiaUnitTests : IDisposable
         IReadOnlyList<SaturatedPixels>? sat = null) =>
         GaiaAugmentation.Run(cat, gaia, Wcs, W, H, ["m400"], sat ?? [new SaturatedPixels(W, H, [])], o, Log.Null);
 
+    /// <summary>
+    /// zp.match_max_flux_ratio (ours): a faint galaxy 1" from a bright Gaia star the catalogue does not list is
+    /// not that star. Matched (the original), it took the star's id and the star was never injected, so the
+    /// galaxy's fit took the star's light; with the test the star is injected beside it. A row whose flux
+    /// agrees, or that has none (it is back-filled), matches as before.
+    /// </summary>
+    [Fact]
+    public void A_faint_row_does_not_take_the_place_of_a_bright_Gaia_star_beside_it()
+    {
+        // mag 16 at zp_ref 25 is a flux of 3981
+        var cat = Catalog(("gal", 200, 200, "30", false), ("star", 300, 300, "3500", false), ("blank", 250, 150, "", false));
+        var gaia = Gaia(("bright", 202, 200, 15, 16), ("same", 301, 300, 15, 16), ("nofluxrow", 251, 150, 15, 16));
+        foreach (double ratio in new[] { 0.0, 10.0 })
+        {
+            var r = Run(cat, gaia, Options() with { MatchMaxFluxRatio = ratio });
+            var t = r.Table!;
+            string Id(int row) => t.Text("gaia_source_id", row);
+            Assert.Equal("same", Id(1));
+            Assert.Equal("nofluxrow", Id(2));
+            if (ratio == 0)
+            {
+                Assert.Equal("bright", Id(0));              // the original: the galaxy becomes the star
+                Assert.Equal(0, r.InjectedRows);
+            }
+            else
+            {
+                Assert.Equal("", Id(0));
+                Assert.Equal(1, r.InjectedRows);
+                Assert.Equal("gaia_bright", t.Text("ID", 3));
+                Assert.Equal("30", t.Text("FLUX_m400", 0)); // the galaxy keeps its own flux
+            }
+        }
+    }
+
     [Fact]
     public void BoxAtTheLeftEdgeShiftsInsideAndExcludedRowsDoNotInflateIt()
     {

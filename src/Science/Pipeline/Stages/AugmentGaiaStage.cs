@@ -21,7 +21,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class AugmentGaiaStage : IKeyedStage
 {
     /// <summary>Algorithm version: bump when the augmented catalog's content or layout changes.</summary>
-    public const string Algorithm = "AugmentGaia/3";
+    public const string Algorithm = "AugmentGaia/4";
 
     /// <summary>Id of the overlay's item.</summary>
     public const string PicturesItemId = "pictures";
@@ -42,7 +42,7 @@ public sealed class AugmentGaiaStage : IKeyedStage
             var z = c.Zp;
             var sat = c.SourceSaturationCut;
             return new(new GaiaAugmentationOptions(z.GaiaMagMin, z.GaiaMagMax, z.MatchRadiusArcsec, z.MinBoxSizePix,
-                z.InjectGaiaSources, sat.Enabled, sat.RadiusPix, sat.RequireAllBands, c.ImageScaling.ZpRef));
+                z.InjectGaiaSources, sat.Enabled, sat.RadiusPix, sat.RequireAllBands, c.ImageScaling.ZpRef, z.MatchMaxFluxRatio));
         }
     }
 

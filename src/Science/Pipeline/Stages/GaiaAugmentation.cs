@@ -18,8 +18,12 @@ namespace Tract7dt.Science.Pipeline.Stages;
 /// <param name="SaturationRadiusPix">source_saturation_cut.radius_pix.</param>
 /// <param name="SaturationAllBands">source_saturation_cut.require_all_bands.</param>
 /// <param name="ZpRef">image_scaling.zp_ref: F = 10^((zp_ref − m)/2.5).</param>
+/// <param name="MatchMaxFluxRatio">zp.match_max_flux_ratio (ours): a row and the Gaia star nearest it are one
+/// object only when the median over bands of |ln(F_gaia / FLUX_&lt;b&gt;)| is at most ln of this (rows without a
+/// usable FLUX match as before); 0: no test.</param>
 public sealed record GaiaAugmentationOptions(double MagMin, double MagMax, double MatchRadiusArcsec, double MinBoxSizePix,
-    bool Inject, bool SaturationCut, double SaturationRadiusPix, bool SaturationAllBands, double ZpRef);
+    bool Inject, bool SaturationCut, double SaturationRadiusPix, bool SaturationAllBands, double ZpRef,
+    double MatchMaxFluxRatio = 0);
 
 /// <summary>What the augmentation did, for the CSV, the log and the overlay plot. Positions are white-frame pixels.</summary>
 public sealed class GaiaAugmentationResult
@@ -75,6 +79,40 @@ public static class GaiaAugmentation
     /// <param name="height">White-frame height.</param>
     /// <param name="bands">Image bands (any order; sorted here as the original does).</param>
     /// <param name="saturated">Each band's saturated pixels in the white frame.</param>
+    /// <summary>The catalogue's FLUX_&lt;band&gt; and the Gaia stars' fluxes in the same bands, for the match's flux test.</summary>
+    private sealed class MatchFluxes(List<double[]> catalogue, List<double[]> gaia)
+    {
+        /// <summary>True when row <paramref name="row"/> and star <paramref name="star"/> give fluxes in some band and
+        /// the median over those bands of |ln(F_gaia/F_row)| exceeds ln <paramref name="maxRatio"/>.</summary>
+        public bool Disagree(int row, int star, double maxRatio)
+        {
+            Span<double> d = stackalloc double[catalogue.Count];
+            int m = 0;
+            for (int b = 0; b < catalogue.Count; b++)
+            {
+                double fc = catalogue[b][row], fg = gaia[b][star];
+                if (fc > 0 && fg > 0 && double.IsFinite(fc) && double.IsFinite(fg)) d[m++] = Math.Abs(Math.Log(fg / fc));
+            }
+            return m > 0 && Numerics.ClippedStats.MedianInPlace(d[..m]) > Math.Log(maxRatio);
+        }
+    }
+
+    private static MatchFluxes FluxesOf(SourceTable catalog, GaiaXpCatalog gaia, string[] bands, double zpRef)
+    {
+        var cat = new List<double[]>();
+        var g = new List<double[]>();
+        string[] names = catalog.ColumnNames.ToArray();
+        foreach (string b in bands)
+        {
+            string? col = names.LastOrDefault(nm => nm == "FLUX_" + b);
+            var mag = gaia.Mag(b);
+            if (col is null || mag is null) continue;
+            cat.Add(catalog.Numeric(col));
+            g.Add(mag.Select(m => double.IsFinite(m) ? Flux(zpRef, m) : double.NaN).ToArray());
+        }
+        return new MatchFluxes(cat, g);
+    }
+
     public static GaiaAugmentationResult Run(SourceTable catalog, GaiaXpCatalog gaia, TanWcs wcs, int width, int height,
         IEnumerable<string> bands, IReadOnlyList<SaturatedPixels> saturated, GaiaAugmentationOptions o, Log log)
     {
@@ -127,15 +165,24 @@ public static class GaiaAugmentation
         var matchedStar = new int[n];
         var matched = new bool[n];
         var matchedIds = new HashSet<string>(StringComparer.Ordinal);
+        var fluxTest = o.MatchMaxFluxRatio > 0 ? FluxesOf(catalog, gaia, sortedBands, o.ZpRef) : null;
+        int rejected = 0;
         for (int i = 0; i < n; i++)
         {
             int k = matcher.Nearest(ra[i], dec[i], o.MatchRadiusArcsec, out _);
+            // (ours) a faint galaxy within the radius of a bright star the catalogue does not list is not
+            // that star: matched, it took the star's id, the star was never injected, and the galaxy's
+            // fit took its light (hard simulated world: 6 of its 7 fluxes over 100σ off).
+            if (k >= 0 && fluxTest is { } t && t.Disagree(i, inBox[k], o.MatchMaxFluxRatio)) { k = -1; rejected++; }
             matchedStar[i] = k < 0 ? -1 : inBox[k];
             matched[i] = k >= 0;
             gaiaId[i] = k < 0 ? "" : ids[inBox[k]];
             if (k >= 0) matchedIds.Add(gaiaId[i]);
         }
         int nMatched = matched.Count(b => b);
+        if (rejected > 0)
+            log.Info($"Not matched: {rejected} source(s) whose nearest Gaia star's fluxes differ from their FLUX values by more than " +
+                     $"{o.MatchMaxFluxRatio.ToString(CultureInfo.InvariantCulture)}x (zp.match_max_flux_ratio); those stars stay in the injection pool");
 
         // Output columns: every input column as text (exact), then gaia_source_id.
         var cells = new List<(string Name, List<string> Values)>();
