@@ -167,6 +167,8 @@ public static class PatchRunner
         audit.AppendTo(meta);
         meta.Add("enable_multi_band_simultaneous_fitting", fit.MultiBand);
         meta.Add("psf_frozen_bands_for_optimizer", audit.Frozen);
+        if (result.UnmodelledLightPixels.Count > 0)
+            meta.Add("unmodelled_light_masked_pixels", result.UnmodelledLightPixels.ToDictionary(kv => kv.Key, kv => (object?)kv.Value));
         if (fit.MultiBand && result.Outcomes.TryGetValue("", out var mo))
         {
             meta.Add("opt_niters", mo.NIters);

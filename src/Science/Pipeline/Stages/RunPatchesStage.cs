@@ -49,9 +49,9 @@ public sealed partial class RunPatchesStage : IKeyedStage
     /// below patch_run.max_size_factor times its start;
     /// 17 = a galaxy whose size ends on that bound is refitted with its shape held at its start (column fit_shape_held);
     /// 18 = light the starting model does not hold, away from every source, is masked before the fit
-    /// (patch_run.mask_unmodelled_light, UnmodelledLight);
+    /// (patch_run.mask_unmodelled_light, UnmodelledLight); 19 = meta.json records the masked pixels per band;
     /// bump whenever a fit's numbers change.</remarks>
-    public const string Algorithm = "RunPatches/18";
+    public const string Algorithm = "RunPatches/19";
 
     private const string Component = "tract7dt.run_patches";
 
