@@ -80,9 +80,7 @@ public static class UnmodelledLight
         {
             var img = images[k];
             int w = img.Width, h = img.Height, n = w * h;
-            var model = new float[n];
-            problem.RenderModel(k, model);
-            var (own, core) = Footprints(problem, sources, k, w, h);
+            var (model, own, core) = Footprints(problem, sources, k, w, h);
             var flags = Flag(img.Data, img.InverseError, model, own, core, w, h, out var isProtected);
             if (flags is null) { result[k] = img; continue; }
             SourceMask.Dilate8(flags, w, h, GrowPix);
@@ -101,17 +99,26 @@ public static class UnmodelledLight
         return result;
     }
 
-    /// <summary>Per pixel: the starting light of the sources whose footprints are protected (all but the
-    /// nuisances), and whether it lies inside some source's core (<see cref="CoreFraction"/>).</summary>
-    private static (float[] Light, bool[] Core) Footprints(PatchModel problem, IReadOnlyList<SourceInit> sources, int image, int w, int h)
+    /// <summary>Per pixel, in one pass over the sources: the whole starting model with its sky (as
+    /// <see cref="PatchModel.RenderModel"/> draws it), the starting light of the sources whose footprints
+    /// are protected (all but the nuisances), and whether it lies inside some source's core
+    /// (<see cref="CoreFraction"/>).</summary>
+    private static (float[] Model, float[] Light, bool[] Core) Footprints(PatchModel problem, IReadOnlyList<SourceInit> sources,
+        int image, int w, int h)
     {
+        var model = new float[w * h];
+        model.AsSpan().Fill((float)problem.Sky(image));
         var light = new float[w * h];
         var core = new bool[w * h];
         for (int s = 0; s < problem.SourceCount; s++)
         {
             if (problem.UnitFluxPatch(s, image) is not { } p) continue;
             float flux = (float)problem.Flux(s, image);
-            if (!sources[s].FixedPosition && flux != 0 && float.IsFinite(flux)) p.AddTo(light, w, h, flux);
+            if (flux != 0 && float.IsFinite(flux))
+            {
+                p.AddTo(model, w, h, flux);
+                if (!sources[s].FixedPosition) p.AddTo(light, w, h, flux);
+            }
             var v = p.Values;
             float peak = 0;
             for (int i = 0; i < v.Length; i++) peak = Math.Max(peak, v[i]);
@@ -128,7 +135,7 @@ public static class UnmodelledLight
                 }
             }
         }
-        return (light, core);
+        return (model, light, core);
     }
 
     /// <summary>The flagged box centres (1 = flagged), or null when none is; <paramref name="isProtected"/>
