@@ -1,5 +1,4 @@
 using ScottPlot;
-using ScottPlot.Plottables;
 
 namespace Tract7dt.Science.Diagnostics;
 
@@ -11,6 +10,7 @@ namespace Tract7dt.Science.Diagnostics;
 public sealed class ImagePlot
 {
     private readonly Plot _plot = new();
+    private readonly PixelImage _image;
 
     /// <param name="image">Row-major pixels (row 0 = bottom of the figure).</param>
     /// <param name="width">Image width.</param>
@@ -29,29 +29,16 @@ public sealed class ImagePlot
                 shown[y * w + x] = image[y * stride * width + x * stride];
         var (lo, hi) = limits ?? ZScale.Limits(shown);
         if (!(hi > lo)) hi = lo + 1;
-        // ScottPlot draws row 0 of the array at the top: flip so FITS row 0 is at the bottom.
-        var grid = new double[h, w];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                double v = shown[y * w + x];
-                grid[h - 1 - y, x] = double.IsFinite(v) ? Math.Clamp(v, lo, hi) : double.NaN;
-            }
-        var hm = _plot.Add.Heatmap(grid);
-        hm.Colormap = colormap ?? new ScottPlot.Colormaps.Grayscale();
-        hm.ManualRange = new ScottPlot.Range(lo, hi);
-        hm.NaNCellColor = Colors.Black;
-        hm.Smooth = false;
-        hm.Extent = new CoordinateRect(-0.5, width - 0.5, -0.5, height - 0.5);
+        var panel = new PixelImage(shown, w, h, lo, hi, colormap ?? new ScottPlot.Colormaps.Grayscale(),
+            new CoordinateRect(-0.5, width - 0.5, -0.5, height - 0.5));
+        _plot.PlottableList.Add(panel);
         _plot.Axes.SetLimits(-0.5, width - 0.5, -0.5, height - 0.5);
         _plot.Axes.SquareUnits(); // square pixels, as imshow draws them
-        Heatmap = hm;
+        _image = panel;
         DisplayLimits = (lo, hi);
     }
 
     public Plot Plot => _plot;
-
-    public Heatmap Heatmap { get; }
 
     public (double Lo, double Hi) DisplayLimits { get; }
 
@@ -114,8 +101,7 @@ public sealed class ImagePlot
     /// <summary>Adds a colour bar for the image.</summary>
     public ImagePlot ColorBar(string? label = null)
     {
-        var cb = _plot.Add.ColorBar(Heatmap);
-        if (label is not null) cb.Label = label;
+        _plot.Axes.AddPanel(new ColorScale(_image.Colormap, DisplayLimits.Lo, DisplayLimits.Hi, label));
         return this;
     }
 

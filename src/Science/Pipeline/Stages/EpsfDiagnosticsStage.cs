@@ -19,7 +19,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class EpsfDiagnosticsStage : IKeyedStage
 {
     /// <summary>Bump when the pictures would change.</summary>
-    public const string Algorithm = "EpsfDiagnostics/1";
+    public const string Algorithm = "EpsfDiagnostics/2";
 
     private const string Component = "tract7dt.epsf";
 

@@ -18,7 +18,7 @@ namespace Tract7dt.Science.Pipeline.Stages;
 public sealed class PatchDiagnosticsStage : IKeyedStage
 {
     /// <summary>Bump when the pictures would change.</summary>
-    public const string Algorithm = "PatchDiagnostics/2";
+    public const string Algorithm = "PatchDiagnostics/3";
 
     private const string Component = "tract7dt.run_patches";
 
