@@ -8,11 +8,11 @@ namespace Tract7dt.Science.Diagnostics;
 /// The colour bar beside an image panel: the colormap as a strip from the display's low to its
 /// high limit, round-numbered ticks and a label, on the right edge of the panel.
 /// <para>
-/// ScottPlot's own colour bar stretched its colormap image with a smoothing resize filter at every
-/// render: 4–5 ms of a 300-dpi panel whose image, axes and markers take 1.5 ms, and most of the
+/// ScottPlot's own colour bar, which stretches its colormap image through a resize filter at every
+/// render, cost 4–5 ms of a 300-dpi panel whose image, axes and markers take 1.5 ms: half of the
 /// time under the figure gate in <c>plot-patches</c> (a montage has three colour bars per band).
-/// This one draws the same 256 colours with nearest sampling (each colour a band of the strip, as
-/// the strip is taller than 256 pixels only at sizes where that is invisible).
+/// This one draws the same 256 colours with nearest sampling: a strip taller than 256 pixels
+/// shows them as bands a pixel or two high, which the eye does not tell from a gradient.
 /// </para>
 /// </summary>
 internal sealed class ColorScale : IPanel
