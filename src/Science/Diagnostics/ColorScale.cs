@@ -34,6 +34,7 @@ internal sealed class ColorScale : IPanel
         _ticks = Ticks(lo, hi);
         Label = label;
         TickLabelStyle.FontSize = 12;
+        TickLabelStyle.Alignment = Alignment.MiddleLeft;
         LabelStyle.FontSize = 16;
         LabelStyle.Bold = true;
         LabelStyle.Rotation = 90;
@@ -90,7 +91,6 @@ internal sealed class ColorScale : IPanel
         {
             float y = (float)(bottom - (value - _lo) / (_hi - _lo) * (bottom - top));
             rp.Canvas.DrawLine(x1, y, x1 + TickLength, y, line);
-            TickLabelStyle.Alignment = Alignment.MiddleLeft;
             TickLabelStyle.Render(rp.Canvas, new Pixel(x1 + TickLength + TickPad, y), rp.Paint, text);
             widest = Math.Max(widest, TickLabelStyle.Measure(text, rp.Paint).Width);
         }

@@ -72,13 +72,6 @@ public sealed class GaiaAugmentationResult
 /// </summary>
 public static class GaiaAugmentation
 {
-    /// <param name="catalog">The flagged catalog (LoadInputs' <c>catalog_flagged.csv</c>).</param>
-    /// <param name="gaia">The GaiaXP synphot table.</param>
-    /// <param name="wcs">White-frame WCS (first band, post-crop).</param>
-    /// <param name="width">White-frame width.</param>
-    /// <param name="height">White-frame height.</param>
-    /// <param name="bands">Image bands (any order; sorted here as the original does).</param>
-    /// <param name="saturated">Each band's saturated pixels in the white frame.</param>
     /// <summary>The catalogue's FLUX_&lt;band&gt; and the Gaia stars' fluxes in the same bands, for the match's flux test.</summary>
     private sealed class MatchFluxes(List<double[]> catalogue, List<double[]> gaia)
     {
@@ -101,18 +94,24 @@ public static class GaiaAugmentation
     {
         var cat = new List<double[]>();
         var g = new List<double[]>();
-        string[] names = catalog.ColumnNames.ToArray();
         foreach (string b in bands)
         {
-            string? col = names.LastOrDefault(nm => nm == "FLUX_" + b);
+            string col = "FLUX_" + b;
             var mag = gaia.Mag(b);
-            if (col is null || mag is null) continue;
+            if (!catalog.Contains(col) || mag is null) continue;
             cat.Add(catalog.Numeric(col));
             g.Add(mag.Select(m => double.IsFinite(m) ? Flux(zpRef, m) : double.NaN).ToArray());
         }
         return new MatchFluxes(cat, g);
     }
 
+    /// <param name="catalog">The flagged catalog (LoadInputs' <c>catalog_flagged.csv</c>).</param>
+    /// <param name="gaia">The GaiaXP synphot table.</param>
+    /// <param name="wcs">White-frame WCS (first band, post-crop).</param>
+    /// <param name="width">White-frame width.</param>
+    /// <param name="height">White-frame height.</param>
+    /// <param name="bands">Image bands (any order; sorted here as the original does).</param>
+    /// <param name="saturated">Each band's saturated pixels in the white frame.</param>
     public static GaiaAugmentationResult Run(SourceTable catalog, GaiaXpCatalog gaia, TanWcs wcs, int width, int height,
         IEnumerable<string> bands, IReadOnlyList<SaturatedPixels> saturated, GaiaAugmentationOptions o, Log log)
     {
